@@ -1,0 +1,329 @@
+/**
+ * The one place settings are read. Every variable of DESIGN §3 is parsed here once, validated
+ * with zod and handed down as a typed Config; nothing else in src/ touches process.env.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseEnv } from 'node:util';
+import { z } from 'zod';
+import { SYMBOL_PATTERN, VENUES, isVenue, type Market, type Venue } from './markets.ts';
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface S3Settings {
+  endpoint: string | undefined;
+  forcePathStyle: boolean;
+  region: string | undefined;
+}
+
+export interface Config {
+  databaseUrl: string | undefined;
+  rawStoreUrl: string;
+  s3: S3Settings;
+  dataDir: string;
+  markets: Market[];
+  apiUrl: Record<Venue, string>;
+  binanceDepthLimit: number;
+  /** Order sizes in USD, as exact decimal strings. */
+  notionalsUsd: string[];
+  depthBandsBps: number[];
+  /** Taker fee per venue in basis points, as exact decimal strings. */
+  takerFeeBps: Record<Venue, string>;
+  usdStablecoins: string[];
+  /** Levels further than this from mid are not stored in fact_level; null keeps all. */
+  levelsWithinBps: number | null;
+  slippageBpsThresholds: string[];
+  costCurveUsd: string[];
+  forecastWindow: number;
+  cronSchedule: string;
+  httpTimeoutMs: number;
+  httpRetries: number;
+  httpMaxBytes: number;
+  /** First retry delay; later ones double (with jitter). */
+  httpBackoffMs: number;
+  concurrency: number;
+  logLevel: LogLevel;
+}
+
+/** A setting that cannot be used, named with its value and what would be accepted. */
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+const DECIMAL = /^(0|[1-9]\d*)(\.\d+)?$/;
+const POSITIVE_DECIMAL = (s: string) => DECIMAL.test(s) && /[1-9]/.test(s);
+
+const positiveInt = (max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/)
+    .transform(Number)
+    .pipe(z.number().int().min(1).max(max));
+
+const list = <T extends z.ZodType<unknown, string>>(item: T) =>
+  z
+    .string()
+    .transform((s) => s.split(',').map((part) => part.trim()))
+    .pipe(z.array(item).min(1));
+
+const positiveDecimal = z.string().refine(POSITIVE_DECIMAL);
+
+const unique = <T extends number | string>(values: T[]): T[] => [...new Set(values)];
+
+const httpUrl = z
+  .string()
+  .transform((s) => s.replace(/\/+$/, ''))
+  .refine((s) => {
+    try {
+      const url = new URL(s);
+      return (url.protocol === 'http:' || url.protocol === 'https:') && !url.username && !url.password;
+    } catch {
+      return false;
+    }
+  });
+
+/** `venue:SYMBOL`, the symbol checked against its venue's strict pattern before it can reach a URL or key. */
+const marketEntry = z.string().transform((entry, ctx): Market => {
+  const [venue, symbol, ...rest] = entry.split(':');
+  if (venue === undefined || symbol === undefined || rest.length > 0 || !isVenue(venue)) {
+    ctx.addIssue({ code: 'custom', message: `entry "${entry}" is not venue:SYMBOL` });
+    return z.NEVER;
+  }
+  if (!SYMBOL_PATTERN[venue].test(symbol)) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `entry "${entry}": ${venue} symbol must match ${SYMBOL_PATTERN[venue].source}`,
+    });
+    return z.NEVER;
+  }
+  return { venue, symbol };
+});
+
+const venueDecimalMap = z.string().transform((s, ctx): Record<Venue, string> => {
+  const out: Partial<Record<Venue, string>> = {};
+  for (const entry of s.split(',').map((e) => e.trim())) {
+    const [venue, value, ...rest] = entry.split(':');
+    if (venue === undefined || value === undefined || rest.length > 0 || !isVenue(venue)) {
+      ctx.addIssue({ code: 'custom', message: `entry "${entry}" is not venue:BPS` });
+      return z.NEVER;
+    }
+    if (!DECIMAL.test(value)) {
+      ctx.addIssue({ code: 'custom', message: `entry "${entry}": fee must be a decimal number of bps` });
+      return z.NEVER;
+    }
+    out[venue] = value;
+  }
+  const missing = VENUES.filter((v) => out[v] === undefined);
+  if (missing.length > 0) {
+    ctx.addIssue({ code: 'custom', message: `no fee given for ${missing.join(', ')}` });
+    return z.NEVER;
+  }
+  return out as Record<Venue, string>;
+});
+
+/** Five or six cron fields of digits, `*`, `/`, `,`, `-` or names (node-cron's syntax). */
+const cronExpression = z
+  .string()
+  .trim()
+  .refine((s) => {
+    const fields = s.split(/\s+/);
+    return (fields.length === 5 || fields.length === 6) && fields.every((f) => /^[\w*/,-]+$/.test(f));
+  });
+
+interface Setting<T> {
+  schema: z.ZodType<T, string>;
+  allowed: string;
+  fallback: string;
+  secret?: boolean;
+}
+
+const setting = <T>(
+  schema: z.ZodType<T, string>,
+  fallback: string,
+  allowed: string,
+  secret = false,
+): Setting<T> => ({
+  schema,
+  fallback,
+  allowed,
+  secret,
+});
+
+function definitions(dataDir: string) {
+  return {
+    DATABASE_URL: setting(
+      z.string().refine((s) => /^postgres(ql)?:\/\//.test(s)),
+      '',
+      'a postgres:// or postgresql:// connection string, or unset for embedded PGlite',
+      true,
+    ),
+    RAW_STORE_URL: setting(
+      z.string().refine((s) => /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/.test(s) || /^file:\/\/./.test(s)),
+      `file://${path.join(dataDir, 'raw')}`,
+      's3://bucket/prefix or file://folder',
+    ),
+    S3_ENDPOINT: setting(httpUrl, '', 'an http(s) URL without credentials, or unset for AWS'),
+    S3_FORCE_PATH_STYLE: setting(
+      z.enum(['true', 'false', '1', '0']).transform((s) => s === 'true' || s === '1'),
+      'false',
+      'true or false',
+    ),
+    AWS_REGION: setting(z.string().regex(/^[a-z0-9-]+$/), '', 'an AWS region name like us-east-1'),
+    MARKETS: setting(
+      list(marketEntry),
+      'coinbase:BTC-USD,coinbase:ETH-USD,binance:BTCUSDT,binance:ETHUSDT',
+      'a comma-separated list of venue:SYMBOL (venue coinbase or binance), e.g. coinbase:BTC-USD,binance:BTCUSDT',
+    ),
+    COINBASE_API_URL: setting(httpUrl, 'https://api.exchange.coinbase.com', 'an http(s) URL'),
+    BINANCE_API_URL: setting(httpUrl, 'https://data-api.binance.vision', 'an http(s) URL'),
+    BINANCE_DEPTH_LIMIT: setting(positiveInt(5000), '5000', 'a whole number from 1 to 5000'),
+    NOTIONALS_USD: setting(list(positiveDecimal), '50000,100000', 'a comma-separated list of positive USD amounts'),
+    DEPTH_BANDS_BPS: setting(
+      list(positiveInt(10000)),
+      '10,50,100,200,500,1000',
+      'a comma-separated list of whole numbers of bps from 1 to 10000',
+    ),
+    TAKER_FEE_BPS: setting(
+      venueDecimalMap,
+      'coinbase:60,binance:10',
+      'venue:bps for every venue, e.g. coinbase:60,binance:10',
+    ),
+    USD_STABLECOINS: setting(
+      list(z.string().regex(/^[A-Z0-9]{2,12}$/)),
+      'USDT,USDC,FDUSD',
+      'a comma-separated list of asset codes in capitals',
+    ),
+    LEVELS_WITHIN_BPS: setting(
+      z.union([z.literal('all').transform(() => null), positiveInt(1_000_000)]),
+      '1000',
+      'a whole number of bps from 1, or "all"',
+    ),
+    SLIPPAGE_BPS_THRESHOLDS: setting(
+      list(positiveDecimal),
+      '5,10,25,50,100',
+      'a comma-separated list of positive bps values',
+    ),
+    COST_CURVE_USD: setting(
+      list(positiveDecimal),
+      '1000,5000,10000,25000,50000,100000,250000,500000,1000000',
+      'a comma-separated list of positive USD amounts',
+    ),
+    FORECAST_WINDOW: setting(positiveInt(10000).pipe(z.number().min(2)), '12', 'a whole number from 2 to 10000'),
+    CRON_SCHEDULE: setting(cronExpression, '0 * * * *', 'a cron expression of 5 or 6 fields, e.g. "0 * * * *"'),
+    HTTP_TIMEOUT_MS: setting(positiveInt(600_000), '10000', 'milliseconds, a whole number from 1 to 600000'),
+    HTTP_RETRIES: setting(
+      z
+        .string()
+        .regex(/^\d+$/)
+        .transform(Number)
+        .pipe(z.number().int().min(0).max(20)),
+      '5',
+      'a whole number from 0 to 20',
+    ),
+    HTTP_MAX_BYTES: setting(
+      positiveInt(1024 * 1024 * 1024),
+      String(64 * 1024 * 1024),
+      'bytes, a whole number from 1 to 1073741824',
+    ),
+    HTTP_BACKOFF_MS: setting(positiveInt(60_000), '500', 'milliseconds, a whole number from 1 to 60000'),
+    CONCURRENCY: setting(positiveInt(64), '4', 'a whole number from 1 to 64'),
+    LOG_LEVEL: setting(
+      z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+      'info',
+      'one of fatal, error, warn, info, debug, trace, silent',
+    ),
+  } as const;
+}
+
+type Definitions = ReturnType<typeof definitions>;
+type Parsed = { [K in keyof Definitions]: Definitions[K] extends Setting<infer T> ? T : never };
+
+/** Hides the password of a connection string so it can be quoted in an error or a log. */
+export function redactSecretUrl(value: string): string {
+  return value.replace(/^([a-z][a-z0-9+.-]*:\/\/)([^/@]*)@/i, (_m, scheme: string, userinfo: string) => {
+    const user = userinfo.split(':')[0] ?? '';
+    return `${scheme}${user}${userinfo.includes(':') ? ':***' : ''}@`;
+  });
+}
+
+/**
+ * Reads `.env` (if present) under the real environment, which wins, and returns the merged
+ * variables. Only loadConfig uses it; tests pass their own record instead.
+ */
+export function readEnvironment(cwd = process.cwd()): Record<string, string | undefined> {
+  const file = path.join(cwd, '.env');
+  const fromFile = existsSync(file) ? parseEnv(readFileSync(file, 'utf8')) : {};
+  return { ...fromFile, ...process.env };
+}
+
+export function loadConfig(env: Record<string, string | undefined> = readEnvironment()): Config {
+  const problems: string[] = [];
+  const dataDirRaw = env.DATA_DIR?.trim() || './data';
+  if (dataDirRaw.includes('\0')) problems.push(`DATA_DIR=${JSON.stringify(dataDirRaw)} is invalid: expected a folder path`);
+  const dataDir = path.resolve(dataDirRaw);
+  const defs = definitions(dataDir);
+
+  const parsed: Record<string, unknown> = {};
+  for (const [name, def] of Object.entries(defs) as [keyof Definitions, Setting<unknown>][]) {
+    const given = env[name];
+    const raw = given === undefined || given.trim() === '' ? def.fallback : given.trim();
+    if (raw === '' && def.fallback === '') {
+      parsed[name] = undefined;
+      continue;
+    }
+    const result = def.schema.safeParse(raw);
+    if (result.success) {
+      parsed[name] = result.data;
+    } else {
+      const shown = def.secret ? redactSecretUrl(raw) : raw;
+      const detail = result.error.issues
+        .filter((i) => i.code === 'custom' && !i.message.startsWith('Invalid'))
+        .map((i) => i.message)
+        .join('; ');
+      problems.push(`${name}=${JSON.stringify(shown)} is invalid${detail ? ` (${detail})` : ''}: expected ${def.allowed}`);
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  const p = parsed as Parsed;
+
+  const markets = dedupeMarkets(p.MARKETS);
+  return {
+    databaseUrl: p.DATABASE_URL,
+    rawStoreUrl: p.RAW_STORE_URL,
+    s3: { endpoint: p.S3_ENDPOINT, forcePathStyle: p.S3_FORCE_PATH_STYLE, region: p.AWS_REGION },
+    dataDir,
+    markets,
+    apiUrl: { coinbase: p.COINBASE_API_URL, binance: p.BINANCE_API_URL },
+    binanceDepthLimit: p.BINANCE_DEPTH_LIMIT,
+    notionalsUsd: unique(p.NOTIONALS_USD),
+    depthBandsBps: unique(p.DEPTH_BANDS_BPS).sort((a, b) => a - b),
+    takerFeeBps: p.TAKER_FEE_BPS,
+    usdStablecoins: unique(p.USD_STABLECOINS),
+    levelsWithinBps: p.LEVELS_WITHIN_BPS,
+    slippageBpsThresholds: unique(p.SLIPPAGE_BPS_THRESHOLDS),
+    costCurveUsd: unique(p.COST_CURVE_USD),
+    forecastWindow: p.FORECAST_WINDOW,
+    cronSchedule: p.CRON_SCHEDULE,
+    httpTimeoutMs: p.HTTP_TIMEOUT_MS,
+    httpRetries: p.HTTP_RETRIES,
+    httpMaxBytes: p.HTTP_MAX_BYTES,
+    httpBackoffMs: p.HTTP_BACKOFF_MS,
+    concurrency: p.CONCURRENCY,
+    logLevel: p.LOG_LEVEL,
+  };
+}
+
+function dedupeMarkets(markets: Market[]): Market[] {
+  const seen = new Set<string>();
+  return markets.filter((m) => {
+    const id = `${m.venue}:${m.symbol}`;
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  });
+}
