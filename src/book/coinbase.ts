@@ -1,0 +1,39 @@
+/** Coinbase Exchange `GET /products/{id}/book?level=2`. */
+import { z } from 'zod';
+import type { Level } from './types.ts';
+
+const level = z.tuple([z.string(), z.string(), z.number().int().nonnegative()]);
+
+export const coinbaseBookSchema = z.object({
+  bids: z.array(level),
+  asks: z.array(level),
+  sequence: z.union([z.number().int().nonnegative(), z.bigint().nonnegative()]),
+  // Absent in older responses (2022 recordings have none).
+  time: z.string().optional(),
+  auction_mode: z.boolean().nullish(),
+});
+
+export type CoinbaseBook = z.infer<typeof coinbaseBookSchema>;
+
+export function coinbaseLevels(levels: CoinbaseBook['bids']): Level[] {
+  return levels.map(([price, size, orderCount]) => ({ price, size, orderCount }));
+}
+
+const TIME = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|[+-]00:00)$/;
+
+/**
+ * Coinbase sends nanoseconds ("…:32.123456789Z"); PostgreSQL keeps microseconds. Truncate the
+ * digits as text: a JS Date would round to milliseconds.
+ */
+export function coinbaseTimeToMicros(time: string): string | null {
+  const m = TIME.exec(time);
+  if (!m) return null;
+  const [, whole, fraction = ''] = m;
+  const month = Number(time.slice(5, 7));
+  const day = Number(time.slice(8, 10));
+  const hour = Number(time.slice(11, 13));
+  const minute = Number(time.slice(14, 16));
+  const second = Number(time.slice(17, 19));
+  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) return null;
+  return `${whole}.${fraction.slice(0, 6).padEnd(6, '0')}Z`;
+}

@@ -1,0 +1,77 @@
+/**
+ * Venue payload text → validated OrderBook. The raw text is already in the raw store when this
+ * runs, so a rejection loses nothing: it is recorded with its reason and the raw key.
+ */
+import { z } from 'zod';
+import type { Venue } from '../markets.ts';
+import { binanceBookSchema, binanceLevels } from './binance.ts';
+import { coinbaseBookSchema, coinbaseLevels, coinbaseTimeToMicros } from './coinbase.ts';
+import { parseJsonExact } from './json.ts';
+import type { OrderBook } from './types.ts';
+import { bookProblem } from './validate.ts';
+
+export type { Level, OrderBook, Side } from './types.ts';
+export { compareDecimal, isPositiveDecimal } from './decimal.ts';
+
+export type BookErrorKind = 'not_json' | 'schema' | 'invalid_book';
+
+export class BookError extends Error {
+  readonly kind: BookErrorKind;
+  constructor(kind: BookErrorKind, message: string) {
+    super(message);
+    this.name = 'BookError';
+    this.kind = kind;
+  }
+}
+
+function schemaMessage(error: z.ZodError): string {
+  const first = error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+  const more = error.issues.length > 3 ? ` (+${error.issues.length - 3} more)` : '';
+  return `unexpected payload shape: ${first.join('; ')}${more}`;
+}
+
+function normalize(venue: Venue, symbol: string, json: unknown): OrderBook {
+  if (venue === 'coinbase') {
+    const parsed = coinbaseBookSchema.safeParse(json);
+    if (!parsed.success) throw new BookError('schema', schemaMessage(parsed.error));
+    const b = parsed.data;
+    let exchangeTime: string | null = null;
+    if (b.time !== undefined) {
+      exchangeTime = coinbaseTimeToMicros(b.time);
+      if (exchangeTime === null) throw new BookError('schema', `time ${JSON.stringify(b.time)} is not an ISO 8601 UTC time`);
+    }
+    return {
+      venue,
+      symbol,
+      sequence: BigInt(b.sequence),
+      exchangeTime,
+      bids: coinbaseLevels(b.bids),
+      asks: coinbaseLevels(b.asks),
+    };
+  }
+  const parsed = binanceBookSchema.safeParse(json);
+  if (!parsed.success) throw new BookError('schema', schemaMessage(parsed.error));
+  const b = parsed.data;
+  return {
+    venue,
+    symbol,
+    sequence: BigInt(b.lastUpdateId),
+    exchangeTime: null,
+    bids: binanceLevels(b.bids),
+    asks: binanceLevels(b.asks),
+  };
+}
+
+/** Parses, normalizes and validates one book response body; throws BookError with the reason. */
+export function parseBook(venue: Venue, symbol: string, text: string): OrderBook {
+  let json: unknown;
+  try {
+    json = parseJsonExact(text);
+  } catch (error) {
+    throw new BookError('not_json', `body is not JSON: ${(error as Error).message}`);
+  }
+  const book = normalize(venue, symbol, json);
+  const problem = bookProblem(book);
+  if (problem) throw new BookError('invalid_book', problem);
+  return book;
+}
