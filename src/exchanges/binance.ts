@@ -1,0 +1,78 @@
+/** Binance Spot public market data: https://developers.binance.com/docs/binance-spot-api-docs/rest-api */
+import { z } from 'zod';
+import type { HttpResponse, VenueHttp } from './http.ts';
+import { binanceDepthWeight } from './ratelimit.ts';
+import { errorField, type MarketInfo, type VenueClient } from './venue.ts';
+
+const exchangeInfoSchema = z.looseObject({
+  symbols: z.array(
+    z.looseObject({
+      symbol: z.string(),
+      status: z.string(),
+      baseAsset: z.string(),
+      quoteAsset: z.string(),
+    }),
+  ),
+});
+
+/** exchangeInfo costs 20 weight whether it names 1 symbol or 100. */
+const EXCHANGE_INFO_WEIGHT = 20;
+
+export class BinanceClient implements VenueClient {
+  readonly venue = 'binance' as const;
+  readonly metadataEndpoint = 'exchangeInfo' as const;
+  private readonly baseUrl: string;
+  private readonly http: VenueHttp;
+  private readonly depthLimit: number;
+
+  constructor(baseUrl: string, http: VenueHttp, depthLimit: number) {
+    this.baseUrl = baseUrl;
+    this.http = http;
+    this.depthLimit = depthLimit;
+  }
+
+  get blocked(): string | null {
+    return this.http.blocked;
+  }
+
+  fetchMetadata(symbols: string[]): Promise<HttpResponse> {
+    // Naming the symbols keeps the body small; the unfiltered list is megabytes.
+    const query = encodeURIComponent(JSON.stringify(symbols));
+    return this.http.get({
+      url: `${this.baseUrl}/api/v3/exchangeInfo?symbols=${query}`,
+      market: null,
+      weight: EXCHANGE_INFO_WEIGHT,
+    });
+  }
+
+  parseMetadata(text: string): Map<string, MarketInfo> {
+    const info = exchangeInfoSchema.parse(JSON.parse(text));
+    return new Map(
+      info.symbols.map((s) => [
+        s.symbol,
+        { symbol: s.symbol, base: s.baseAsset.toUpperCase(), quote: s.quoteAsset.toUpperCase(), trading: s.status === 'TRADING' },
+      ]),
+    );
+  }
+
+  fetchBook(symbol: string): Promise<HttpResponse> {
+    return this.http.get({
+      url: `${this.baseUrl}/api/v3/depth?symbol=${encodeURIComponent(symbol)}&limit=${this.depthLimit}`,
+      market: symbol,
+      weight: binanceDepthWeight(this.depthLimit),
+    });
+  }
+
+  describeError(response: HttpResponse): string {
+    if (response.status === 451) {
+      return (
+        'restricted location: Binance refuses this host region. Set BINANCE_API_URL=https://data-api.binance.vision ' +
+        '(market data only) or https://api.binance.us'
+      );
+    }
+    const message = errorField(response.body, ['code', 'msg']) ?? 'no message';
+    if (response.status === 418) return `${message} (IP banned for repeated rate-limit violations; venue skipped for this run)`;
+    if (response.status === 429) return `${message} (request weight limit exceeded)`;
+    return message;
+  }
+}

@@ -1,0 +1,65 @@
+/** Coinbase Exchange public REST: https://docs.cdp.coinbase.com/exchange/reference */
+import { z } from 'zod';
+import type { HttpResponse, VenueHttp } from './http.ts';
+import { errorField, type MarketInfo, type VenueClient } from './venue.ts';
+
+const productsSchema = z.array(
+  z.looseObject({
+    id: z.string(),
+    base_currency: z.string(),
+    quote_currency: z.string(),
+    status: z.string().optional(),
+    trading_disabled: z.boolean().optional(),
+  }),
+);
+
+export class CoinbaseClient implements VenueClient {
+  readonly venue = 'coinbase' as const;
+  readonly metadataEndpoint = 'products' as const;
+  private readonly baseUrl: string;
+  private readonly http: VenueHttp;
+
+  constructor(baseUrl: string, http: VenueHttp) {
+    this.baseUrl = baseUrl;
+    this.http = http;
+  }
+
+  get blocked(): string | null {
+    return this.http.blocked;
+  }
+
+  fetchMetadata(): Promise<HttpResponse> {
+    // The full list is one request of ~500 products; per-product lookups would cost one each.
+    return this.http.get({ url: `${this.baseUrl}/products`, market: null });
+  }
+
+  parseMetadata(text: string): Map<string, MarketInfo> {
+    const products = productsSchema.parse(JSON.parse(text));
+    return new Map(
+      products.map((p) => [
+        p.id,
+        {
+          symbol: p.id,
+          base: p.base_currency.toUpperCase(),
+          quote: p.quote_currency.toUpperCase(),
+          trading: p.status !== 'delisted' && p.trading_disabled !== true,
+        },
+      ]),
+    );
+  }
+
+  fetchBook(symbol: string): Promise<HttpResponse> {
+    return this.http.get({ url: `${this.baseUrl}/products/${encodeURIComponent(symbol)}/book?level=2`, market: symbol });
+  }
+
+  describeError(response: HttpResponse): string {
+    const message = errorField(response.body, ['message']);
+    const advice =
+      response.status === 404
+        ? ' (unknown product: check MARKETS against GET /products)'
+        : response.status === 400 && /user-agent/i.test(message ?? '')
+          ? ' (Coinbase requires a User-Agent header)'
+          : '';
+    return `${message ?? 'no message'}${advice}`;
+  }
+}
