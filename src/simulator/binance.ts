@@ -1,0 +1,310 @@
+/** Binance Spot public REST: GET /api/v3/depth and /api/v3/exchangeInfo, with request-weight accounting. */
+import type { Book, PriceFormat, Side } from './books.ts';
+import { crossBook, emptyBook } from './books.ts';
+import { SIZE_SCALE, sizeStepUnits } from './catalog.ts';
+import { fixedToString, parseDecimal } from './decimal.ts';
+import { ByteWriter, levelPunctuation } from './writer.ts';
+import { createWeightMeter } from './ratelimit.ts';
+import type { BookFault, Reply } from './types.ts';
+import { jsonReply, type MarketRuntime, type Route, type VenueApi } from './venue.ts';
+
+const CONTENT_TYPE = 'application/json;charset=UTF-8';
+const WEIGHT_LIMIT_PER_MINUTE = 6000;
+const DEFAULT_LIMIT = 100;
+const MAX_LIMIT = 5000;
+const EXCHANGE_INFO_WEIGHT = 20;
+const SYMBOL_PATTERN = /^[A-Z0-9-_.]{1,20}$/;
+
+export interface BinanceOptions {
+  markets: MarketRuntime[];
+  enforceRateLimits: boolean;
+  now: () => number;
+}
+
+/** Depth weight by requested limit, from the endpoint's documentation. */
+export function depthWeight(limit: number): number {
+  if (limit <= 100) return 5;
+  if (limit <= 500) return 25;
+  if (limit <= 1000) return 50;
+  return 250;
+}
+
+type Parsed<T> = { ok: true; value: T } | { ok: false; reply: Reply };
+
+export function createBinance(options: BinanceOptions): VenueApi {
+  const bySymbol = new Map(options.markets.map((m) => [m.market.symbol, m]));
+  const meter = createWeightMeter();
+  const error = (status: number, code: number, msg: string): Reply =>
+    jsonReply(status, JSON.stringify({ code, msg }), CONTENT_TYPE);
+  const invalidSymbol = (): Reply => error(400, -1121, 'Invalid symbol.');
+
+  // Binance clamps a limit above 5000 to 5000 rather than refusing it.
+  const parseLimit = (raw: string | null): Parsed<number> => {
+    if (raw === null) return { ok: true, value: DEFAULT_LIMIT };
+    if (!/^[0-9]{1,20}$/.test(raw)) {
+      return {
+        ok: false,
+        reply: error(
+          400,
+          -1100,
+          "Illegal characters found in parameter 'limit'; legal range is '^[0-9]{1,20}$'.",
+        ),
+      };
+    }
+    const value = Number(raw);
+    if (value < 1)
+      return {
+        ok: false,
+        reply: error(400, -1100, "Illegal value found in parameter 'limit'; legal range is '[1, 5000]'."),
+      };
+    return { ok: true, value: Math.min(value, MAX_LIMIT) };
+  };
+
+  const checkSymbol = (raw: string | null): Parsed<MarketRuntime> => {
+    if (raw === null || raw === '') {
+      return {
+        ok: false,
+        reply: error(400, -1102, "Mandatory parameter 'symbol' was not sent, was empty/null, or malformed."),
+      };
+    }
+    if (!SYMBOL_PATTERN.test(raw)) {
+      return {
+        ok: false,
+        reply: error(
+          400,
+          -1100,
+          "Illegal characters found in parameter 'symbol'; legal range is '^[A-Z0-9-_.]{1,20}$'.",
+        ),
+      };
+    }
+    const runtime = bySymbol.get(raw);
+    return runtime ? { ok: true, value: runtime } : { ok: false, reply: invalidSymbol() };
+  };
+
+  const weightOf = (route: Route): number => {
+    if (route.endpoint === 'exchangeInfo') return EXCHANGE_INFO_WEIGHT;
+    if (route.endpoint !== 'book') return 0;
+    const limit = parseLimit(route.url.searchParams.get('limit'));
+    return depthWeight(limit.ok ? limit.value : DEFAULT_LIMIT);
+  };
+
+  const depth = (route: Route, fault: BookFault | null): Reply => {
+    const limit = parseLimit(route.url.searchParams.get('limit'));
+    if (!limit.ok) return limit.reply;
+    const symbol = checkSymbol(route.symbol);
+    if (!symbol.ok) return symbol.reply;
+    const runtime = symbol.value;
+    if (runtime.recorded && !fault) return jsonReply(200, runtime.recorded, CONTENT_TYPE);
+    let book = runtime.generator.next(Math.min(limit.value, runtime.market.levels));
+    if (fault?.kind === 'crossed') book = crossBook(book);
+    if (fault?.kind === 'empty') book = emptyBook(book, fault.side ?? 'both');
+    return jsonReply(200, depthJson(book, runtime.generator.format, fault?.kind === 'schema'), CONTENT_TYPE);
+  };
+
+  const exchangeInfo = (route: Route, fault: BookFault | null): Reply => {
+    const params = route.url.searchParams;
+    const one = params.get('symbol');
+    const many = params.get('symbols');
+    if (one !== null && many !== null)
+      return error(400, -1128, 'Combination of optional parameters invalid.');
+    let listed = options.markets;
+    if (one !== null) {
+      const symbol = checkSymbol(one);
+      if (!symbol.ok) return symbol.reply;
+      listed = [symbol.value];
+    } else if (many !== null) {
+      const names = parseSymbols(many);
+      if (!names) {
+        return error(
+          400,
+          -1100,
+          'Illegal characters found in parameter \'symbols\'; legal range is \'^\\[("[A-Z0-9-_.]{1,20}"(,"[A-Z0-9-_.]{1,20}"){0,}){0,1}\\]$\'.',
+        );
+      }
+      const found = names.map((name) => bySymbol.get(name));
+      if (found.some((m) => m === undefined)) return invalidSymbol();
+      listed = found.filter((m) => m !== undefined);
+    }
+    const info = {
+      timezone: 'UTC',
+      serverTime: options.now(),
+      rateLimits: RATE_LIMITS,
+      exchangeFilters: [],
+      symbols: listed.map((m) => symbolInfo(m)),
+    };
+    if (fault?.kind === 'schema')
+      return jsonReply(200, JSON.stringify({ ...info, symbols: { count: listed.length } }), CONTENT_TYPE);
+    return jsonReply(200, JSON.stringify(info), CONTENT_TYPE);
+  };
+
+  return {
+    venue: 'binance',
+    route(url) {
+      if (url.pathname === '/api/v3/depth')
+        return { endpoint: 'book', symbol: url.searchParams.get('symbol') };
+      if (url.pathname === '/api/v3/exchangeInfo')
+        return { endpoint: 'exchangeInfo', symbol: url.searchParams.get('symbol') };
+      return { endpoint: 'unknown', symbol: null };
+    },
+    admit(route) {
+      const limit = options.enforceRateLimits ? WEIGHT_LIMIT_PER_MINUTE : null;
+      const charged = meter.charge(weightOf(route), options.now(), limit);
+      const headers = {
+        'X-MBX-USED-WEIGHT': String(charged.used),
+        'X-MBX-USED-WEIGHT-1M': String(charged.used),
+      };
+      if (charged.ok) return { rejection: null, headers };
+      const rejection = error(
+        429,
+        -1003,
+        `Too much request weight used; current limit is ${WEIGHT_LIMIT_PER_MINUTE} request weight per 1 MINUTE. Please use WebSocket Streams for live updates to avoid polling the API.`,
+      );
+      rejection.headers['Retry-After'] = String(charged.retryAfterSeconds);
+      return { rejection, headers };
+    },
+    respond(route, fault) {
+      if (route.endpoint === 'book') return depth(route, fault);
+      if (route.endpoint === 'exchangeInfo') return exchangeInfo(route, fault);
+      return error(404, -1000, `Unknown path ${route.url.pathname}.`);
+    },
+    errorReply(status) {
+      if (status === 429) {
+        return error(
+          status,
+          -1003,
+          `Too much request weight used; current limit is ${WEIGHT_LIMIT_PER_MINUTE} request weight per 1 MINUTE.`,
+        );
+      }
+      if (status === 418)
+        return error(status, -1003, 'Way too much request weight used; IP banned until further notice.');
+      if (status >= 500)
+        return error(status, -1001, 'Internal error; unable to process your request. Please try again.');
+      return error(status, -1000, 'An unknown error occurred while processing the request.');
+    },
+  };
+}
+
+/** `symbols=["BTCUSDT","ETHUSDT"]`; null when it is not a JSON array of symbol strings. */
+function parseSymbols(raw: string): string[] | null {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    return null;
+  }
+  if (!Array.isArray(parsed)) return null;
+  const names = parsed.filter((v): v is string => typeof v === 'string' && SYMBOL_PATTERN.test(v));
+  return names.length === parsed.length ? names : null;
+}
+
+/** Compact, fields in the venue's order, every price and quantity with 8 decimals. */
+export function depthJson(book: Book, format: PriceFormat, schema: boolean): Buffer {
+  const out = new ByteWriter(64 + (book.bids.length + book.asks.length) * 40);
+  out.text(schema ? '{"bids":' : `{"lastUpdateId":${book.sequence.toString()},"bids":`);
+  writeSide(out, book.bids, format, schema);
+  out.text(',"asks":');
+  writeSide(out, book.asks, format, schema);
+  out.text('}');
+  return out.toBuffer();
+}
+
+const STRINGS = levelPunctuation('"', ']');
+const NUMBERS = levelPunctuation('', ']');
+
+function writeSide(out: ByteWriter, side: Side, format: PriceFormat, schema: boolean): void {
+  const { priceScale, tickUnits } = format;
+  const p = schema ? NUMBERS : STRINGS;
+  if (side.length === 0) out.text('[');
+  for (let i = 0; i < side.length; i++) {
+    out.bytes(i === 0 ? p.first : p.next);
+    out.decimal((side.ticks[i] ?? 0) * tickUnits, priceScale, 8);
+    out.bytes(p.mid);
+    out.decimal(side.sizes[i] ?? 0, SIZE_SCALE, 8);
+    out.bytes(p.after);
+  }
+  out.text(']');
+}
+
+const RATE_LIMITS = [
+  { rateLimitType: 'REQUEST_WEIGHT', interval: 'MINUTE', intervalNum: 1, limit: WEIGHT_LIMIT_PER_MINUTE },
+  { rateLimitType: 'ORDERS', interval: 'SECOND', intervalNum: 10, limit: 100 },
+  { rateLimitType: 'ORDERS', interval: 'DAY', intervalNum: 1, limit: 200000 },
+  { rateLimitType: 'RAW_REQUESTS', interval: 'MINUTE', intervalNum: 5, limit: 61000 },
+];
+
+const eight = (text: string): string => fixedToString(parseDecimal(text), 8);
+
+/** The symbol entry as Binance lists it today (field set of 2025–26, filters with 8-decimal strings). */
+function symbolInfo(runtime: MarketRuntime): Record<string, unknown> {
+  const { market } = runtime;
+  const step = fixedToString({ units: BigInt(sizeStepUnits(market)), scale: SIZE_SCALE }, 8);
+  return {
+    symbol: market.symbol,
+    status: 'TRADING',
+    baseAsset: market.base,
+    baseAssetPrecision: 8,
+    quoteAsset: market.quote,
+    quotePrecision: 8,
+    quoteAssetPrecision: 8,
+    baseCommissionPrecision: 8,
+    quoteCommissionPrecision: 8,
+    orderTypes: [
+      'LIMIT',
+      'LIMIT_MAKER',
+      'MARKET',
+      'STOP_LOSS',
+      'STOP_LOSS_LIMIT',
+      'TAKE_PROFIT',
+      'TAKE_PROFIT_LIMIT',
+    ],
+    icebergAllowed: true,
+    ocoAllowed: true,
+    otoAllowed: true,
+    quoteOrderQtyMarketAllowed: true,
+    allowTrailingStop: true,
+    cancelReplaceAllowed: true,
+    amendAllowed: true,
+    isSpotTradingAllowed: true,
+    isMarginTradingAllowed: true,
+    filters: [
+      {
+        filterType: 'PRICE_FILTER',
+        minPrice: eight(market.tickSize),
+        maxPrice: '1000000.00000000',
+        tickSize: eight(market.tickSize),
+      },
+      { filterType: 'LOT_SIZE', minQty: step, maxQty: '9000.00000000', stepSize: step },
+      { filterType: 'ICEBERG_PARTS', limit: 10 },
+      { filterType: 'MARKET_LOT_SIZE', minQty: '0.00000000', maxQty: '100.00000000', stepSize: '0.00000000' },
+      {
+        filterType: 'TRAILING_DELTA',
+        minTrailingAboveDelta: 10,
+        maxTrailingAboveDelta: 2000,
+        minTrailingBelowDelta: 10,
+        maxTrailingBelowDelta: 2000,
+      },
+      {
+        filterType: 'PERCENT_PRICE_BY_SIDE',
+        bidMultiplierUp: '5',
+        bidMultiplierDown: '0.2',
+        askMultiplierUp: '5',
+        askMultiplierDown: '0.2',
+        avgPriceMins: 5,
+      },
+      {
+        filterType: 'NOTIONAL',
+        minNotional: '5.00000000',
+        applyMinToMarket: true,
+        maxNotional: '9000000.00000000',
+        applyMaxToMarket: false,
+        avgPriceMins: 5,
+      },
+      { filterType: 'MAX_NUM_ORDERS', maxNumOrders: 200 },
+      { filterType: 'MAX_NUM_ALGO_ORDERS', maxNumAlgoOrders: 5 },
+    ],
+    permissions: [],
+    permissionSets: [['SPOT', 'MARGIN']],
+    defaultSelfTradePreventionMode: 'EXPIRE_MAKER',
+    allowedSelfTradePreventionModes: ['EXPIRE_TAKER', 'EXPIRE_MAKER', 'EXPIRE_BOTH'],
+  };
+}

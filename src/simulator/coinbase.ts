@@ -1,0 +1,172 @@
+/** Coinbase Exchange public REST: GET /products, /products/{id}, /products/{id}/book?level=1|2|3. */
+import { randomUUID } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
+import type { Book, PriceFormat, Side } from './books.ts';
+import { crossBook, emptyBook } from './books.ts';
+import { SIZE_SCALE } from './catalog.ts';
+import { fixedToString, parseDecimal, rescale } from './decimal.ts';
+import { ByteWriter, levelPunctuation } from './writer.ts';
+import { createRequestRateLimiter } from './ratelimit.ts';
+import type { Reply } from './types.ts';
+import { jsonReply, type MarketRuntime, type VenueApi } from './venue.ts';
+
+const CONTENT_TYPE = 'application/json; charset=utf-8';
+/** Coinbase's documented public limit. */
+const REQUESTS_PER_SECOND = 10;
+
+export interface CoinbaseOptions {
+  markets: MarketRuntime[];
+  enforceRateLimits: boolean;
+  now: () => number;
+}
+
+export function createCoinbase(options: CoinbaseOptions): VenueApi {
+  const byId = new Map(options.markets.map((m) => [m.market.symbol.toUpperCase(), m]));
+  const limiter = createRequestRateLimiter(REQUESTS_PER_SECOND, 1000);
+  const message = (status: number, text: string): Reply =>
+    jsonReply(status, JSON.stringify({ message: text }), CONTENT_TYPE);
+
+  // Coinbase matches product ids case-insensitively (clients such as CoinbasePro-Powershell send them lower-cased).
+  const find = (id: string | null): MarketRuntime | undefined =>
+    id === null ? undefined : byId.get(id.toUpperCase());
+
+  return {
+    venue: 'coinbase',
+    route(url) {
+      const parts = url.pathname.split('/').filter((p) => p !== '');
+      if (parts[0] !== 'products' || parts.length > 3) return { endpoint: 'unknown', symbol: null };
+      const id = parts[1] === undefined ? null : safeDecode(parts[1]);
+      if (parts.length === 3) return { endpoint: parts[2] === 'book' ? 'book' : 'unknown', symbol: id };
+      return { endpoint: 'products', symbol: id };
+    },
+    admit(route) {
+      if (route.userAgent === null)
+        return { rejection: message(400, 'User-Agent header is required.'), headers: {} };
+      if (options.enforceRateLimits && !limiter.tryAcquire(options.now())) {
+        return { rejection: message(429, 'Public rate limit exceeded'), headers: {} };
+      }
+      return { rejection: null, headers: {} };
+    },
+    respond(route, fault) {
+      if (route.endpoint === 'products' && route.symbol === null) {
+        const list = options.markets.map((m) => product(m, fault?.kind === 'schema'));
+        return jsonReply(200, `[${list.join(',')}]`, CONTENT_TYPE);
+      }
+      const runtime = find(route.symbol);
+      if (route.endpoint === 'unknown' || !runtime) return message(404, 'NotFound');
+      if (route.endpoint === 'products')
+        return jsonReply(200, product(runtime, fault?.kind === 'schema'), CONTENT_TYPE);
+      const level = route.url.searchParams.get('level') ?? '1';
+      if (level !== '1' && level !== '2' && level !== '3') return message(400, 'Invalid level');
+      if (runtime.recorded && !fault) return jsonReply(200, runtime.recorded, CONTENT_TYPE);
+      let book = runtime.generator.next(level === '1' ? 1 : runtime.market.levels);
+      if (fault?.kind === 'crossed') book = crossBook(book);
+      if (fault?.kind === 'empty') book = emptyBook(book, fault.side ?? 'both');
+      const body = bookJson(book, runtime.generator.format, {
+        level3: level === '3',
+        schema: fault?.kind === 'schema',
+        time: nanoTime(options.now()),
+      });
+      return jsonReply(200, body, CONTENT_TYPE);
+    },
+    errorReply(status) {
+      return message(
+        status,
+        status === 429 ? 'Public rate limit exceeded' : (STATUS_CODES[status] ?? 'Error'),
+      );
+    },
+  };
+}
+
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
+interface BookJsonOptions {
+  level3: boolean;
+  /** The wrong-shape variant: numbers instead of decimal strings and no sequence. */
+  schema: boolean;
+  time: string;
+}
+
+/** Compact JSON, fields in the venue's order: bids, asks, sequence, auction_mode, auction, time. */
+export function bookJson(book: Book, format: PriceFormat, opts: BookJsonOptions): Buffer {
+  const out = new ByteWriter(64 + (book.bids.length + book.asks.length) * 40);
+  out.text('{"bids":');
+  writeSide(out, book.bids, format, opts);
+  out.text(',"asks":');
+  writeSide(out, book.asks, format, opts);
+  if (!opts.schema) out.text(`,"sequence":${book.sequence.toString()}`);
+  out.text(`,"auction_mode":false,"auction":null,"time":"${opts.time}"}`);
+  return out.toBuffer();
+}
+
+const CLOSE_BRACKET = 0x5d;
+const STRINGS = levelPunctuation('"', ',');
+const NUMBERS = levelPunctuation('', ',');
+
+function writeSide(out: ByteWriter, side: Side, format: PriceFormat, opts: BookJsonOptions): void {
+  const { priceScale, tickUnits } = format;
+  const p = opts.schema ? NUMBERS : STRINGS;
+  if (side.length === 0) out.text('[');
+  for (let i = 0; i < side.length; i++) {
+    out.bytes(i === 0 ? p.first : p.next);
+    out.decimal((side.ticks[i] ?? 0) * tickUnits, priceScale, null);
+    out.bytes(p.mid);
+    out.decimal(side.sizes[i] ?? 0, SIZE_SCALE, null);
+    out.bytes(p.after);
+    if (opts.level3) out.text(`"${randomUUID()}"`);
+    else out.uint(side.orders[i] ?? 1);
+    out.byte(CLOSE_BRACKET);
+  }
+  out.text(']');
+}
+
+/** Coinbase stamps books with nanoseconds; the clock gives ms, the monotonic timer the rest. */
+function nanoTime(ms: number): string {
+  const subMs = (process.hrtime.bigint() % 1_000_000n).toString().padStart(6, '0');
+  return `${new Date(ms).toISOString().slice(0, -1)}${subMs}Z`;
+}
+
+/** The product object, with the current field set (2026) plus the size limits older clients read. */
+function product(runtime: MarketRuntime, schema: boolean): string {
+  const { market } = runtime;
+  const tick = parseDecimal(market.tickSize);
+  const mid = parseDecimal(market.startMid);
+  const midAt8 = rescale(mid, SIZE_SCALE);
+  const minSize = (10n ** BigInt(2 * SIZE_SCALE) + midAt8 - 1n) / midAt8; // $1 of base, rounded up
+  const maxSize = (20_000_000n * 10n ** BigInt(SIZE_SCALE)) / midAt8; // $20M of base
+  const fields = {
+    id: market.symbol,
+    base_currency: market.base,
+    quote_currency: market.quote,
+    base_min_size: fixedToString({ units: minSize, scale: SIZE_SCALE }),
+    base_max_size: maxSize.toString(),
+    quote_increment: fixedToString(tick),
+    base_increment: '0.00000001',
+    display_name: market.symbol,
+    min_market_funds: '1',
+    max_market_funds: '20000000',
+    margin_enabled: false,
+    fx_stablecoin: false,
+    max_slippage_percentage: '0.02000000',
+    post_only: false,
+    limit_only: false,
+    cancel_only: false,
+    trading_disabled: false,
+    status: 'online',
+    status_message: '',
+    auction_mode: false,
+    high_bid_limit_percentage: '',
+  };
+  if (!schema) return JSON.stringify(fields);
+  // Wrong shape: no id, and increments as JSON numbers rather than decimal strings.
+  return JSON.stringify({ ...fields, id: undefined }).replace(
+    /"(quote_increment|base_increment)":"([\d.]+)"/g,
+    '"$1":$2',
+  );
+}

@@ -1,0 +1,79 @@
+import type { Venue } from '../markets.ts';
+
+/** One market the simulated exchange lists. */
+export interface SimMarket {
+  venue: Venue;
+  symbol: string;
+  base: string;
+  quote: string;
+  /** Decimal string, e.g. '84705.63'. Rounded down to a multiple of tickSize. */
+  startMid: string;
+  /** Decimal string, e.g. '0.01'. */
+  tickSize: string;
+  /** Levels per side the venue holds (Binance answers min(limit, levels)). */
+  levels: number;
+  /** First sequence (Coinbase) / lastUpdateId (Binance) served; later books are higher. */
+  startSequence?: bigint;
+  /** Path of a recorded body served byte-for-byte as this market's book instead of a generated one. */
+  recorded?: string;
+}
+
+export interface SimulatorOptions {
+  host?: string;
+  port?: number;
+  seed?: number;
+  markets?: SimMarket[];
+  enforceRateLimits?: boolean;
+  /** Clock used for rate-limit windows and the request log; tests pin it. Defaults to Date.now. */
+  now?: () => number;
+}
+
+export type Fault =
+  | { kind: 'status'; status: number; retryAfter?: number; body?: string }
+  | { kind: 'delay'; ms: number }
+  | { kind: 'slowBody'; ms: number }
+  | { kind: 'reset' }
+  | { kind: 'truncate' }
+  | { kind: 'malformed' }
+  | { kind: 'html' }
+  | { kind: 'crossed' }
+  | { kind: 'empty'; side?: 'bids' | 'asks' | 'both' }
+  | { kind: 'schema' }
+  | { kind: 'oversize'; bytes: number };
+
+export type Endpoint = 'book' | 'products' | 'exchangeInfo';
+
+export interface FaultTarget {
+  venue: Venue;
+  endpoint?: Endpoint;
+  symbol?: string;
+}
+
+export interface RequestRecord {
+  venue: Venue;
+  endpoint: Endpoint | 'unknown';
+  symbol: string | null;
+  url: string;
+  userAgent: string | null;
+  at: number;
+  status: number;
+}
+
+export interface Simulator {
+  url: string;
+  requests: RequestRecord[];
+  injectFault(target: FaultTarget, fault: Fault, times?: number): void;
+  clearFaults(): void;
+  resetRequests(): void;
+  close(): Promise<void>;
+}
+
+/** What a venue route decided to answer, before any transport-level fault shapes its delivery. */
+export interface Reply {
+  status: number;
+  headers: Record<string, string>;
+  body: string | Buffer;
+}
+
+/** Faults that change what the book says rather than how it is delivered. */
+export type BookFault = Extract<Fault, { kind: 'crossed' | 'empty' | 'schema' }>;
