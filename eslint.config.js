@@ -7,16 +7,25 @@ export default tseslint.config(
   ...tseslint.configs.strictTypeChecked,
   {
     languageOptions: {
-      parserOptions: { projectService: { allowDefaultProject: ['*.js'] }, tsconfigRootDir: import.meta.dirname },
+      parserOptions: {
+        projectService: { allowDefaultProject: ['*.js'] },
+        tsconfigRootDir: import.meta.dirname,
+      },
     },
     rules: {
-      '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true, allowBoolean: true }],
+      '@typescript-eslint/restrict-template-expressions': [
+        'error',
+        { allowNumber: true, allowBoolean: true },
+      ],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-restricted-properties': [
         'error',
         { object: 'process', property: 'env', message: 'Settings are read only in src/config.ts.' },
       ],
-      'no-restricted-globals': ['error', { name: 'parseFloat', message: 'Prices and sizes are decimal strings: never parseFloat them.' }],
+      'no-restricted-globals': [
+        'error',
+        { name: 'parseFloat', message: 'Prices and sizes are decimal strings: never parseFloat them.' },
+      ],
     },
   },
   {

@@ -59,11 +59,7 @@ const DECIMAL = /^(0|[1-9]\d*)(\.\d+)?$/;
 const POSITIVE_DECIMAL = (s: string) => DECIMAL.test(s) && /[1-9]/.test(s);
 
 const positiveInt = (max: number) =>
-  z
-    .string()
-    .regex(/^\d+$/)
-    .transform(Number)
-    .pipe(z.number().int().min(1).max(max));
+  z.string().regex(/^\d+$/).transform(Number).pipe(z.number().int().min(1).max(max));
 
 const list = <T extends z.ZodType<unknown, string>>(item: T) =>
   z
@@ -163,7 +159,9 @@ function definitions(dataDir: string) {
       true,
     ),
     RAW_STORE_URL: setting(
-      z.string().refine((s) => /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/.test(s) || /^file:\/\/./.test(s)),
+      z
+        .string()
+        .refine((s) => /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/.test(s) || /^file:\/\/./.test(s)),
       `file://${path.join(dataDir, 'raw')}`,
       's3://bucket/prefix or file://folder',
     ),
@@ -182,7 +180,11 @@ function definitions(dataDir: string) {
     COINBASE_API_URL: setting(httpUrl, 'https://api.exchange.coinbase.com', 'an http(s) URL'),
     BINANCE_API_URL: setting(httpUrl, 'https://data-api.binance.vision', 'an http(s) URL'),
     BINANCE_DEPTH_LIMIT: setting(positiveInt(5000), '5000', 'a whole number from 1 to 5000'),
-    NOTIONALS_USD: setting(list(positiveDecimal), '50000,100000', 'a comma-separated list of positive USD amounts'),
+    NOTIONALS_USD: setting(
+      list(positiveDecimal),
+      '50000,100000',
+      'a comma-separated list of positive USD amounts',
+    ),
     DEPTH_BANDS_BPS: setting(
       list(positiveInt(10000)),
       '10,50,100,200,500,1000',
@@ -213,15 +215,19 @@ function definitions(dataDir: string) {
       '1000,5000,10000,25000,50000,100000,250000,500000,1000000',
       'a comma-separated list of positive USD amounts',
     ),
-    FORECAST_WINDOW: setting(positiveInt(10000).pipe(z.number().min(2)), '12', 'a whole number from 2 to 10000'),
-    CRON_SCHEDULE: setting(cronExpression, '0 * * * *', 'a cron expression of 5 or 6 fields, e.g. "0 * * * *"'),
+    FORECAST_WINDOW: setting(
+      positiveInt(10000).pipe(z.number().min(2)),
+      '12',
+      'a whole number from 2 to 10000',
+    ),
+    CRON_SCHEDULE: setting(
+      cronExpression,
+      '0 * * * *',
+      'a cron expression of 5 or 6 fields, e.g. "0 * * * *"',
+    ),
     HTTP_TIMEOUT_MS: setting(positiveInt(600_000), '10000', 'milliseconds, a whole number from 1 to 600000'),
     HTTP_RETRIES: setting(
-      z
-        .string()
-        .regex(/^\d+$/)
-        .transform(Number)
-        .pipe(z.number().int().min(0).max(20)),
+      z.string().regex(/^\d+$/).transform(Number).pipe(z.number().int().min(0).max(20)),
       '5',
       'a whole number from 0 to 20',
     ),
@@ -264,7 +270,8 @@ export function readEnvironment(cwd = process.cwd()): Record<string, string | un
 export function loadConfig(env: Record<string, string | undefined> = readEnvironment()): Config {
   const problems: string[] = [];
   const dataDirRaw = env.DATA_DIR?.trim() || './data';
-  if (dataDirRaw.includes('\0')) problems.push(`DATA_DIR=${JSON.stringify(dataDirRaw)} is invalid: expected a folder path`);
+  if (dataDirRaw.includes('\0'))
+    problems.push(`DATA_DIR=${JSON.stringify(dataDirRaw)} is invalid: expected a folder path`);
   const dataDir = path.resolve(dataDirRaw);
   const defs = definitions(dataDir);
 
@@ -285,7 +292,9 @@ export function loadConfig(env: Record<string, string | undefined> = readEnviron
         .filter((i) => i.code === 'custom' && !i.message.startsWith('Invalid'))
         .map((i) => i.message)
         .join('; ');
-      problems.push(`${name}=${JSON.stringify(shown)} is invalid${detail ? ` (${detail})` : ''}: expected ${def.allowed}`);
+      problems.push(
+        `${name}=${JSON.stringify(shown)} is invalid${detail ? ` (${detail})` : ''}: expected ${def.allowed}`,
+      );
     }
   }
   if (problems.length > 0) throw new ConfigError(problems);

@@ -31,7 +31,8 @@ const REDACT_PATHS = [
   '*.headers.cookie',
 ];
 
-const SIGNED_PARAMS = /^(x-amz-signature|x-amz-credential|x-amz-security-token|signature|token|apikey|api_key|key)$/i;
+const SIGNED_PARAMS =
+  /^(x-amz-signature|x-amz-credential|x-amz-security-token|signature|token|apikey|api_key|key)$/i;
 
 /** A URL fit for a log line or an error: no user:password, no signing parameters. */
 export function safeUrl(raw: string): string {

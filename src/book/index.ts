@@ -38,7 +38,8 @@ function normalize(venue: Venue, symbol: string, json: unknown): OrderBook {
     let exchangeTime: string | null = null;
     if (b.time !== undefined) {
       exchangeTime = coinbaseTimeToMicros(b.time);
-      if (exchangeTime === null) throw new BookError('schema', `time ${JSON.stringify(b.time)} is not an ISO 8601 UTC time`);
+      if (exchangeTime === null)
+        throw new BookError('schema', `time ${JSON.stringify(b.time)} is not an ISO 8601 UTC time`);
     }
     return {
       venue,

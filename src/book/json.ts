@@ -8,7 +8,12 @@ interface ReviverContext {
 }
 
 function keepBigIntegers(_key: string, value: unknown, context?: ReviverContext): unknown {
-  if (typeof value === 'number' && !Number.isSafeInteger(value) && context?.source && /^-?\d+$/.test(context.source)) {
+  if (
+    typeof value === 'number' &&
+    !Number.isSafeInteger(value) &&
+    context?.source &&
+    /^-?\d+$/.test(context.source)
+  ) {
     return BigInt(context.source);
   }
   return value;

@@ -50,7 +50,12 @@ export class BinanceClient implements VenueClient {
     return new Map(
       info.symbols.map((s) => [
         s.symbol,
-        { symbol: s.symbol, base: s.baseAsset.toUpperCase(), quote: s.quoteAsset.toUpperCase(), trading: s.status === 'TRADING' },
+        {
+          symbol: s.symbol,
+          base: s.baseAsset.toUpperCase(),
+          quote: s.quoteAsset.toUpperCase(),
+          trading: s.status === 'TRADING',
+        },
       ]),
     );
   }
@@ -71,7 +76,8 @@ export class BinanceClient implements VenueClient {
       );
     }
     const message = errorField(response.body, ['code', 'msg']) ?? 'no message';
-    if (response.status === 418) return `${message} (IP banned for repeated rate-limit violations; venue skipped for this run)`;
+    if (response.status === 418)
+      return `${message} (IP banned for repeated rate-limit violations; venue skipped for this run)`;
     if (response.status === 429) return `${message} (request weight limit exceeded)`;
     return message;
   }

@@ -49,7 +49,10 @@ export class CoinbaseClient implements VenueClient {
   }
 
   fetchBook(symbol: string): Promise<HttpResponse> {
-    return this.http.get({ url: `${this.baseUrl}/products/${encodeURIComponent(symbol)}/book?level=2`, market: symbol });
+    return this.http.get({
+      url: `${this.baseUrl}/products/${encodeURIComponent(symbol)}/book?level=2`,
+      market: symbol,
+    });
   }
 
   describeError(response: HttpResponse): string {

@@ -126,7 +126,10 @@ export class VenueHttp {
         async () => {
           if (this.blockedBecause) {
             throw new AbortError(
-              new HttpError({ ...context, kind: 'venue_blocked', attempts }, `${venue} not asked: ${this.blockedBecause}`),
+              new HttpError(
+                { ...context, kind: 'venue_blocked', attempts },
+                `${venue} not asked: ${this.blockedBecause}`,
+              ),
             );
           }
           attempts++;
@@ -143,7 +146,15 @@ export class VenueHttp {
             const retryAfterMs = error instanceof RetryableStatus ? error.retryAfterMs : null;
             if (retryAfterMs !== null) this.options.limiter.pauseFor(retryAfterMs);
             log.warn(
-              { ...context, attempt: attemptNumber, retriesLeft, status, retryAfterMs, delayMs: retryDelay, err: error.message },
+              {
+                ...context,
+                attempt: attemptNumber,
+                retriesLeft,
+                status,
+                retryAfterMs,
+                delayMs: retryDelay,
+                err: error.message,
+              },
               retriesLeft > 0 ? 'request failed, retrying' : 'request failed, no retries left',
             );
           },
@@ -152,7 +163,11 @@ export class VenueHttp {
     } catch (error) {
       if (error instanceof RetryableStatus) return error.response;
       if (error instanceof HttpError) throw error;
-      throw new HttpError({ ...context, kind: 'network', attempts }, `${venue} GET ${url}: ${String(error)}`, error);
+      throw new HttpError(
+        { ...context, kind: 'network', attempts },
+        `${venue} GET ${url}: ${String(error)}`,
+        error,
+      );
     }
   }
 
@@ -215,12 +230,24 @@ export class VenueHttp {
     if (/maxContentLength/i.test(message)) {
       // Asking again brings the same oversized body.
       return new AbortError(
-        new HttpError({ ...context, kind: 'too_large', attempts }, `${label}: body larger than ${maxBytes} bytes`, error),
+        new HttpError(
+          { ...context, kind: 'too_large', attempts },
+          `${label}: body larger than ${maxBytes} bytes`,
+          error,
+        ),
       );
     }
     if (code === 'ERR_CANCELED' || code === 'ECONNABORTED' || code === 'ETIMEDOUT') {
-      return new HttpError({ ...context, kind: 'timeout', attempts }, `${label}: no complete response in ${timeoutMs} ms`, error);
+      return new HttpError(
+        { ...context, kind: 'timeout', attempts },
+        `${label}: no complete response in ${timeoutMs} ms`,
+        error,
+      );
     }
-    return new HttpError({ ...context, kind: 'network', attempts }, `${label}: ${code ?? ''} ${message}`.trim(), error);
+    return new HttpError(
+      { ...context, kind: 'network', attempts },
+      `${label}: ${code ?? ''} ${message}`.trim(),
+      error,
+    );
   }
 }

@@ -20,10 +20,16 @@ describe('compareDecimal', () => {
 });
 
 describe('isPositiveDecimal', () => {
-  it.each(['1', '0.00000001', '84705.63000000', '1234567890123456789012345678901234567890'])('accepts %s', (v) => {
-    expect(isPositiveDecimal(v)).toBe(true);
-  });
-  it.each(['0', '0.0', '-1', '+1', '1e5', 'NaN', 'Infinity', '', '.5', '5.', '1.2.3', ' 1', '0x10'])('refuses %j', (v) => {
-    expect(isPositiveDecimal(v)).toBe(false);
-  });
+  it.each(['1', '0.00000001', '84705.63000000', '1234567890123456789012345678901234567890'])(
+    'accepts %s',
+    (v) => {
+      expect(isPositiveDecimal(v)).toBe(true);
+    },
+  );
+  it.each(['0', '0.0', '-1', '+1', '1e5', 'NaN', 'Infinity', '', '.5', '5.', '1.2.3', ' 1', '0x10'])(
+    'refuses %j',
+    (v) => {
+      expect(isPositiveDecimal(v)).toBe(false);
+    },
+  );
 });

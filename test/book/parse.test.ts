@@ -113,29 +113,67 @@ describe('recorded Binance books', () => {
 });
 
 describe('invalid books are rejected with a precise reason', () => {
-  const binance = (bids: string[][], asks: string[][]) =>
-    JSON.stringify({ lastUpdateId: 1, bids, asks });
+  const binance = (bids: string[][], asks: string[][]) => JSON.stringify({ lastUpdateId: 1, bids, asks });
 
   it.each([
     ['empty bids', binance([], [['2', '1']]), 'invalid_book', /^bids is empty$/],
     ['empty asks', binance([['1', '1']], []), 'invalid_book', /^asks is empty$/],
-    ['crossed', binance([['2', '1']], [['2', '1']]), 'invalid_book', /crossed book: best bid 2 >= best ask 2/],
+    [
+      'crossed',
+      binance([['2', '1']], [['2', '1']]),
+      'invalid_book',
+      /crossed book: best bid 2 >= best ask 2/,
+    ],
     ['crossed by trailing zeros', binance([['2.10', '1']], [['2.1', '1']]), 'invalid_book', /crossed/],
-    ['zero price', binance([['0.000', '1']], [['2', '1']]), 'invalid_book', /bids level 1: price "0.000" is not a positive decimal/],
-    ['negative size', binance([['1', '-1']], [['2', '1']]), 'invalid_book', /bids level 1: size "-1" is not a positive decimal/],
-    ['exponent', binance([['1', '1']], [['2', '1'], ['3e2', '1']]), 'invalid_book', /asks level 2: price "3e2"/],
+    [
+      'zero price',
+      binance([['0.000', '1']], [['2', '1']]),
+      'invalid_book',
+      /bids level 1: price "0.000" is not a positive decimal/,
+    ],
+    [
+      'negative size',
+      binance([['1', '-1']], [['2', '1']]),
+      'invalid_book',
+      /bids level 1: size "-1" is not a positive decimal/,
+    ],
+    [
+      'exponent',
+      binance(
+        [['1', '1']],
+        [
+          ['2', '1'],
+          ['3e2', '1'],
+        ],
+      ),
+      'invalid_book',
+      /asks level 2: price "3e2"/,
+    ],
     ['NaN', binance([['NaN', '1']], [['2', '1']]), 'invalid_book', /price "NaN"/],
     ['Infinity', binance([['1', 'Infinity']], [['2', '1']]), 'invalid_book', /size "Infinity"/],
     ['zero size', binance([['1', '0']], [['2', '1']]), 'invalid_book', /size "0"/],
     [
       'duplicate bid level',
-      binance([['1.5', '1'], ['1.50', '2']], [['2', '1']]),
+      binance(
+        [
+          ['1.5', '1'],
+          ['1.50', '2'],
+        ],
+        [['2', '1']],
+      ),
       'invalid_book',
       /bids level 2: price 1.50 after 1.5 is not strictly descending/,
     ],
     [
       'unsorted asks',
-      binance([['1', '1']], [['2', '1'], ['3', '1'], ['2.5', '1']]),
+      binance(
+        [['1', '1']],
+        [
+          ['2', '1'],
+          ['3', '1'],
+          ['2.5', '1'],
+        ],
+      ),
       'invalid_book',
       /asks level 3: price 2.5 after 3 is not strictly ascending/,
     ],
@@ -153,11 +191,20 @@ describe('invalid books are rejected with a precise reason', () => {
     const book = parseBook('binance', 'BTCUSDT', binance([[bid, '1']], [[ask, '1']]));
     expect(book.bids[0]?.price).toBe(bid);
     // A float would see these as equal and call the book crossed.
-    expectError(() => parseBook('binance', 'BTCUSDT', binance([[ask, '1']], [[bid, '1']])), 'invalid_book', /crossed/);
+    expectError(
+      () => parseBook('binance', 'BTCUSDT', binance([[ask, '1']], [[bid, '1']])),
+      'invalid_book',
+      /crossed/,
+    );
   });
 
   it('rejects a Coinbase time that is not ISO UTC', () => {
-    const text = JSON.stringify({ bids: [['1', '1', 1]], asks: [['2', '1', 1]], sequence: 5, time: 'yesterday' });
+    const text = JSON.stringify({
+      bids: [['1', '1', 1]],
+      asks: [['2', '1', 1]],
+      sequence: 5,
+      time: 'yesterday',
+    });
     expectError(() => parseBook('coinbase', 'BTC-USD', text), 'schema', /time "yesterday"/);
   });
 });

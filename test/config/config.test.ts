@@ -67,7 +67,11 @@ describe('defaults', () => {
     });
     expect(config.databaseUrl).toBe('postgres://u:p@db:5432/w');
     expect(config.rawStoreUrl).toBe('s3://my-bucket/lake');
-    expect(config.s3).toEqual({ endpoint: 'http://127.0.0.1:9000', forcePathStyle: true, region: 'eu-west-1' });
+    expect(config.s3).toEqual({
+      endpoint: 'http://127.0.0.1:9000',
+      forcePathStyle: true,
+      region: 'eu-west-1',
+    });
     expect(config.markets).toEqual([
       { venue: 'binance', symbol: 'SOLUSDT' },
       { venue: 'coinbase', symbol: 'SOL-USD' },
@@ -90,36 +94,72 @@ describe('defaults', () => {
 
 describe('a bad value names the variable, the value and what is allowed', () => {
   it.each([
-    ['MARKETS', 'kraken:XBTUSD', /^MARKETS="kraken:XBTUSD" is invalid \(entry "kraken:XBTUSD" is not venue:SYMBOL\): expected a comma-separated list of venue:SYMBOL/],
-    ['MARKETS', 'coinbase:../../etc/passwd', /MARKETS="coinbase:..\/..\/etc\/passwd" is invalid \(entry .*coinbase symbol must match/],
+    [
+      'MARKETS',
+      'kraken:XBTUSD',
+      /^MARKETS="kraken:XBTUSD" is invalid \(entry "kraken:XBTUSD" is not venue:SYMBOL\): expected a comma-separated list of venue:SYMBOL/,
+    ],
+    [
+      'MARKETS',
+      'coinbase:../../etc/passwd',
+      /MARKETS="coinbase:..\/..\/etc\/passwd" is invalid \(entry .*coinbase symbol must match/,
+    ],
     ['MARKETS', 'binance:BTC/USDT', /binance symbol must match/],
     ['MARKETS', 'binance:btcusdt', /binance symbol must match/],
     ['MARKETS', "coinbase:BTC-USD';DROP TABLE x;--", /coinbase symbol must match/],
     ['MARKETS', 'coinbase:BTC-USD%2F..', /coinbase symbol must match/],
     ['MARKETS', 'binance:BTCUSDT:extra', /is not venue:SYMBOL/],
     ['MARKETS', ',', /MARKETS="," is invalid/],
-    ['BINANCE_DEPTH_LIMIT', '5001', /BINANCE_DEPTH_LIMIT="5001" is invalid: expected a whole number from 1 to 5000/],
+    [
+      'BINANCE_DEPTH_LIMIT',
+      '5001',
+      /BINANCE_DEPTH_LIMIT="5001" is invalid: expected a whole number from 1 to 5000/,
+    ],
     ['BINANCE_DEPTH_LIMIT', '-5', /expected a whole number from 1 to 5000/],
     ['HTTP_TIMEOUT_MS', 'ten', /HTTP_TIMEOUT_MS="ten" is invalid: expected milliseconds/],
     ['HTTP_TIMEOUT_MS', '1e4', /HTTP_TIMEOUT_MS="1e4"/],
     ['HTTP_RETRIES', '1.5', /HTTP_RETRIES="1.5" is invalid: expected a whole number from 0 to 20/],
     ['CONCURRENCY', '0', /CONCURRENCY="0" is invalid: expected a whole number from 1 to 64/],
-    ['NOTIONALS_USD', '50000,-1', /NOTIONALS_USD="50000,-1" is invalid: expected a comma-separated list of positive USD amounts/],
+    [
+      'NOTIONALS_USD',
+      '50000,-1',
+      /NOTIONALS_USD="50000,-1" is invalid: expected a comma-separated list of positive USD amounts/,
+    ],
     ['NOTIONALS_USD', 'NaN', /NOTIONALS_USD="NaN"/],
     ['NOTIONALS_USD', '1e6', /NOTIONALS_USD="1e6"/],
     ['DEPTH_BANDS_BPS', '10,Infinity', /DEPTH_BANDS_BPS="10,Infinity"/],
     ['TAKER_FEE_BPS', 'coinbase:60', /TAKER_FEE_BPS="coinbase:60" is invalid \(no fee given for binance\)/],
     ['TAKER_FEE_BPS', 'coinbase:x,binance:1', /entry "coinbase:x": fee must be a decimal/],
-    ['USD_STABLECOINS', 'usdt', /USD_STABLECOINS="usdt" is invalid: expected a comma-separated list of asset codes/],
-    ['LEVELS_WITHIN_BPS', 'some', /LEVELS_WITHIN_BPS="some" is invalid: expected a whole number of bps from 1, or "all"/],
+    [
+      'USD_STABLECOINS',
+      'usdt',
+      /USD_STABLECOINS="usdt" is invalid: expected a comma-separated list of asset codes/,
+    ],
+    [
+      'LEVELS_WITHIN_BPS',
+      'some',
+      /LEVELS_WITHIN_BPS="some" is invalid: expected a whole number of bps from 1, or "all"/,
+    ],
     ['FORECAST_WINDOW', '1', /FORECAST_WINDOW="1" is invalid: expected a whole number from 2/],
     ['CRON_SCHEDULE', 'every hour', /CRON_SCHEDULE="every hour" is invalid: expected a cron expression/],
-    ['RAW_STORE_URL', 'ftp://host/x', /RAW_STORE_URL="ftp:\/\/host\/x" is invalid: expected s3:\/\/bucket\/prefix or file:\/\/folder/],
+    [
+      'RAW_STORE_URL',
+      'ftp://host/x',
+      /RAW_STORE_URL="ftp:\/\/host\/x" is invalid: expected s3:\/\/bucket\/prefix or file:\/\/folder/,
+    ],
     ['RAW_STORE_URL', 's3://', /RAW_STORE_URL="s3:\/\/"/],
-    ['COINBASE_API_URL', 'api.exchange.coinbase.com', /COINBASE_API_URL="api.exchange.coinbase.com" is invalid: expected an http\(s\) URL/],
+    [
+      'COINBASE_API_URL',
+      'api.exchange.coinbase.com',
+      /COINBASE_API_URL="api.exchange.coinbase.com" is invalid: expected an http\(s\) URL/,
+    ],
     ['BINANCE_API_URL', 'http://user:pw@proxy', /BINANCE_API_URL=.* is invalid/],
     ['S3_FORCE_PATH_STYLE', 'yes', /S3_FORCE_PATH_STYLE="yes" is invalid: expected true or false/],
-    ['LOG_LEVEL', 'verbose', /LOG_LEVEL="verbose" is invalid: expected one of fatal, error, warn, info, debug, trace, silent/],
+    [
+      'LOG_LEVEL',
+      'verbose',
+      /LOG_LEVEL="verbose" is invalid: expected one of fatal, error, warn, info, debug, trace, silent/,
+    ],
   ])('%s=%j', (name, value, message) => {
     const found = problems({ [name]: value });
     expect(found).toHaveLength(1);
@@ -132,7 +172,9 @@ describe('a bad value names the variable, the value and what is allowed', () => 
 
   it('never prints a database password', () => {
     const [message] = problems({ DATABASE_URL: 'mysql://admin:hunter2@db/x' });
-    expect(message).toMatch(/^DATABASE_URL="mysql:\/\/admin:\*\*\*@db\/x" is invalid: expected a postgres:\/\//);
+    expect(message).toMatch(
+      /^DATABASE_URL="mysql:\/\/admin:\*\*\*@db\/x" is invalid: expected a postgres:\/\//,
+    );
     expect(message).not.toContain('hunter2');
   });
 });

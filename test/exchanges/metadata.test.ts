@@ -22,7 +22,9 @@ const response = (status: number, body: string): HttpResponse => ({
 
 describe('recorded venue metadata', () => {
   it('reads the live Coinbase /products list (497 products)', () => {
-    const products = new CoinbaseClient('http://x', noHttp).parseMetadata(fixtureText('coinbase-products-openbb.json'));
+    const products = new CoinbaseClient('http://x', noHttp).parseMetadata(
+      fixtureText('coinbase-products-openbb.json'),
+    );
     expect(products.size).toBe(497);
     expect(products.get('BTC-USD')).toEqual({ symbol: 'BTC-USD', base: 'BTC', quote: 'USD', trading: true });
     expect(products.get('ETH-USDT')).toMatchObject({ base: 'ETH', quote: 'USDT' });
@@ -31,7 +33,9 @@ describe('recorded venue metadata', () => {
   });
 
   it('reads the live Binance exchangeInfo', () => {
-    const info = new BinanceClient('http://x', noHttp, 5000).parseMetadata(fixtureText('binance-exchangeinfo-nautilus.json'));
+    const info = new BinanceClient('http://x', noHttp, 5000).parseMetadata(
+      fixtureText('binance-exchangeinfo-nautilus.json'),
+    );
     expect([...info.keys()]).toEqual(['BTCUSDT', 'ETHUSDT']);
     expect(info.get('BTCUSDT')).toEqual({ symbol: 'BTCUSDT', base: 'BTC', quote: 'USDT', trading: true });
   });

@@ -76,6 +76,8 @@ describe('WeightBudgetLimiter (Binance, 6000 weight/min)', () => {
   });
 
   it('uses the documented depth weights', () => {
-    expect([1, 100, 101, 500, 501, 1000, 1001, 5000].map(binanceDepthWeight)).toEqual([5, 5, 25, 25, 50, 50, 250, 250]);
+    expect([1, 100, 101, 500, 501, 1000, 1001, 5000].map(binanceDepthWeight)).toEqual([
+      5, 5, 25, 25, 50, 50, 250, 250,
+    ]);
   });
 });

@@ -1,0 +1,262 @@
+/**
+ * One cycle: for every configured market, fetch the book, keep the response in the raw store,
+ * then parse and validate it. Raw is written before anything is judged, so whatever reached us
+ * stays for backfill; a failed market is recorded and never stops the others.
+ */
+import { parseBook, BookError, type OrderBook } from '../book/index.ts';
+import type { Config } from '../config.ts';
+import { HttpError, type HttpResponse, type MarketInfo, type VenueClient } from '../exchanges/index.ts';
+import type { Logger } from '../log.ts';
+import { marketLabel, type Market, type Venue } from '../markets.ts';
+import { writeMeta, writeSnapshot, type RawStore } from '../raw/index.ts';
+import { uuidv7 } from '../util/ids.ts';
+import { forEachConcurrent } from '../util/pool.ts';
+
+export type Stage = 'fetch' | 'store' | 'parse' | 'load';
+
+/** A market's failure, with where in the pipeline it happened and the raw object it concerns. */
+export class StageError extends Error {
+  readonly stage: Stage;
+  readonly kind: string;
+  readonly rawKey: string | null;
+  constructor(stage: Stage, kind: string, message: string, rawKey: string | null = null, cause?: unknown) {
+    super(message, { cause });
+    this.name = 'StageError';
+    this.stage = stage;
+    this.kind = kind;
+    this.rawKey = rawKey;
+  }
+}
+
+export interface MarketOutcome {
+  market: Market;
+  rawKey: string | null;
+  /** Set when the market failed. */
+  error: StageError | null;
+  bidLevels: number;
+  askLevels: number;
+}
+
+export interface RunSummary {
+  runId: string;
+  startedAt: Date;
+  finishedAt: Date;
+  outcomes: MarketOutcome[];
+  marketsOk: number;
+  marketsFailed: number;
+  /** DESIGN §3: 0 every market loaded, 2 some failed. (1, could not start, is the CLI's.) */
+  exitCode: 0 | 2;
+}
+
+export interface RunDeps {
+  config: Pick<Config, 'markets' | 'concurrency'>;
+  log: Logger;
+  store: RawStore;
+  clients: Record<Venue, VenueClient>;
+}
+
+function isOk(response: HttpResponse): boolean {
+  return response.status >= 200 && response.status < 300;
+}
+
+export async function runOnce(deps: RunDeps): Promise<RunSummary> {
+  const { config, store, clients } = deps;
+  const startedAt = new Date();
+  const runId = uuidv7(startedAt.getTime());
+  const log = deps.log.child({ runId });
+  log.info({ markets: config.markets.map(marketLabel), rawStore: store.location }, 'run started');
+
+  // Metadata is asked once per venue per run, by the first market that needs it.
+  const metadata = new Map<Venue, Promise<Map<string, MarketInfo>>>();
+  const metadataFor = (venue: Venue): Promise<Map<string, MarketInfo>> => {
+    let pending = metadata.get(venue);
+    if (!pending) {
+      const symbols = config.markets.filter((m) => m.venue === venue).map((m) => m.symbol);
+      pending = fetchMetadata(clients[venue], symbols, store, runId);
+      metadata.set(venue, pending);
+    }
+    return pending;
+  };
+
+  const outcomes: MarketOutcome[] = [];
+  await forEachConcurrent(config.markets, config.concurrency, async (market) => {
+    const started = performance.now();
+    const outcome = await runMarket(market, clients[market.venue], metadataFor, store, runId);
+    outcomes.push(outcome);
+    const fields = {
+      venue: market.venue,
+      market: market.symbol,
+      rawKey: outcome.rawKey,
+      ms: Math.round(performance.now() - started),
+    };
+    if (outcome.error) {
+      log.error(
+        { ...fields, stage: outcome.error.stage, kind: outcome.error.kind, err: outcome.error.message },
+        'market failed',
+      );
+    } else {
+      log.info({ ...fields, bids: outcome.bidLevels, asks: outcome.askLevels }, 'market done');
+    }
+  });
+
+  const order = new Map(config.markets.map((m, i) => [marketLabel(m), i]));
+  outcomes.sort((a, b) => (order.get(marketLabel(a.market)) ?? 0) - (order.get(marketLabel(b.market)) ?? 0));
+  const marketsFailed = outcomes.filter((o) => o.error).length;
+  const summary: RunSummary = {
+    runId,
+    startedAt,
+    finishedAt: new Date(),
+    outcomes,
+    marketsOk: outcomes.length - marketsFailed,
+    marketsFailed,
+    exitCode: marketsFailed > 0 ? 2 : 0,
+  };
+  log.info(
+    {
+      marketsOk: summary.marketsOk,
+      marketsFailed,
+      levels: outcomes.reduce((n, o) => n + o.bidLevels + o.askLevels, 0),
+      durationMs: summary.finishedAt.getTime() - startedAt.getTime(),
+    },
+    'run finished',
+  );
+  return summary;
+}
+
+async function fetchMetadata(
+  client: VenueClient,
+  symbols: string[],
+  store: RawStore,
+  runId: string,
+): Promise<Map<string, MarketInfo>> {
+  const response = await fetchStage(() => client.fetchMetadata(symbols));
+  let rawKey: string;
+  try {
+    rawKey = await writeMeta(
+      store,
+      {
+        exchange: client.venue,
+        url: response.url,
+        requested_at: response.requestedAt.toISOString(),
+        received_at: response.receivedAt.toISOString(),
+        status: response.status,
+        run_id: runId,
+        base: null,
+        quote: null,
+      },
+      response.body,
+      client.metadataEndpoint,
+    );
+  } catch (error) {
+    throw new StageError(
+      'store',
+      'raw_store',
+      `${client.venue} metadata not stored: ${String(error)}`,
+      null,
+      error,
+    );
+  }
+  if (!isOk(response)) {
+    throw new StageError(
+      'fetch',
+      `http_${response.status}`,
+      `${client.venue} metadata ${response.url} answered HTTP ${response.status}: ${client.describeError(response)}`,
+      rawKey,
+    );
+  }
+  try {
+    return client.parseMetadata(response.body.toString('utf8'));
+  } catch (error) {
+    throw new StageError(
+      'parse',
+      'metadata',
+      `${client.venue} metadata ${response.url} unreadable: ${String(error)}`,
+      rawKey,
+      error,
+    );
+  }
+}
+
+async function fetchStage(request: () => Promise<HttpResponse>): Promise<HttpResponse> {
+  try {
+    return await request();
+  } catch (error) {
+    if (error instanceof HttpError) throw new StageError('fetch', error.kind, error.message, null, error);
+    throw error;
+  }
+}
+
+async function runMarket(
+  market: Market,
+  client: VenueClient,
+  metadataFor: (venue: Venue) => Promise<Map<string, MarketInfo>>,
+  store: RawStore,
+  runId: string,
+): Promise<MarketOutcome> {
+  const outcome: MarketOutcome = { market, rawKey: null, error: null, bidLevels: 0, askLevels: 0 };
+  try {
+    const info = (await metadataFor(market.venue)).get(market.symbol);
+    if (!info) {
+      throw new StageError(
+        'fetch',
+        'unknown_market',
+        `${market.venue} does not list ${market.symbol} (check MARKETS)`,
+      );
+    }
+    const response = await fetchStage(() => client.fetchBook(market.symbol));
+    try {
+      outcome.rawKey = await writeSnapshot(
+        store,
+        {
+          exchange: market.venue,
+          market: market.symbol,
+          url: response.url,
+          requested_at: response.requestedAt.toISOString(),
+          received_at: response.receivedAt.toISOString(),
+          status: response.status,
+          run_id: runId,
+          base: info.base,
+          quote: info.quote,
+        },
+        response.body,
+      );
+    } catch (error) {
+      // Nothing is parsed or loaded without its raw object: the warehouse must be rebuildable.
+      throw new StageError('store', 'raw_store', `raw object not stored: ${String(error)}`, null, error);
+    }
+    if (!isOk(response)) {
+      throw new StageError(
+        'fetch',
+        `http_${response.status}`,
+        `${market.venue} ${market.symbol} GET ${response.url} answered HTTP ${response.status} after ${response.attempts} attempt(s): ${client.describeError(response)}`,
+        outcome.rawKey,
+      );
+    }
+    const book = parse(market, response.body, outcome.rawKey);
+    outcome.bidLevels = book.bids.length;
+    outcome.askLevels = book.asks.length;
+  } catch (error) {
+    outcome.error =
+      error instanceof StageError
+        ? error
+        : new StageError(
+            'fetch',
+            'unexpected',
+            `${marketLabel(market)}: ${String(error)}`,
+            outcome.rawKey,
+            error,
+          );
+  }
+  return outcome;
+}
+
+function parse(market: Market, body: Buffer, rawKey: string): OrderBook {
+  try {
+    return parseBook(market.venue, market.symbol, body.toString('utf8'));
+  } catch (error) {
+    if (error instanceof BookError) {
+      throw new StageError('parse', error.kind, `${marketLabel(market)}: ${error.message}`, rawKey, error);
+    }
+    throw error;
+  }
+}

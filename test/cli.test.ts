@@ -1,0 +1,111 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listSnapshots, openRawStore } from '../src/raw/index.ts';
+import { defaultSimMarkets, startSimulator, type Simulator } from '../src/simulator/index.ts';
+
+const CLI = path.join(import.meta.dirname, '..', 'src', 'cli.ts');
+
+interface Result {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the CLI as cron would: its own process, no terminal, only the environment given. */
+function cli(args: string[], env: Record<string, string>): Promise<Result> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], {
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+let sim: Simulator;
+let dir: string;
+
+beforeAll(async () => {
+  sim = await startSimulator({ seed: 3, markets: defaultSimMarkets(500) });
+  dir = await mkdtemp(path.join(tmpdir(), 'obetl-cli-'));
+});
+afterAll(async () => {
+  await sim.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('npm run etl (src/cli.ts etl)', () => {
+  it('writes one raw object per default market under DATA_DIR and exits 0', async () => {
+    const dataDir = path.join(dir, 'data');
+    const result = await cli(['etl'], {
+      DATA_DIR: dataDir,
+      COINBASE_API_URL: sim.url,
+      BINANCE_API_URL: sim.url,
+    });
+    expect(result.stderr).not.toMatch(/"level":(50|60)/);
+    expect(result.code).toBe(0);
+    const keys: string[] = [];
+    for await (const key of listSnapshots(openRawStore(`file://${path.join(dataDir, 'raw')}`)))
+      keys.push(key);
+    expect(keys.map((k) => k.split('/').slice(0, 2).join('/')).sort()).toEqual([
+      'exchange=binance/market=BTCUSDT',
+      'exchange=binance/market=ETHUSDT',
+      'exchange=coinbase/market=BTC-USD',
+      'exchange=coinbase/market=ETH-USD',
+    ]);
+    const lines = result.stderr
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines.at(-1)).toMatchObject({ msg: 'run finished', marketsOk: 4, marketsFailed: 0 });
+  });
+
+  it('exits 2 when a market fails, and still keeps what it fetched', async () => {
+    const dataDir = path.join(dir, 'partial');
+    const result = await cli(['etl'], {
+      DATA_DIR: dataDir,
+      COINBASE_API_URL: sim.url,
+      BINANCE_API_URL: sim.url,
+      MARKETS: 'coinbase:BTC-USD,binance:NOSUCHPAIR',
+    });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/"market":"NOSUCHPAIR".*"stage":"fetch"/);
+  });
+
+  it('exits 1 with the variable, value and what is allowed for a bad setting', async () => {
+    const result = await cli(['etl'], { DATA_DIR: dir, MARKETS: 'coinbase:../../etc' });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/MARKETS="coinbase:..\/..\/etc" is invalid/);
+  });
+
+  it('exits 1 when the raw store cannot be used', async () => {
+    const blocker = path.join(dir, 'a-file');
+    await writeFile(blocker, 'not a folder');
+    sim.resetRequests();
+    const result = await cli(['etl'], {
+      DATA_DIR: dir,
+      RAW_STORE_URL: `file://${blocker}/raw`,
+      COINBASE_API_URL: sim.url,
+      BINANCE_API_URL: sim.url,
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/raw store unreachable/);
+    expect(sim.requests).toEqual([]);
+  });
+
+  it('prints usage and exits 1 on an unknown command', async () => {
+    const result = await cli(['frobnicate'], { DATA_DIR: dir });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/unknown command "frobnicate"/);
+  });
+});
