@@ -9,15 +9,46 @@ import { runOnce } from './jobs/run.ts';
 import { createLogger, type Logger } from './log.ts';
 import { openRawStore, probeRawStore } from './raw/index.ts';
 import { defaultSimMarkets, startSimulator } from './simulator/index.ts';
+import { openWarehouse, type Warehouse } from './warehouse/db.ts';
+import { Loader } from './warehouse/load.ts';
+import { migrate } from './warehouse/migrate.ts';
 
 const USAGE = `usage: orderbook-etl <command>
 
 commands:
   etl         one run now, then exit (what cron calls)
+  migrate     apply database migrations and recreate the views, then exit
   simulator   start the local exchange (Coinbase + Binance REST) for offline use
               [--port 8080] [--host 127.0.0.1] [--levels 1000] [--seed 1] [--rate-limits]
 
 exit codes: 0 ok, 1 could not start, 2 some markets failed`;
+
+/** The warehouse, reachable and migrated; null (already logged) when it is not. */
+async function migratedWarehouse(config: Config, log: Logger): Promise<Warehouse | null> {
+  let warehouse: Warehouse;
+  try {
+    warehouse = await openWarehouse({
+      databaseUrl: config.databaseUrl,
+      dataDir: config.dataDir,
+      poolSize: config.concurrency + 2,
+      log,
+    });
+  } catch (error) {
+    log.fatal({ err: (error as Error).message }, 'warehouse unreachable: nothing done');
+    return null;
+  }
+  try {
+    await migrate(warehouse.db, log);
+  } catch (error) {
+    log.fatal(
+      { warehouse: warehouse.location, err: (error as Error).message },
+      'migration failed: nothing done',
+    );
+    await warehouse.close();
+    return null;
+  }
+  return warehouse;
+}
 
 async function etl(config: Config, log: Logger): Promise<number> {
   const store = openRawStore(config.rawStoreUrl, { ...config.s3, maxAttempts: config.httpRetries + 1 });
@@ -27,8 +58,33 @@ async function etl(config: Config, log: Logger): Promise<number> {
     log.fatal({ rawStore: store.location, err: String(error) }, 'raw store unreachable: run not started');
     return 1;
   }
-  const summary = await runOnce({ config, log, store, clients: createVenueClients(config, log) });
-  return summary.exitCode;
+  const warehouse = await migratedWarehouse(config, log);
+  if (!warehouse) return 1;
+  try {
+    const summary = await runOnce({
+      config,
+      log,
+      store,
+      clients: createVenueClients(config, log),
+      db: warehouse.db,
+      loader: new Loader(warehouse.db, config),
+    });
+    return summary.exitCode;
+  } catch (error) {
+    log.fatal({ warehouse: warehouse.location, err: String(error) }, 'run could not start');
+    return 1;
+  } finally {
+    await warehouse.close();
+    await store.close();
+  }
+}
+
+async function migrateOnly(config: Config, log: Logger): Promise<number> {
+  const warehouse = await migratedWarehouse(config, log);
+  if (!warehouse) return 1;
+  log.info({ warehouse: warehouse.location }, 'schema up to date');
+  await warehouse.close();
+  return 0;
 }
 
 async function simulator(args: string[], log: Logger): Promise<number> {
@@ -97,6 +153,8 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'etl':
       return etl(config, log);
+    case 'migrate':
+      return migrateOnly(config, log);
     case 'simulator':
       return simulator(rest, log);
     default:

@@ -44,3 +44,36 @@ export function compareDecimal(a: string, b: string): -1 | 0 | 1 {
   if (ap === bp) return 0;
   return ap < bp ? -1 : 1;
 }
+
+function fractionDigits(value: string): number {
+  const dot = value.indexOf('.');
+  return dot === -1 ? 0 : value.length - dot - 1;
+}
+
+/** A plain decimal as an integer count of 10^-scale units (scale ≥ its own fraction digits). */
+function scaled(value: string, scale: number): bigint {
+  const dot = value.indexOf('.');
+  const int = dot === -1 ? value : value.slice(0, dot);
+  const frac = dot === -1 ? '' : value.slice(dot + 1);
+  return BigInt(int + frac.padEnd(scale, '0'));
+}
+
+/**
+ * Whether `price` lies within `bps` of the mid of `bestBid` and `bestAsk`, on the given side:
+ * bids at or above mid × (1 − bps/10000), asks at or below mid × (1 + bps/10000). Exact: both
+ * sides are scaled to integers, so a level exactly on the boundary is always in.
+ */
+export function withinBpsOfMid(
+  side: 'bids' | 'asks',
+  price: string,
+  bestBid: string,
+  bestAsk: string,
+  bps: number,
+): boolean {
+  const scale = Math.max(fractionDigits(price), fractionDigits(bestBid), fractionDigits(bestAsk));
+  // price ⋛ (bid + ask)/2 × (10000 ∓ bps)/10000  ⇔  price × 20000 ⋛ (bid + ask) × (10000 ∓ bps)
+  const lhs = scaled(price, scale) * 20000n;
+  const sum = scaled(bestBid, scale) + scaled(bestAsk, scale);
+  const factor = BigInt(side === 'bids' ? 10000 - bps : 10000 + bps);
+  return side === 'bids' ? lhs >= sum * factor : lhs <= sum * factor;
+}

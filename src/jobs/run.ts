@@ -1,7 +1,8 @@
 /**
  * One cycle: for every configured market, fetch the book, keep the response in the raw store,
- * then parse and validate it. Raw is written before anything is judged, so whatever reached us
- * stays for backfill; a failed market is recorded and never stops the others.
+ * parse and validate it, and load it into the warehouse. Raw is written before anything is
+ * judged, so whatever reached us stays for backfill; a failed market is recorded in etl_error
+ * and never stops the others.
  */
 import { parseBook, BookError, type OrderBook } from '../book/index.ts';
 import type { Config } from '../config.ts';
@@ -10,6 +11,10 @@ import type { Logger } from '../log.ts';
 import { marketLabel, type Market, type Venue } from '../markets.ts';
 import { writeMeta, writeSnapshot, type RawStore } from '../raw/index.ts';
 import { uuidv7 } from '../util/ids.ts';
+import type { Loader } from '../warehouse/load.ts';
+import { finishRun, recordError, startRun } from '../warehouse/runlog.ts';
+import type { Database } from '../warehouse/schema.ts';
+import type { Kysely } from 'kysely';
 import { forEachConcurrent } from '../util/pool.ts';
 
 export type Stage = 'fetch' | 'store' | 'parse' | 'load';
@@ -35,6 +40,8 @@ export interface MarketOutcome {
   error: StageError | null;
   bidLevels: number;
   askLevels: number;
+  /** fact_snapshot row of the loaded book. */
+  snapshotId: string | null;
 }
 
 export interface RunSummary {
@@ -53,6 +60,8 @@ export interface RunDeps {
   log: Logger;
   store: RawStore;
   clients: Record<Venue, VenueClient>;
+  db: Kysely<Database>;
+  loader: Loader;
 }
 
 function isOk(response: HttpResponse): boolean {
@@ -64,6 +73,8 @@ export async function runOnce(deps: RunDeps): Promise<RunSummary> {
   const startedAt = new Date();
   const runId = uuidv7(startedAt.getTime());
   const log = deps.log.child({ runId });
+  // A run that cannot even be recorded has not started: the caller exits 1.
+  await startRun(deps.db, runId, startedAt);
   log.info({ markets: config.markets.map(marketLabel), rawStore: store.location }, 'run started');
 
   // Metadata is asked once per venue per run, by the first market that needs it.
@@ -81,7 +92,7 @@ export async function runOnce(deps: RunDeps): Promise<RunSummary> {
   const outcomes: MarketOutcome[] = [];
   await forEachConcurrent(config.markets, config.concurrency, async (market) => {
     const started = performance.now();
-    const outcome = await runMarket(market, clients[market.venue], metadataFor, store, runId);
+    const outcome = await runMarket(market, clients[market.venue], metadataFor, store, deps.loader, runId);
     outcomes.push(outcome);
     const fields = {
       venue: market.venue,
@@ -94,6 +105,21 @@ export async function runOnce(deps: RunDeps): Promise<RunSummary> {
         { ...fields, stage: outcome.error.stage, kind: outcome.error.kind, err: outcome.error.message },
         'market failed',
       );
+      await recordError(deps.db, {
+        runId,
+        exchange: market.venue,
+        market: market.symbol,
+        stage: outcome.error.stage,
+        kind: outcome.error.kind,
+        message: outcome.error.message,
+        rawKey: outcome.error.rawKey,
+      }).catch((error: unknown) => {
+        // The database may be what failed; the log line above still says everything.
+        log.error(
+          { venue: market.venue, market: market.symbol, err: String(error) },
+          'etl_error not recorded',
+        );
+      });
     } else {
       log.info({ ...fields, bids: outcome.bidLevels, asks: outcome.askLevels }, 'market done');
     }
@@ -111,6 +137,9 @@ export async function runOnce(deps: RunDeps): Promise<RunSummary> {
     marketsFailed,
     exitCode: marketsFailed > 0 ? 2 : 0,
   };
+  await finishRun(deps.db, summary).catch((error: unknown) => {
+    log.error({ err: String(error) }, 'etl_run not updated');
+  });
   log.info(
     {
       marketsOk: summary.marketsOk,
@@ -191,9 +220,17 @@ async function runMarket(
   client: VenueClient,
   metadataFor: (venue: Venue) => Promise<Map<string, MarketInfo>>,
   store: RawStore,
+  loader: Loader,
   runId: string,
 ): Promise<MarketOutcome> {
-  const outcome: MarketOutcome = { market, rawKey: null, error: null, bidLevels: 0, askLevels: 0 };
+  const outcome: MarketOutcome = {
+    market,
+    rawKey: null,
+    error: null,
+    bidLevels: 0,
+    askLevels: 0,
+    snapshotId: null,
+  };
   try {
     const info = (await metadataFor(market.venue)).get(market.symbol);
     if (!info) {
@@ -235,6 +272,26 @@ async function runMarket(
     const book = parse(market, response.body, outcome.rawKey);
     outcome.bidLevels = book.bids.length;
     outcome.askLevels = book.asks.length;
+    try {
+      const loaded = await loader.load({
+        book,
+        base: info.base,
+        quote: info.quote,
+        rawKey: outcome.rawKey,
+        runId,
+        requestedAt: response.requestedAt.toISOString(),
+        receivedAt: response.receivedAt.toISOString(),
+      });
+      outcome.snapshotId = loaded.snapshotId;
+    } catch (error) {
+      throw new StageError(
+        'load',
+        'database',
+        `${marketLabel(market)}: not loaded: ${String(error)}`,
+        outcome.rawKey,
+        error,
+      );
+    }
   } catch (error) {
     outcome.error =
       error instanceof StageError

@@ -1,0 +1,87 @@
+-- fact_fill (DESIGN §6): what an order of N USD costs, walking the stored book from the best
+-- level: whole levels while cumulative price * size <= N, then (N - cum_quote) / price of the
+-- next one. Buy walks asks, sell walks bids. Only markets quoted in USD or a USD stablecoin.
+--   avg_price = N / filled_base; worst_price = last level touched; levels_used counts it;
+--   slippage_bps = (avg - mid) / mid * 10000 for buy, (mid - avg) / mid * 10000 for sell;
+--   fee_usd = N * fee_bps / 10000; all_in_price = avg * (1 ± fee_bps / 10000).
+-- A book that cannot fill N: fully_filled = false, filled_base = all of the side,
+-- avg_price = sum(price * size) / sum(size), and the fee is on what was actually traded.
+-- $1 bigint[]: snapshots; $2 numeric[]: notionals; $3 text[] + $4 numeric[]: fee bps by exchange.
+-- Needs fact_top of the same snapshots. Ratios at 40 decimals, rounded to 18 when stored.
+with target as (
+  select s.snapshot_id, t.mid_price, fee.fee_bps
+  from orderbook.fact_snapshot s
+  join orderbook.fact_top t on t.snapshot_id = s.snapshot_id
+  join orderbook.dim_market m on m.market_id = s.market_id
+  join orderbook.dim_exchange e on e.exchange_id = m.exchange_id
+  join orderbook.dim_asset q on q.asset_id = m.quote_asset_id and q.is_usd
+  join unnest($3::text[], $4::numeric[]) as fee (code, fee_bps) on fee.code = e.code
+  where s.snapshot_id = any ($1::bigint[])
+),
+notional as (
+  select distinct unnest($2::numeric[]) as n
+),
+walk as (
+  -- Each level with what the levels before it hold: the level that completes N is the one with
+  -- quote_before < N <= quote_before + price * size.
+  select l.snapshot_id,
+         case l.side when 'ask' then 'buy' else 'sell' end as side,
+         l.level_no,
+         l.price,
+         l.size,
+         coalesce(sum(l.price * l.size) over w, 0) as quote_before,
+         coalesce(sum(l.size) over w, 0) as base_before
+  from orderbook.fact_level l
+  where l.snapshot_id in (select snapshot_id from target)
+  window w as (partition by l.snapshot_id, l.side order by l.level_no rows between unbounded preceding and 1 preceding)
+),
+side_total as (
+  select snapshot_id, side,
+         sum(price * size) as quote_total,
+         sum(size) as base_total,
+         max(level_no) as levels,
+         (array_agg(price order by level_no desc))[1] as last_price
+  from walk
+  group by snapshot_id, side
+),
+fill as (
+  select t.snapshot_id, st.side, notional.n, t.mid_price, t.fee_bps,
+         w.level_no is not null as fully_filled,
+         -- Kept at 40 decimals until the end, so a fill inside one level averages exactly its price.
+         case when w.level_no is not null
+              then w.base_before + (notional.n - w.quote_before)::numeric(1000, 40) / w.price
+              else st.base_total end as filled_exact,
+         coalesce(w.price, st.last_price) as worst_price,
+         coalesce(w.level_no, st.levels) as levels_used,
+         st.quote_total
+  from target t
+  join side_total st on st.snapshot_id = t.snapshot_id
+  cross join notional
+  left join walk w
+    on w.snapshot_id = t.snapshot_id
+    and w.side = st.side
+    and w.quote_before < notional.n
+    and w.quote_before + w.price * w.size >= notional.n
+),
+priced as (
+  select f.*,
+         (case when f.fully_filled then f.n else f.quote_total end)::numeric(1000, 40) / f.filled_exact as avg_exact
+  from fill f
+)
+insert into orderbook.fact_fill
+  (snapshot_id, side, notional_usd, filled_base, avg_price, worst_price, levels_used,
+   slippage_bps, fee_bps, fee_usd, all_in_price, fully_filled)
+select
+  p.snapshot_id,
+  p.side,
+  p.n,
+  round(p.filled_exact, 18),
+  round(p.avg_exact, 18),
+  p.worst_price,
+  p.levels_used,
+  round((case p.side when 'buy' then p.avg_exact - p.mid_price else p.mid_price - p.avg_exact end) * 10000 / p.mid_price, 18),
+  p.fee_bps,
+  (case when p.fully_filled then p.n else p.quote_total end) * p.fee_bps / 10000,
+  round(p.avg_exact * (case p.side when 'buy' then 1 + p.fee_bps / 10000 else 1 - p.fee_bps / 10000 end), 18),
+  p.fully_filled
+from priced p

@@ -1,0 +1,89 @@
+/**
+ * Opens the warehouse: PostgreSQL through a pg Pool when DATABASE_URL is set, else embedded
+ * PGlite persisted under DATA_DIR/pglite, so `npm run etl` works with no database installed.
+ * Both speak the same SQL; the rest of the code cannot tell them apart.
+ */
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import pRetry from 'p-retry';
+import { redactSecretUrl } from '../config.ts';
+import type { Logger } from '../log.ts';
+import { EmbeddedPGliteDialect, PGLITE_PARSERS } from './pglite-dialect.ts';
+import type { Database } from './schema.ts';
+
+export type { Database } from './schema.ts';
+
+export interface Warehouse {
+  db: Kysely<Database>;
+  kind: 'postgres' | 'pglite';
+  /** Where the data lives, without a password: for logs and messages. */
+  location: string;
+  close(): Promise<void>;
+}
+
+export class WarehouseUnavailableError extends Error {
+  constructor(location: string, cause: unknown) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    super(`warehouse ${location} unreachable: ${reason}`, { cause });
+    this.name = 'WarehouseUnavailableError';
+  }
+}
+
+export interface WarehouseOptions {
+  databaseUrl: string | undefined;
+  dataDir: string;
+  /** Connections in the pg pool; the run holds at most CONCURRENCY of them at once. */
+  poolSize?: number;
+  /** Tries to reach the database before giving up (exit code 1). */
+  connectAttempts?: number;
+  log?: Logger;
+}
+
+function openPostgres(url: string, poolSize: number): Warehouse {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: poolSize,
+    connectionTimeoutMillis: 10_000,
+    idleTimeoutMillis: 30_000,
+    application_name: 'orderbook-etl',
+  });
+  // A dropped idle connection must not crash the process; the next query reconnects.
+  pool.on('error', () => undefined);
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return { db, kind: 'postgres', location: redactSecretUrl(url), close: () => db.destroy() };
+}
+
+async function openPGlite(dataDir: string): Promise<Warehouse> {
+  const dir = path.join(dataDir, 'pglite');
+  await mkdir(dir, { recursive: true });
+  const { PGlite } = await import('@electric-sql/pglite');
+  const pglite = await PGlite.create({ dataDir: dir, parsers: PGLITE_PARSERS });
+  const db = new Kysely<Database>({ dialect: new EmbeddedPGliteDialect(pglite) });
+  return { db, kind: 'pglite', location: `pglite:${dir}`, close: () => db.destroy() };
+}
+
+/** Opens and checks the warehouse, retrying a few times so a database restart does not fail the run. */
+export async function openWarehouse(options: WarehouseOptions): Promise<Warehouse> {
+  const warehouse = options.databaseUrl
+    ? openPostgres(options.databaseUrl, options.poolSize ?? 8)
+    : await openPGlite(options.dataDir);
+  try {
+    await pRetry(() => sql`select 1`.execute(warehouse.db), {
+      retries: (options.connectAttempts ?? 4) - 1,
+      minTimeout: 500,
+      factor: 2,
+      onFailedAttempt: ({ error, retriesLeft }) => {
+        options.log?.warn(
+          { warehouse: warehouse.location, retriesLeft, err: error.message },
+          'warehouse not reachable',
+        );
+      },
+    });
+  } catch (error) {
+    await warehouse.close().catch(() => undefined);
+    throw new WarehouseUnavailableError(warehouse.location, error);
+  }
+  return warehouse;
+}

@@ -1,0 +1,52 @@
+/** The ETL's own bookkeeping: one etl_run row per run, one etl_error row per failed market. */
+import type { Kysely } from 'kysely';
+import type { Database } from './schema.ts';
+
+export interface RunError {
+  runId: string;
+  exchange: string;
+  market: string;
+  stage: 'fetch' | 'store' | 'parse' | 'load';
+  kind: string;
+  message: string;
+  rawKey: string | null;
+}
+
+export async function startRun(db: Kysely<Database>, runId: string, startedAt: Date): Promise<void> {
+  await db
+    .insertInto('orderbook.etl_run')
+    .values({ run_id: runId, started_at: startedAt, status: 'running', markets_ok: 0, markets_failed: 0 })
+    .execute();
+}
+
+export async function recordError(db: Kysely<Database>, error: RunError): Promise<void> {
+  await db
+    .insertInto('orderbook.etl_error')
+    .values({
+      run_id: error.runId,
+      exchange: error.exchange,
+      market: error.market,
+      stage: error.stage,
+      kind: error.kind,
+      message: error.message,
+      raw_key: error.rawKey,
+    })
+    .execute();
+}
+
+export async function finishRun(
+  db: Kysely<Database>,
+  run: { runId: string; finishedAt: Date; marketsOk: number; marketsFailed: number },
+): Promise<void> {
+  const status = run.marketsFailed === 0 ? 'ok' : run.marketsOk === 0 ? 'failed' : 'partial';
+  await db
+    .updateTable('orderbook.etl_run')
+    .set({
+      finished_at: run.finishedAt,
+      status,
+      markets_ok: run.marketsOk,
+      markets_failed: run.marketsFailed,
+    })
+    .where('run_id', '=', run.runId)
+    .execute();
+}

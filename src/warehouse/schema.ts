@@ -1,0 +1,123 @@
+/**
+ * Kysely's view of the warehouse tables (migrations/ is the truth). numeric and bigint columns
+ * come back as decimal strings, so nothing exact passes through a JS number.
+ */
+import type { ColumnType, GeneratedAlways } from 'kysely';
+
+type Numeric = ColumnType<string, string, string>;
+type BigIntId = ColumnType<string, string | bigint, string | bigint>;
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+
+export interface DimExchangeTable {
+  exchange_id: number;
+  code: string;
+  name: string;
+}
+
+export interface DimAssetTable {
+  asset_id: GeneratedAlways<number>;
+  code: string;
+  is_usd: boolean;
+}
+
+export interface DimMarketTable {
+  market_id: GeneratedAlways<number>;
+  exchange_id: number;
+  symbol: string;
+  base_asset_id: number;
+  quote_asset_id: number;
+  first_seen: Timestamp;
+  last_seen: Timestamp;
+}
+
+export interface EtlRunTable {
+  run_id: string;
+  started_at: Timestamp;
+  finished_at: Timestamp | null;
+  status: 'running' | 'ok' | 'partial' | 'failed';
+  markets_ok: number;
+  markets_failed: number;
+}
+
+export interface EtlErrorTable {
+  error_id: GeneratedAlways<string>;
+  run_id: string;
+  exchange: string;
+  market: string;
+  stage: 'fetch' | 'store' | 'parse' | 'load';
+  kind: string;
+  message: string;
+  raw_key: string | null;
+  at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+export interface FactSnapshotTable {
+  snapshot_id: GeneratedAlways<string>;
+  market_id: number;
+  run_id: string;
+  requested_at: Timestamp;
+  received_at: Timestamp;
+  exchange_time: Timestamp | null;
+  exchange_sequence: BigIntId;
+  bid_levels: number;
+  ask_levels: number;
+  stored_levels: number;
+  raw_key: string;
+}
+
+export interface FactLevelTable {
+  snapshot_id: BigIntId;
+  side: 'bid' | 'ask';
+  level_no: number;
+  price: Numeric;
+  size: Numeric;
+  order_count: number | null;
+}
+
+export interface FactTopTable {
+  snapshot_id: BigIntId;
+  best_bid: Numeric;
+  best_bid_size: Numeric;
+  best_ask: Numeric;
+  best_ask_size: Numeric;
+  mid_price: Numeric;
+  spread: Numeric;
+  spread_bps: Numeric;
+}
+
+export interface FactDepthTable {
+  snapshot_id: BigIntId;
+  band_bps: number;
+  bid_base: Numeric;
+  bid_quote: Numeric;
+  ask_base: Numeric;
+  ask_quote: Numeric;
+}
+
+export interface FactFillTable {
+  snapshot_id: BigIntId;
+  side: 'buy' | 'sell';
+  notional_usd: Numeric;
+  filled_base: Numeric;
+  avg_price: Numeric;
+  worst_price: Numeric;
+  levels_used: number;
+  slippage_bps: Numeric;
+  fee_bps: Numeric;
+  fee_usd: Numeric;
+  all_in_price: Numeric;
+  fully_filled: boolean;
+}
+
+export interface Database {
+  'orderbook.dim_exchange': DimExchangeTable;
+  'orderbook.dim_asset': DimAssetTable;
+  'orderbook.dim_market': DimMarketTable;
+  'orderbook.etl_run': EtlRunTable;
+  'orderbook.etl_error': EtlErrorTable;
+  'orderbook.fact_snapshot': FactSnapshotTable;
+  'orderbook.fact_level': FactLevelTable;
+  'orderbook.fact_top': FactTopTable;
+  'orderbook.fact_depth': FactDepthTable;
+  'orderbook.fact_fill': FactFillTable;
+}

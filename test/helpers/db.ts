@@ -1,0 +1,80 @@
+/**
+ * A fresh, empty warehouse for one test file (DESIGN §7): a new database on the server named by
+ * TEST_DATABASE_URL or DATABASE_URL; else a PostgreSQL container through testcontainers when
+ * Docker runs; else embedded PGlite in a temp folder. Each file gets its own database, so files
+ * run in parallel without seeing each other's rows.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { openWarehouse, type Warehouse } from '../../src/warehouse/db.ts';
+import { migrate } from '../../src/warehouse/migrate.ts';
+
+export interface TestDatabase {
+  kind: 'postgres' | 'pglite';
+  /** Set for PostgreSQL: what a child process gets as DATABASE_URL. */
+  databaseUrl: string | undefined;
+  /** A temp folder: DATA_DIR for child processes (PGlite lives under it when there is no URL). */
+  dataDir: string;
+  /** Opens (and migrates) the warehouse. PGlite allows one opener at a time. */
+  open(options?: { migrate?: boolean }): Promise<Warehouse>;
+  cleanup(): Promise<void>;
+}
+
+async function serverDatabase(adminUrl: string): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `obetl_test_${process.pid}_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    await admin.query(`create database ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const client = new pg.Client({ connectionString: adminUrl });
+      await client.connect();
+      try {
+        await client.query(`drop database if exists ${name} with (force)`);
+      } finally {
+        await client.end();
+      }
+    },
+  };
+}
+
+async function containerDatabase(): Promise<{ url: string; drop: () => Promise<void> } | null> {
+  try {
+    const { PostgreSqlContainer } = await import('@testcontainers/postgresql');
+    const container = await new PostgreSqlContainer('postgres:17-alpine').start();
+    return { url: container.getConnectionUri(), drop: async () => void (await container.stop()) };
+  } catch {
+    return null; // No Docker engine here: fall back to PGlite.
+  }
+}
+
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'obetl-db-'));
+  const adminUrl = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL;
+  const server = adminUrl ? await serverDatabase(adminUrl) : await containerDatabase();
+  const databaseUrl = server?.url;
+  return {
+    kind: databaseUrl ? 'postgres' : 'pglite',
+    databaseUrl,
+    dataDir,
+    async open({ migrate: run = true } = {}) {
+      const warehouse = await openWarehouse({ databaseUrl, dataDir, connectAttempts: 1 });
+      if (run) await migrate(warehouse.db);
+      return warehouse;
+    },
+    async cleanup() {
+      await server?.drop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,56 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Warehouse } from '../../src/warehouse/db.ts';
+import { migrate } from '../../src/warehouse/migrate.ts';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+
+let testDb: TestDatabase;
+let warehouse: Warehouse;
+
+beforeAll(async () => {
+  testDb = await createTestDatabase();
+  warehouse = await testDb.open({ migrate: false });
+});
+afterAll(async () => {
+  await warehouse.close();
+  await testDb.cleanup();
+});
+
+describe('migrations', () => {
+  it('create schema orderbook with the tables of DESIGN §5, and a second run changes nothing', async () => {
+    const first = await migrate(warehouse.db);
+    expect(first.applied).toEqual(['0001_warehouse', '0002_reader_role']);
+    const second = await migrate(warehouse.db);
+    expect(second.applied).toEqual([]);
+    const { rows } = await sql<{ table_name: string }>`
+      select table_name from information_schema.tables
+      where table_schema = 'orderbook' and table_type = 'BASE TABLE' order by table_name`.execute(
+      warehouse.db,
+    );
+    expect(rows.map((r) => r.table_name)).toEqual([
+      'dim_asset',
+      'dim_exchange',
+      'dim_market',
+      'etl_error',
+      'etl_run',
+      'fact_depth',
+      'fact_fill',
+      'fact_level',
+      'fact_snapshot',
+      'fact_top',
+      'kysely_migration',
+      'kysely_migration_lock',
+    ]);
+  });
+
+  it('runs safely from two processes at once', async () => {
+    const other = await testDb.open({ migrate: false }).catch(() => null);
+    // PGlite is single-process: the concurrency question only exists on a server.
+    if (!other) return;
+    try {
+      await Promise.all([migrate(warehouse.db), migrate(other.db)]);
+    } finally {
+      await other.close();
+    }
+  });
+});
