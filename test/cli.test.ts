@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listSnapshots, openRawStore } from '../src/raw/index.ts';
+import { openWarehouse } from '../src/warehouse/db.ts';
+import { createTestDatabase } from './helpers/db.ts';
 import { defaultSimMarkets, startSimulator, type Simulator } from '../src/simulator/index.ts';
 
 const CLI = path.join(import.meta.dirname, '..', 'src', 'cli.ts');
@@ -68,6 +70,65 @@ describe('npm run etl (src/cli.ts etl)', () => {
       .split('\n')
       .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines.at(-1)).toMatchObject({ msg: 'run finished', marketsOk: 4, marketsFailed: 0 });
+
+    // No DATABASE_URL: the run loaded embedded PGlite under DATA_DIR/pglite.
+    const embedded = await openWarehouse({ databaseUrl: undefined, dataDir, connectAttempts: 1 });
+    try {
+      const rows = await embedded.db
+        .selectFrom('orderbook.fact_snapshot')
+        .select(['raw_key', 'stored_levels'])
+        .orderBy('raw_key')
+        .execute();
+      expect(rows.map((r) => r.raw_key)).toEqual([...keys].sort());
+      expect(rows.every((r) => r.stored_levels > 0)).toBe(true);
+    } finally {
+      await embedded.close();
+    }
+  });
+
+  it('loads the four default markets into the PostgreSQL server named by DATABASE_URL', async () => {
+    const testDb = await createTestDatabase();
+    try {
+      const result = await cli(['etl'], {
+        DATA_DIR: testDb.dataDir,
+        ...(testDb.databaseUrl ? { DATABASE_URL: testDb.databaseUrl } : {}),
+        COINBASE_API_URL: sim.url,
+        BINANCE_API_URL: sim.url,
+      });
+      expect(result.code).toBe(0);
+      const warehouse = await testDb.open({ migrate: false });
+      try {
+        const top = await warehouse.db
+          .selectFrom('orderbook.fact_snapshot as s')
+          .innerJoin('orderbook.dim_market as m', 'm.market_id', 's.market_id')
+          .innerJoin('orderbook.fact_top as t', 't.snapshot_id', 's.snapshot_id')
+          .select(['m.symbol', 't.mid_price'])
+          .orderBy('m.symbol')
+          .execute();
+        expect(top.map((r) => r.symbol)).toEqual(['BTC-USD', 'BTCUSDT', 'ETH-USD', 'ETHUSDT']);
+        const run = await warehouse.db.selectFrom('orderbook.etl_run').selectAll().executeTakeFirstOrThrow();
+        expect(run).toMatchObject({ status: 'ok', markets_ok: 4, markets_failed: 0 });
+      } finally {
+        await warehouse.close();
+      }
+    } finally {
+      await testDb.cleanup();
+    }
+  });
+
+  it('exits 1 fast with a clear message when the database cannot be reached, without fetching', async () => {
+    sim.resetRequests();
+    const result = await cli(['etl'], {
+      DATA_DIR: path.join(dir, 'nodb'),
+      DATABASE_URL: 'postgres://etl:s3cret-pw@127.0.0.1:1/warehouse',
+      COINBASE_API_URL: sim.url,
+      BINANCE_API_URL: sim.url,
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/warehouse unreachable/);
+    expect(result.stderr).toMatch(/postgres:\/\/etl:\*\*\*@127\.0\.0\.1:1\/warehouse/);
+    expect(result.stderr).not.toContain('s3cret-pw');
+    expect(sim.requests).toEqual([]);
   });
 
   it('exits 2 when a market fails, and still keeps what it fetched', async () => {

@@ -16,17 +16,26 @@ import {
   type RawStore,
 } from '../../src/raw/index.ts';
 import { defaultSimMarkets, startSimulator, type Simulator } from '../../src/simulator/index.ts';
+import type { Warehouse } from '../../src/warehouse/db.ts';
+import { Loader } from '../../src/warehouse/load.ts';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { capturingLogger } from '../helpers/log.ts';
 
 let sim: Simulator;
 let dir: string;
 let store: RawStore;
+let testDb: TestDatabase;
+let warehouse: Warehouse;
 
 beforeAll(async () => {
   sim = await startSimulator({ seed: 11, markets: defaultSimMarkets(300) });
+  testDb = await createTestDatabase();
+  warehouse = await testDb.open();
 });
 afterAll(async () => {
   await sim.close();
+  await warehouse.close();
+  await testDb.cleanup();
 });
 beforeEach(async () => {
   sim.clearFaults();
@@ -53,7 +62,41 @@ async function run(env: Record<string, string> = {}, log?: Logger): Promise<RunS
     coinbase: new RequestRateLimiter(1000),
     binance: new WeightBudgetLimiter(6000),
   });
-  return runOnce({ config, log: logger, store, clients });
+  return runOnce({
+    config,
+    log: logger,
+    store,
+    clients,
+    db: warehouse.db,
+    loader: new Loader(warehouse.db, config),
+  });
+}
+
+async function snapshotsOf(runId: string) {
+  return warehouse.db
+    .selectFrom('orderbook.fact_snapshot as s')
+    .innerJoin('orderbook.dim_market as m', 'm.market_id', 's.market_id')
+    .select(['m.symbol', 's.raw_key', 's.snapshot_id', 's.bid_levels', 's.ask_levels', 's.stored_levels'])
+    .where('s.run_id', '=', runId)
+    .orderBy('m.symbol')
+    .execute();
+}
+
+async function errorsOf(runId: string) {
+  return warehouse.db
+    .selectFrom('orderbook.etl_error')
+    .select(['exchange', 'market', 'stage', 'kind', 'message', 'raw_key'])
+    .where('run_id', '=', runId)
+    .orderBy('market')
+    .execute();
+}
+
+async function runRow(runId: string) {
+  return warehouse.db
+    .selectFrom('orderbook.etl_run')
+    .selectAll()
+    .where('run_id', '=', runId)
+    .executeTakeFirstOrThrow();
 }
 
 async function allKeys(): Promise<string[]> {
@@ -101,6 +144,29 @@ describe('one run against the simulator', () => {
     expect(btc.meta.url).toBe(`${sim.url}/api/v3/depth?symbol=BTCUSDT&limit=1000`);
     const eth = await readSnapshot(store, outcome(summary, 'ETH-USD').rawKey ?? '');
     expect([eth.meta.base, eth.meta.quote]).toEqual(['ETH', 'USD']);
+
+    const loaded = await snapshotsOf(summary.runId);
+    expect(loaded.map((r) => [r.symbol, r.raw_key, r.bid_levels, r.ask_levels])).toEqual(
+      ['BTC-USD', 'BTCUSDT', 'ETH-USD', 'ETHUSDT'].map((symbol) => [
+        symbol,
+        outcome(summary, symbol).rawKey,
+        300,
+        300,
+      ]),
+    );
+    for (const row of loaded) expect(outcome(summary, row.symbol).snapshotId).toBe(row.snapshot_id);
+    const fills = await warehouse.db
+      .selectFrom('orderbook.fact_fill')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where(
+        'snapshot_id',
+        'in',
+        loaded.map((r) => r.snapshot_id),
+      )
+      .executeTakeFirstOrThrow();
+    expect(Number(fills.n)).toBe(4 * 2 * 2); // 4 markets × buy/sell × $50k/$100k
+    expect(await runRow(summary.runId)).toMatchObject({ status: 'ok', markets_ok: 4, markets_failed: 0 });
+    expect(await errorsOf(summary.runId)).toEqual([]);
   });
 
   it('asks each venue for its market list once per run and keeps it under _meta', async () => {
@@ -150,6 +216,21 @@ describe('one run against the simulator', () => {
 
     expect(outcome(summary, 'BTCUSDT').error).toBeNull();
     expect(await allKeys()).toHaveLength(4);
+
+    // Only the good book is in the facts; every failure is in etl_error with its raw key.
+    expect((await snapshotsOf(summary.runId)).map((r) => r.symbol)).toEqual(['BTCUSDT']);
+    const errors = await errorsOf(summary.runId);
+    expect(errors.map((e) => [e.exchange, e.market, e.stage, e.kind, e.raw_key])).toEqual([
+      ['coinbase', 'BTC-USD', 'parse', 'invalid_book', crossed.rawKey],
+      ['coinbase', 'ETH-USD', 'parse', 'not_json', html.rawKey],
+      ['binance', 'ETHUSDT', 'fetch', 'http_502', down.rawKey],
+    ]);
+    expect(errors[0]?.message).toMatch(/crossed book/);
+    expect(await runRow(summary.runId)).toMatchObject({
+      status: 'partial',
+      markets_ok: 1,
+      markets_failed: 3,
+    });
     const failures = lines().filter((l) => l.msg === 'market failed');
     expect(failures.map((l) => [l.market, l.stage])).toEqual(
       expect.arrayContaining([
@@ -211,10 +292,19 @@ describe('one run against the simulator', () => {
       MARKETS: 'binance:BTCUSDT',
     });
     const { log } = capturingLogger();
-    const summary = await runOnce({ config, log, store: failing, clients: createVenueClients(config, log) });
+    const summary = await runOnce({
+      config,
+      log,
+      store: failing,
+      clients: createVenueClients(config, log),
+      db: warehouse.db,
+      loader: new Loader(warehouse.db, config),
+    });
     const failed = outcome(summary, 'BTCUSDT');
     expect([failed.error?.stage, failed.error?.kind]).toEqual(['store', 'raw_store']);
     expect(failed.error?.message).toMatch(/disk full/);
     expect(failed.bidLevels).toBe(0);
+    expect(await snapshotsOf(summary.runId)).toEqual([]);
+    expect(await runRow(summary.runId)).toMatchObject({ status: 'failed', markets_ok: 0, markets_failed: 1 });
   });
 });
