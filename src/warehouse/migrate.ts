@@ -13,7 +13,11 @@ class SqlFileMigrationProvider implements MigrationProvider {
   getMigrations(): Promise<Record<string, Migration>> {
     const migrations: Record<string, Migration> = {};
     for (const file of sqlFiles('migrations')) {
-      migrations[file.name] = { up: async (db) => void (await sql.raw(file.sql).execute(db)) };
+      migrations[file.name] = {
+        up: async (db) => {
+          await sql.raw(file.sql).execute(db);
+        },
+      };
     }
     return Promise.resolve(migrations);
   }

@@ -52,7 +52,12 @@ async function containerDatabase(): Promise<{ url: string; drop: () => Promise<v
   try {
     const { PostgreSqlContainer } = await import('@testcontainers/postgresql');
     const container = await new PostgreSqlContainer('postgres:17-alpine').start();
-    return { url: container.getConnectionUri(), drop: async () => void (await container.stop()) };
+    return {
+      url: container.getConnectionUri(),
+      drop: async () => {
+        await container.stop();
+      },
+    };
   } catch {
     return null; // No Docker engine here: fall back to PGlite.
   }

@@ -394,7 +394,7 @@ describe('loading', () => {
     const { snapshotId } = await load(book, 'BIG', 'USD');
     const row = await warehouse.db
       .selectFrom('orderbook.fact_snapshot')
-      .select((eb) => [
+      .select([
         'exchange_sequence',
         sql<string>`to_char(exchange_time at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US')`.as('t'),
       ])
