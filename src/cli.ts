@@ -6,25 +6,31 @@ import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { createVenueClients } from './exchanges/index.ts';
 import { runOnce } from './jobs/run.ts';
+import { runScheduler } from './jobs/schedule.ts';
 import { createLogger, type Logger } from './log.ts';
-import { openRawStore, probeRawStore } from './raw/index.ts';
+import { openRawStore, probeRawStore, type RawStore } from './raw/index.ts';
 import { defaultSimMarkets, startSimulator } from './simulator/index.ts';
-import { openWarehouse, type Warehouse } from './warehouse/db.ts';
+import { openWarehouse, WarehouseBusyError, type Warehouse } from './warehouse/db.ts';
 import { Loader } from './warehouse/load.ts';
+import { withRunLock } from './warehouse/lock.ts';
 import { migrate } from './warehouse/migrate.ts';
 
 const USAGE = `usage: orderbook-etl <command>
 
 commands:
   etl         one run now, then exit (what cron calls)
+  start       the long-running scheduler: a run on every CRON_SCHEDULE tick
   migrate     apply database migrations and recreate the views, then exit
   simulator   start the local exchange (Coinbase + Binance REST) for offline use
               [--port 8080] [--host 127.0.0.1] [--levels 1000] [--seed 1] [--rate-limits]
 
 exit codes: 0 ok, 1 could not start, 2 some markets failed`;
 
-/** The warehouse, reachable and migrated; null (already logged) when it is not. */
-async function migratedWarehouse(config: Config, log: Logger): Promise<Warehouse | null> {
+/**
+ * The warehouse, reachable and migrated; else the exit code (already logged): 1, or 0 when the
+ * embedded database is held by another run (DESIGN §3: a run that finds the lock taken exits 0).
+ */
+async function migratedWarehouse(config: Config, log: Logger): Promise<Warehouse | number> {
   let warehouse: Warehouse;
   try {
     warehouse = await openWarehouse({
@@ -34,8 +40,12 @@ async function migratedWarehouse(config: Config, log: Logger): Promise<Warehouse
       log,
     });
   } catch (error) {
+    if (error instanceof WarehouseBusyError) {
+      log.warn({ err: error.message }, 'another run holds the embedded warehouse: not starting');
+      return 0;
+    }
     log.fatal({ err: (error as Error).message }, 'warehouse unreachable: nothing done');
-    return null;
+    return 1;
   }
   try {
     await migrate(warehouse.db, log);
@@ -45,12 +55,19 @@ async function migratedWarehouse(config: Config, log: Logger): Promise<Warehouse
       'migration failed: nothing done',
     );
     await warehouse.close();
-    return null;
+    return 1;
   }
   return warehouse;
 }
 
-async function etl(config: Config, log: Logger): Promise<number> {
+interface Pipeline {
+  store: RawStore;
+  warehouse: Warehouse;
+  close(): Promise<void>;
+}
+
+/** Raw store and warehouse, both checked; an exit code (already logged) when either is unusable. */
+async function openPipeline(config: Config, log: Logger): Promise<Pipeline | number> {
   const store = openRawStore(config.rawStoreUrl, { ...config.s3, maxAttempts: config.httpRetries + 1 });
   try {
     await probeRawStore(store);
@@ -58,30 +75,92 @@ async function etl(config: Config, log: Logger): Promise<number> {
     log.fatal({ rawStore: store.location, err: String(error) }, 'raw store unreachable: run not started');
     return 1;
   }
-  const warehouse = await migratedWarehouse(config, log);
-  if (!warehouse) return 1;
   try {
-    const summary = await runOnce({
-      config,
-      log,
+    const warehouse = await migratedWarehouse(config, log);
+    if (typeof warehouse === 'number') {
+      await store.close();
+      return warehouse;
+    }
+    return {
       store,
-      clients: createVenueClients(config, log),
-      db: warehouse.db,
-      loader: new Loader(warehouse.db, config),
-    });
-    return summary.exitCode;
+      warehouse,
+      close: async () => {
+        await warehouse.close();
+        await store.close();
+      },
+    };
   } catch (error) {
-    log.fatal({ warehouse: warehouse.location, err: String(error) }, 'run could not start');
+    await store.close();
+    throw error;
+  }
+}
+
+/** Aborted by the first SIGTERM or SIGINT: jobs finish what is in flight and return. */
+function stopSignal(log: Logger): AbortSignal {
+  const controller = new AbortController();
+  const stop = (name: NodeJS.Signals) => {
+    log.info({ signal: name }, 'stopping: finishing what is in flight');
+    controller.abort();
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+  return controller.signal;
+}
+
+function oneRun(config: Config, log: Logger, pipeline: Pipeline, signal: AbortSignal) {
+  return runOnce({
+    config,
+    log,
+    store: pipeline.store,
+    clients: createVenueClients(config, log),
+    db: pipeline.warehouse.db,
+    loader: new Loader(pipeline.warehouse.db, config),
+    signal,
+  });
+}
+
+async function etl(config: Config, log: Logger): Promise<number> {
+  const pipeline = await openPipeline(config, log);
+  if (typeof pipeline === 'number') return pipeline;
+  const signal = stopSignal(log);
+  try {
+    const locked = await withRunLock(pipeline.warehouse, () => oneRun(config, log, pipeline, signal));
+    if (!locked.acquired) {
+      log.warn('another run holds the run lock: not starting');
+      return 0;
+    }
+    return locked.value.exitCode;
+  } catch (error) {
+    log.fatal({ warehouse: pipeline.warehouse.location, err: String(error) }, 'run could not start');
     return 1;
   } finally {
-    await warehouse.close();
-    await store.close();
+    await pipeline.close();
+  }
+}
+
+async function start(config: Config, log: Logger): Promise<number> {
+  const pipeline = await openPipeline(config, log);
+  if (typeof pipeline === 'number') return pipeline;
+  const signal = stopSignal(log);
+  try {
+    await runScheduler(
+      {
+        schedule: config.cronSchedule,
+        log,
+        warehouse: pipeline.warehouse,
+        run: (stop) => oneRun(config, log, pipeline, stop),
+      },
+      signal,
+    );
+    return 0;
+  } finally {
+    await pipeline.close();
   }
 }
 
 async function migrateOnly(config: Config, log: Logger): Promise<number> {
   const warehouse = await migratedWarehouse(config, log);
-  if (!warehouse) return 1;
+  if (typeof warehouse === 'number') return warehouse;
   log.info({ warehouse: warehouse.location }, 'schema up to date');
   await warehouse.close();
   return 0;
@@ -153,6 +232,8 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'etl':
       return etl(config, log);
+    case 'start':
+      return start(config, log);
     case 'migrate':
       return migrateOnly(config, log);
     case 'simulator':

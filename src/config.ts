@@ -5,6 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseEnv } from 'node:util';
+import cron from 'node-cron';
 import { z } from 'zod';
 import { SYMBOL_PATTERN, VENUES, isVenue, type Market, type Venue } from './markets.ts';
 
@@ -122,14 +123,11 @@ const venueDecimalMap = z.string().transform((s, ctx): Record<Venue, string> => 
   return out as Record<Venue, string>;
 });
 
-/** Five or six cron fields of digits, `*`, `/`, `,`, `-` or names (node-cron's syntax). */
+/** node-cron's own check: five fields, or six with seconds first. */
 const cronExpression = z
   .string()
   .trim()
-  .refine((s) => {
-    const fields = s.split(/\s+/);
-    return (fields.length === 5 || fields.length === 6) && fields.every((f) => /^[\w*/,-]+$/.test(f));
-  });
+  .refine((s) => cron.validate(s));
 
 interface Setting<T> {
   schema: z.ZodType<T, string>;

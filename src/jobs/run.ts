@@ -42,6 +42,8 @@ export interface MarketOutcome {
   askLevels: number;
   /** fact_snapshot row of the loaded book. */
   snapshotId: string | null;
+  /** Never started because the run was asked to stop; markets in flight finish instead. */
+  abandoned: boolean;
 }
 
 export interface RunSummary {
@@ -51,7 +53,8 @@ export interface RunSummary {
   outcomes: MarketOutcome[];
   marketsOk: number;
   marketsFailed: number;
-  /** DESIGN §3: 0 every market loaded, 2 some failed. (1, could not start, is the CLI's.) */
+  marketsAbandoned: number;
+  /** DESIGN §3: 0 every market loaded, 2 some failed or were abandoned. (1, could not start, is the CLI's.) */
   exitCode: 0 | 2;
 }
 
@@ -62,6 +65,8 @@ export interface RunDeps {
   clients: Record<Venue, VenueClient>;
   db: Kysely<Database>;
   loader: Loader;
+  /** Aborted on SIGTERM/SIGINT: markets not yet started are abandoned, those in flight finish. */
+  signal?: AbortSignal;
 }
 
 function isOk(response: HttpResponse): boolean {
@@ -90,52 +95,66 @@ export async function runOnce(deps: RunDeps): Promise<RunSummary> {
   };
 
   const outcomes: MarketOutcome[] = [];
-  await forEachConcurrent(config.markets, config.concurrency, async (market) => {
-    const started = performance.now();
-    const outcome = await runMarket(market, clients[market.venue], metadataFor, store, deps.loader, runId);
-    outcomes.push(outcome);
-    const fields = {
-      venue: market.venue,
-      market: market.symbol,
-      rawKey: outcome.rawKey,
-      ms: Math.round(performance.now() - started),
-    };
-    if (outcome.error) {
-      log.error(
-        { ...fields, stage: outcome.error.stage, kind: outcome.error.kind, err: outcome.error.message },
-        'market failed',
-      );
-      await recordError(deps.db, {
-        runId,
-        exchange: market.venue,
+  await forEachConcurrent(
+    config.markets,
+    config.concurrency,
+    async (market) => {
+      const started = performance.now();
+      const outcome = await runMarket(market, clients[market.venue], metadataFor, store, deps.loader, runId);
+      outcomes.push(outcome);
+      const fields = {
+        venue: market.venue,
         market: market.symbol,
-        stage: outcome.error.stage,
-        kind: outcome.error.kind,
-        message: outcome.error.message,
-        rawKey: outcome.error.rawKey,
-      }).catch((error: unknown) => {
-        // The database may be what failed; the log line above still says everything.
+        rawKey: outcome.rawKey,
+        ms: Math.round(performance.now() - started),
+      };
+      if (outcome.error) {
         log.error(
-          { venue: market.venue, market: market.symbol, err: String(error) },
-          'etl_error not recorded',
+          { ...fields, stage: outcome.error.stage, kind: outcome.error.kind, err: outcome.error.message },
+          'market failed',
         );
-      });
-    } else {
-      log.info({ ...fields, bids: outcome.bidLevels, asks: outcome.askLevels }, 'market done');
-    }
-  });
+        await recordError(deps.db, {
+          runId,
+          exchange: market.venue,
+          market: market.symbol,
+          stage: outcome.error.stage,
+          kind: outcome.error.kind,
+          message: outcome.error.message,
+          rawKey: outcome.error.rawKey,
+        }).catch((error: unknown) => {
+          // The database may be what failed; the log line above still says everything.
+          log.error(
+            { venue: market.venue, market: market.symbol, err: String(error) },
+            'etl_error not recorded',
+          );
+        });
+      } else if (outcome.abandoned) {
+        log.warn(fields, 'market abandoned: shutting down');
+      } else {
+        log.info({ ...fields, bids: outcome.bidLevels, asks: outcome.askLevels }, 'market done');
+      }
+    },
+    deps.signal,
+  );
+  // Markets the pool never started are abandoned too.
+  for (const market of config.markets) {
+    if (!outcomes.some((o) => o.market === market))
+      outcomes.push({ ...emptyOutcome(market), abandoned: true });
+  }
 
   const order = new Map(config.markets.map((m, i) => [marketLabel(m), i]));
   outcomes.sort((a, b) => (order.get(marketLabel(a.market)) ?? 0) - (order.get(marketLabel(b.market)) ?? 0));
   const marketsFailed = outcomes.filter((o) => o.error).length;
+  const marketsAbandoned = outcomes.filter((o) => o.abandoned).length;
   const summary: RunSummary = {
     runId,
     startedAt,
     finishedAt: new Date(),
     outcomes,
-    marketsOk: outcomes.length - marketsFailed,
+    marketsOk: outcomes.length - marketsFailed - marketsAbandoned,
     marketsFailed,
-    exitCode: marketsFailed > 0 ? 2 : 0,
+    marketsAbandoned,
+    exitCode: marketsFailed + marketsAbandoned > 0 ? 2 : 0,
   };
   await finishRun(deps.db, summary).catch((error: unknown) => {
     log.error({ err: String(error) }, 'etl_run not updated');
@@ -144,6 +163,7 @@ export async function runOnce(deps: RunDeps): Promise<RunSummary> {
     {
       marketsOk: summary.marketsOk,
       marketsFailed,
+      marketsAbandoned,
       levels: outcomes.reduce((n, o) => n + o.bidLevels + o.askLevels, 0),
       durationMs: summary.finishedAt.getTime() - startedAt.getTime(),
     },
@@ -215,6 +235,18 @@ async function fetchStage(request: () => Promise<HttpResponse>): Promise<HttpRes
   }
 }
 
+function emptyOutcome(market: Market): MarketOutcome {
+  return {
+    market,
+    rawKey: null,
+    error: null,
+    bidLevels: 0,
+    askLevels: 0,
+    snapshotId: null,
+    abandoned: false,
+  };
+}
+
 async function runMarket(
   market: Market,
   client: VenueClient,
@@ -223,14 +255,7 @@ async function runMarket(
   loader: Loader,
   runId: string,
 ): Promise<MarketOutcome> {
-  const outcome: MarketOutcome = {
-    market,
-    rawKey: null,
-    error: null,
-    bidLevels: 0,
-    askLevels: 0,
-    snapshotId: null,
-  };
+  const outcome = emptyOutcome(market);
   try {
     const info = (await metadataFor(market.venue)).get(market.symbol);
     if (!info) {

@@ -1,12 +1,16 @@
-/** Runs `fn` over `items` with at most `limit` in flight; resolves when all have settled. */
+/**
+ * Runs `fn` over `items` with at most `limit` in flight; resolves when all have settled. Once
+ * `signal` is aborted no new item starts; those in flight finish.
+ */
 export async function forEachConcurrent<T>(
   items: readonly T[],
   limit: number,
   fn: (item: T) => Promise<void>,
+  signal?: AbortSignal,
 ): Promise<void> {
   let next = 0;
   const worker = async () => {
-    while (next < items.length) {
+    while (next < items.length && !signal?.aborted) {
       const item = items[next++] as T;
       await fn(item);
     }

@@ -3,7 +3,7 @@
  * PGlite persisted under DATA_DIR/pglite, so `npm run etl` works with no database installed.
  * Both speak the same SQL; the rest of the code cannot tell them apart.
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
@@ -29,6 +29,46 @@ export class WarehouseUnavailableError extends Error {
     super(`warehouse ${location} unreachable: ${reason}`, { cause });
     this.name = 'WarehouseUnavailableError';
   }
+}
+
+/** The embedded database is open in another process (PGlite allows one). */
+export class WarehouseBusyError extends Error {
+  constructor(location: string, pid: number) {
+    super(`embedded warehouse ${location} is in use by process ${pid}`);
+    this.name = 'WarehouseBusyError';
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Claims the PGlite folder for this process: two processes writing one PGlite folder corrupt it.
+ * A lock left by a process that died (SIGKILL, power cut) is taken over.
+ */
+async function lockFolder(lockFile: string, location: string): Promise<() => Promise<void>> {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const handle = await open(lockFile, 'wx');
+      await handle.writeFile(String(process.pid));
+      await handle.close();
+      return () => rm(lockFile, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const pid = Number((await readFile(lockFile, 'utf8').catch(() => '')).trim());
+      if (Number.isInteger(pid) && pid > 0 && processAlive(pid)) {
+        throw new WarehouseBusyError(location, pid);
+      }
+      await rm(lockFile, { force: true });
+    }
+  }
+  throw new Error(`could not lock ${lockFile}`);
 }
 
 export interface WarehouseOptions {
@@ -57,11 +97,26 @@ function openPostgres(url: string, poolSize: number): Warehouse {
 
 async function openPGlite(dataDir: string): Promise<Warehouse> {
   const dir = path.join(dataDir, 'pglite');
+  const location = `pglite:${dir}`;
   await mkdir(dir, { recursive: true });
-  const { PGlite } = await import('@electric-sql/pglite');
-  const pglite = await PGlite.create({ dataDir: dir, parsers: PGLITE_PARSERS });
-  const db = new Kysely<Database>({ dialect: new EmbeddedPGliteDialect(pglite) });
-  return { db, kind: 'pglite', location: `pglite:${dir}`, close: () => db.destroy() };
+  const unlock = await lockFolder(`${dir}.lock`, location);
+  try {
+    const { PGlite } = await import('@electric-sql/pglite');
+    const pglite = await PGlite.create({ dataDir: dir, parsers: PGLITE_PARSERS });
+    const db = new Kysely<Database>({ dialect: new EmbeddedPGliteDialect(pglite) });
+    return {
+      db,
+      kind: 'pglite',
+      location,
+      close: async () => {
+        await db.destroy();
+        await unlock();
+      },
+    };
+  } catch (error) {
+    await unlock();
+    throw error;
+  }
 }
 
 /** Opens and checks the warehouse, retrying a few times so a database restart does not fail the run. */

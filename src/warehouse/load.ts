@@ -54,7 +54,11 @@ export class Loader {
     return asset === 'USD' || this.settings.usdStablecoins.includes(asset);
   }
 
-  async load(snapshot: SnapshotToLoad): Promise<LoadResult> {
+  /**
+   * `derive: false` leaves fact_top/depth/fill to the caller, who derives many snapshots in one
+   * set-based pass (backfill); a run derives each snapshot in its own load transaction.
+   */
+  async load(snapshot: SnapshotToLoad, { derive = true }: { derive?: boolean } = {}): Promise<LoadResult> {
     const { book } = snapshot;
     const bids = levelsWithin(book, 'bids', this.settings.levelsWithinBps);
     const asks = levelsWithin(book, 'asks', this.settings.levelsWithinBps);
@@ -88,7 +92,7 @@ export class Loader {
       await tx.executeQuery(
         CompiledQuery.raw(INSERT_LEVELS, [inserted.snapshot_id, ...levelArrays(book, bids, asks)]),
       );
-      await deriveSnapshots(tx, [inserted.snapshot_id], this.settings);
+      if (derive) await deriveSnapshots(tx, [inserted.snapshot_id], this.settings);
       return { snapshotId: inserted.snapshot_id, inserted: true, storedLevels: bids + asks };
     });
   }

@@ -36,9 +36,22 @@ export async function recordError(db: Kysely<Database>, error: RunError): Promis
 
 export async function finishRun(
   db: Kysely<Database>,
-  run: { runId: string; finishedAt: Date; marketsOk: number; marketsFailed: number },
+  run: {
+    runId: string;
+    finishedAt: Date;
+    marketsOk: number;
+    marketsFailed: number;
+    marketsAbandoned: number;
+  },
 ): Promise<void> {
-  const status = run.marketsFailed === 0 ? 'ok' : run.marketsOk === 0 ? 'failed' : 'partial';
+  const status =
+    run.marketsAbandoned > 0
+      ? 'interrupted'
+      : run.marketsFailed === 0
+        ? 'ok'
+        : run.marketsOk === 0
+          ? 'failed'
+          : 'partial';
   await db
     .updateTable('orderbook.etl_run')
     .set({
@@ -46,6 +59,7 @@ export async function finishRun(
       status,
       markets_ok: run.marketsOk,
       markets_failed: run.marketsFailed,
+      markets_abandoned: run.marketsAbandoned,
     })
     .where('run_id', '=', run.runId)
     .execute();

@@ -34,9 +34,10 @@ export interface EtlRunTable {
   run_id: string;
   started_at: Timestamp;
   finished_at: Timestamp | null;
-  status: 'running' | 'ok' | 'partial' | 'failed';
+  status: 'running' | 'ok' | 'partial' | 'failed' | 'interrupted';
   markets_ok: number;
   markets_failed: number;
+  markets_abandoned: ColumnType<number, number | undefined, number>;
 }
 
 export interface EtlErrorTable {

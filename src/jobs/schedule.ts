@@ -1,0 +1,55 @@
+/**
+ * The long-running scheduler (`npm start`): a run on every CRON_SCHEDULE tick, never two at a
+ * time — a tick that comes while a run is still going is skipped and logged, and the warehouse
+ * run lock keeps other processes out. On SIGTERM/SIGINT it takes no more ticks, lets the run in
+ * flight finish its markets (abandoning those not started), and returns.
+ */
+import cron from 'node-cron';
+import type { Logger } from '../log.ts';
+import type { Warehouse } from '../warehouse/db.ts';
+import { withRunLock } from '../warehouse/lock.ts';
+import type { RunSummary } from './run.ts';
+
+export interface SchedulerDeps {
+  schedule: string;
+  log: Logger;
+  warehouse: Warehouse;
+  /** One run; the scheduler hands it the signal that asks it to stop. */
+  run: (signal: AbortSignal) => Promise<RunSummary>;
+}
+
+export async function runScheduler(deps: SchedulerDeps, signal: AbortSignal): Promise<void> {
+  const { log } = deps;
+  let current: Promise<void> | null = null;
+
+  const tick = () => {
+    if (signal.aborted) return;
+    if (current) {
+      log.warn({ schedule: deps.schedule }, 'tick skipped: the previous run is still going');
+      return;
+    }
+    current = withRunLock(deps.warehouse, () => deps.run(signal))
+      .then((locked) => {
+        if (!locked.acquired) log.warn('tick skipped: another process holds the run lock');
+      })
+      .catch((error: unknown) => {
+        // A run that could not start (database down…) must not stop the scheduler.
+        log.error({ err: String(error) }, 'run could not start');
+      })
+      .finally(() => {
+        current = null;
+      });
+  };
+
+  const task = cron.schedule(deps.schedule, tick, { timezone: 'UTC', name: 'orderbook-etl' });
+  log.info({ schedule: deps.schedule, next: task.getNextRun()?.toISOString() }, 'scheduler started');
+
+  await new Promise<void>((resolve) => {
+    if (signal.aborted) resolve();
+    else signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+  await task.destroy();
+  log.info({ runInFlight: current !== null }, 'scheduler stopping');
+  if (current) await current;
+  log.info('scheduler stopped');
+}
