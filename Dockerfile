@@ -8,7 +8,7 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 RUN npm run build
 
-# Run: production dependencies and compiled JS only, as a non-root user.
+# Run: production dependencies and compiled JS only, as the image's non-root `node` user.
 FROM node:24-slim
 ENV NODE_ENV=production DATA_DIR=/data
 WORKDIR /app
@@ -20,5 +20,6 @@ COPY sql ./sql
 RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME ["/data"]
+# The scheduler by default; `docker run IMAGE etl | backfill … | report | migrate` for one-off commands.
 ENTRYPOINT ["node", "dist/cli.js"]
-CMD ["etl"]
+CMD ["start"]
