@@ -5,6 +5,8 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { createVenueClients } from './exchanges/index.ts';
+import { backfill, BackfillArgsError, parseBackfillArgs, type BackfillOptions } from './jobs/backfill.ts';
+import { LogProgress, TerminalProgress } from './jobs/progress.ts';
 import { runOnce } from './jobs/run.ts';
 import { runScheduler } from './jobs/schedule.ts';
 import { createLogger, type Logger } from './log.ts';
@@ -20,6 +22,8 @@ const USAGE = `usage: orderbook-etl <command>
 commands:
   etl         one run now, then exit (what cron calls)
   start       the long-running scheduler: a run on every CRON_SCHEDULE tick
+  backfill    rebuild warehouse rows from the raw store
+              [--from ISO] [--to ISO] [--exchange X] [--market Y] [--derive-only]
   migrate     apply database migrations and recreate the views, then exit
   simulator   start the local exchange (Coinbase + Binance REST) for offline use
               [--port 8080] [--host 127.0.0.1] [--levels 1000] [--seed 1] [--rate-limits]
@@ -158,6 +162,36 @@ async function start(config: Config, log: Logger): Promise<number> {
   }
 }
 
+async function backfillCommand(args: string[], config: Config, log: Logger): Promise<number> {
+  let options: BackfillOptions;
+  try {
+    options = parseBackfillArgs(args);
+  } catch (error) {
+    if (!(error instanceof BackfillArgsError)) throw error;
+    process.stderr.write(`backfill: ${error.message}\n`);
+    return 1;
+  }
+  const pipeline = await openPipeline(config, log);
+  if (typeof pipeline === 'number') return pipeline;
+  try {
+    const summary = await backfill(
+      {
+        config,
+        log,
+        store: pipeline.store,
+        db: pipeline.warehouse.db,
+        loader: new Loader(pipeline.warehouse.db, config),
+        progress: process.stderr.isTTY ? new TerminalProgress(process.stderr) : new LogProgress(log),
+      },
+      options,
+    );
+    // Invalid objects are kept evidence, not a failure; objects that could not be loaded are.
+    return summary.failed.length > 0 ? 2 : 0;
+  } finally {
+    await pipeline.close();
+  }
+}
+
 async function migrateOnly(config: Config, log: Logger): Promise<number> {
   const warehouse = await migratedWarehouse(config, log);
   if (typeof warehouse === 'number') return warehouse;
@@ -234,6 +268,8 @@ async function main(argv: string[]): Promise<number> {
       return etl(config, log);
     case 'start':
       return start(config, log);
+    case 'backfill':
+      return backfillCommand(rest, config, log);
     case 'migrate':
       return migrateOnly(config, log);
     case 'simulator':

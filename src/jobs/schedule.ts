@@ -20,15 +20,16 @@ export interface SchedulerDeps {
 
 export async function runScheduler(deps: SchedulerDeps, signal: AbortSignal): Promise<void> {
   const { log } = deps;
-  let current: Promise<void> | null = null;
+  // The run in flight, if any (an object, so TypeScript sees the callbacks change it).
+  const inFlight: { run: Promise<void> | null } = { run: null };
 
   const tick = () => {
     if (signal.aborted) return;
-    if (current) {
+    if (inFlight.run) {
       log.warn({ schedule: deps.schedule }, 'tick skipped: the previous run is still going');
       return;
     }
-    current = withRunLock(deps.warehouse, () => deps.run(signal))
+    inFlight.run = withRunLock(deps.warehouse, () => deps.run(signal))
       .then((locked) => {
         if (!locked.acquired) log.warn('tick skipped: another process holds the run lock');
       })
@@ -37,7 +38,7 @@ export async function runScheduler(deps: SchedulerDeps, signal: AbortSignal): Pr
         log.error({ err: String(error) }, 'run could not start');
       })
       .finally(() => {
-        current = null;
+        inFlight.run = null;
       });
   };
 
@@ -46,10 +47,18 @@ export async function runScheduler(deps: SchedulerDeps, signal: AbortSignal): Pr
 
   await new Promise<void>((resolve) => {
     if (signal.aborted) resolve();
-    else signal.addEventListener('abort', () => resolve(), { once: true });
+    else {
+      signal.addEventListener(
+        'abort',
+        () => {
+          resolve();
+        },
+        { once: true },
+      );
+    }
   });
   await task.destroy();
-  log.info({ runInFlight: current !== null }, 'scheduler stopping');
-  if (current) await current;
+  log.info({ runInFlight: inFlight.run !== null }, 'scheduler stopping');
+  if (inFlight.run) await inFlight.run;
   log.info('scheduler stopped');
 }

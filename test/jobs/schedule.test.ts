@@ -143,9 +143,14 @@ describe('scheduler in process', () => {
       controller.signal,
     );
     // Stop as soon as the slow first market has been asked for.
-    await vi.waitFor(() => expect(sim.requests.some((r) => r.symbol === 'BTC-USD')).toBe(true), {
-      timeout: 5000,
-    });
+    await vi.waitFor(
+      () => {
+        expect(sim.requests.some((r) => r.symbol === 'BTC-USD')).toBe(true);
+      },
+      {
+        timeout: 5000,
+      },
+    );
     controller.abort();
     await scheduler;
     const latest = (await runs(warehouse)).slice(before);
@@ -172,11 +177,15 @@ function cli(args: string[], env: Record<string, string>): Child {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   return {
     process: child,
     stderr: () => stderr,
-    exit: new Promise((resolve) => child.on('close', (code) => resolve(code))),
+    exit: new Promise((resolve) =>
+      child.on('close', (code) => {
+        resolve(code);
+      }),
+    ),
   };
 }
 
@@ -223,7 +232,9 @@ describe('processes', () => {
     slowRuns(800);
     const child = cli(['start'], { ...env(), CRON_SCHEDULE: '* * * * * *' });
     await vi.waitFor(
-      () => expect(child.stderr().match(/"msg":"run started"/g)?.length).toBeGreaterThanOrEqual(2),
+      () => {
+        expect(child.stderr().match(/"msg":"run started"/g)?.length).toBeGreaterThanOrEqual(2);
+      },
       {
         timeout: 20_000,
         interval: 100,
