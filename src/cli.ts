@@ -2,11 +2,14 @@
  * Commands → jobs. No logic lives here: each command reads the Config, builds what its job
  * needs and turns the outcome into an exit code (DESIGN §3).
  */
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { createVenueClients } from './exchanges/index.ts';
 import { backfill, BackfillArgsError, parseBackfillArgs, type BackfillOptions } from './jobs/backfill.ts';
+import { runDemo } from './jobs/demo.ts';
 import { LogProgress, TerminalProgress } from './jobs/progress.ts';
+import { loadReport, renderReport, renderReportJson } from './jobs/report.ts';
 import { runOnce } from './jobs/run.ts';
 import { runScheduler } from './jobs/schedule.ts';
 import { createLogger, type Logger } from './log.ts';
@@ -24,6 +27,8 @@ commands:
   start       the long-running scheduler: a run on every CRON_SCHEDULE tick
   backfill    rebuild warehouse rows from the raw store
               [--from ISO] [--to ISO] [--exchange X] [--market Y] [--derive-only]
+  report      the latest books and best venues as tables [--json]
+  demo        simulator + one run + report, all embedded under DATA_DIR/demo (no network)
   migrate     apply database migrations and recreate the views, then exit
   simulator   start the local exchange (Coinbase + Binance REST) for offline use
               [--port 8080] [--host 127.0.0.1] [--levels 1000] [--seed 1] [--rate-limits]
@@ -192,6 +197,40 @@ async function backfillCommand(args: string[], config: Config, log: Logger): Pro
   }
 }
 
+/** Reads the views only, so it also works as a read-only orderbook_reader login: no migration. */
+async function report(args: string[], config: Config, log: Logger): Promise<number> {
+  let json: boolean;
+  try {
+    json = parseArgs({ args, options: { json: { type: 'boolean', default: false } } }).values.json;
+  } catch (error) {
+    process.stderr.write(`report: ${(error as Error).message}\n${USAGE}\n`);
+    return 1;
+  }
+  let warehouse: Warehouse;
+  try {
+    warehouse = await openWarehouse({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, log });
+  } catch (error) {
+    log.fatal(
+      { err: (error as Error).message },
+      error instanceof WarehouseBusyError
+        ? 'the embedded warehouse is in use by another process (PGlite is single-process): stop it, or use a PostgreSQL server'
+        : 'warehouse unreachable',
+    );
+    return 1;
+  }
+  try {
+    const data = await loadReport(warehouse.db);
+    process.stdout.write(
+      json
+        ? renderReportJson(data)
+        : renderReport(data, { color: process.stdout.isTTY, width: process.stdout.columns }),
+    );
+    return 0;
+  } finally {
+    await warehouse.close();
+  }
+}
+
 async function migrateOnly(config: Config, log: Logger): Promise<number> {
   const warehouse = await migratedWarehouse(config, log);
   if (typeof warehouse === 'number') return warehouse;
@@ -270,6 +309,16 @@ async function main(argv: string[]): Promise<number> {
       return start(config, log);
     case 'backfill':
       return backfillCommand(rest, config, log);
+    case 'report':
+      return report(rest, config, log);
+    case 'demo':
+      return runDemo({
+        dataDir: path.join(config.dataDir, 'demo'),
+        log,
+        out: process.stdout,
+        color: process.stdout.isTTY,
+        width: process.stdout.columns,
+      });
     case 'migrate':
       return migrateOnly(config, log);
     case 'simulator':
