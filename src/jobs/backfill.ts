@@ -11,8 +11,7 @@ import { BookError, parseBook } from '../book/index.ts';
 import type { Config } from '../config.ts';
 import type { Logger } from '../log.ts';
 import { isVenue, SYMBOL_PATTERN, type Venue } from '../markets.ts';
-import { listSnapshots, readSnapshot, type RawStore } from '../raw/index.ts';
-import { forEachConcurrent } from '../util/pool.ts';
+import { listSnapshots, RawStoreError, readSnapshot, type RawStore } from '../raw/index.ts';
 import { deriveSnapshots } from '../warehouse/derive.ts';
 import type { Loader } from '../warehouse/load.ts';
 import type { Database } from '../warehouse/schema.ts';
@@ -43,7 +42,12 @@ export interface BackfillSummary {
   alreadyPresent: number;
   /** Raw objects that are not loadable books (error responses, broken bodies): kept, skipped. */
   invalid: KeyProblem[];
-  /** Objects that could not be read or loaded: run the backfill again once the cause is fixed. */
+  /**
+   * What could not be done: raw objects that could not be read or loaded (key = raw key), a
+   * listing that broke off (key = the prefix being listed), a derive batch that failed (key =
+   * `derive:<first id>..<last id>`) or a derive that could not go on (key = `derive:after <id>`).
+   * Run the backfill again once the cause is fixed.
+   */
   failed: KeyProblem[];
   derived: number;
   durationMs: number;
@@ -65,13 +69,40 @@ export class BackfillArgsError extends Error {
   }
 }
 
+const ISO_TIME =
+  /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/;
+
+/**
+ * A date (UTC midnight) or a date-time with its zone. A date-time without one is refused rather
+ * than read in the server's local time: the lake is partitioned in UTC, and a range that shifts
+ * with TZ would silently skip or repeat hours.
+ */
 function isoDate(flag: string, value: string | undefined): Date | undefined {
   if (value === undefined) return undefined;
-  const date = new Date(value);
-  if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(date.getTime())) {
+  const allowed =
+    'expected an ISO 8601 UTC date or date-time with zone, e.g. 2026-11-21 or 2026-11-21T13:00:00Z';
+  const m = ISO_TIME.exec(value);
+  if (!m) {
+    const noZone = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(value);
     throw new BackfillArgsError(
-      `--${flag} "${value}" is not an ISO 8601 time (e.g. 2026-11-21 or 2026-11-21T13:00:00Z)`,
+      noZone
+        ? `--${flag} "${value}" has no time zone: add Z for UTC (e.g. ${value.replace(' ', 'T')}Z) or an offset like +01:00`
+        : `--${flag} "${value}" is not an ISO 8601 time: ${allowed}`,
     );
+  }
+  const [, y, mo, d, h = '00', mi = '00', sec = '00'] = m as unknown as string[];
+  const date = new Date(value);
+  // Date rolls 2026-02-30 over to March and accepts 24:00: the fields must be a real instant.
+  const fieldsValid =
+    Number(mo) >= 1 &&
+    Number(mo) <= 12 &&
+    Number(d) >= 1 &&
+    Number(d) <= new Date(Date.UTC(Number(y), Number(mo), 0)).getUTCDate() &&
+    Number(h) <= 23 &&
+    Number(mi) <= 59 &&
+    Number(sec) <= 59;
+  if (!fieldsValid || Number.isNaN(date.getTime())) {
+    throw new BackfillArgsError(`--${flag} "${value}" is not a valid date or time: ${allowed}`);
   }
   return date;
 }
@@ -108,9 +139,10 @@ export function parseBackfillArgs(argv: string[]): BackfillOptions {
   if (market !== undefined) {
     const patterns = exchange ? [SYMBOL_PATTERN[exchange]] : Object.values(SYMBOL_PATTERN);
     if (!patterns.some((p) => p.test(market))) {
-      throw new BackfillArgsError(
-        `--market "${market}" is not a ${exchange ?? 'venue'} symbol (like BTC-USD on coinbase, BTCUSDT on binance)`,
-      );
+      const allowed = exchange
+        ? `a ${exchange} symbol matches ${SYMBOL_PATTERN[exchange].source} (e.g. ${exchange === 'coinbase' ? 'BTC-USD' : 'BTCUSDT'})`
+        : `a coinbase symbol matches ${SYMBOL_PATTERN.coinbase.source} (e.g. BTC-USD), a binance one ${SYMBOL_PATTERN.binance.source} (e.g. BTCUSDT)`;
+      throw new BackfillArgsError(`--market "${market}" is not a ${exchange ?? 'venue'} symbol: ${allowed}`);
     }
   }
   return { from, to, exchange, market, deriveOnly: values['derive-only'] };
@@ -129,61 +161,162 @@ export async function backfill(deps: BackfillDeps, options: BackfillOptions = {}
   };
   const log = deps.log.child({ job: 'backfill' });
   log.info({ ...options, rawStore: deps.store.location }, 'backfill started');
-  if (!options.deriveOnly) await loadPhase(deps, options, summary);
+  const outcome: Outcomes = {
+    invalid: (key, reason) => {
+      summary.invalid.push({ key, reason });
+      log.warn({ rawKey: key, reason }, 'raw object invalid: kept, not loaded');
+    },
+    failed: (key, reason, what = 'raw object not loaded') => {
+      summary.failed.push({ key, reason });
+      log.error({ rawKey: key, err: reason }, what);
+    },
+  };
+  if (!options.deriveOnly) await loadPhase(deps, options, summary, outcome, log);
   deps.progress?.phase('derive');
-  summary.derived = await derivePhase(deps, options, (n) => deps.progress?.derived(n));
+  summary.derived = await derivePhase(deps, options, outcome, (n) => deps.progress?.derived(n));
   summary.durationMs = Math.round(performance.now() - started);
   deps.progress?.finish();
-  log.info(
-    {
-      listed: summary.listed,
-      loaded: summary.loaded,
-      alreadyPresent: summary.alreadyPresent,
-      invalid: summary.invalid.length,
-      invalidKeys: summary.invalid.map((i) => i.key),
-      failed: summary.failed.length,
-      failedKeys: summary.failed.map((f) => f.key),
-      derived: summary.derived,
-      durationMs: summary.durationMs,
-    },
-    'backfill finished',
-  );
-  for (const f of summary.failed) log.error({ rawKey: f.key, err: f.reason }, 'raw object not loaded');
+  const fields = {
+    listed: summary.listed,
+    loaded: summary.loaded,
+    alreadyPresent: summary.alreadyPresent,
+    invalid: summary.invalid.length,
+    invalidKeys: summary.invalid.map((i) => i.key),
+    failed: summary.failed.length,
+    failedKeys: summary.failed.map((f) => f.key),
+    derived: summary.derived,
+    durationMs: summary.durationMs,
+  };
+  if (summary.failed.length > 0) log.warn(fields, 'backfill finished');
+  else log.info(fields, 'backfill finished');
   return summary;
 }
 
+interface Outcomes {
+  invalid(key: string, reason: string): void;
+  failed(key: string, reason: string, what?: string): void;
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Between the listing and the workers: at most `capacity` keys wait here. `push` waits while it
+ * is full, so a listing that runs ahead of the loads never holds more than a chunk in memory.
+ */
+class KeyQueue {
+  private readonly items: string[] = [];
+  private readonly capacity: number;
+  private readonly waitingPullers: ((key: string | undefined) => void)[] = [];
+  private readonly waitingPushers: (() => void)[] = [];
+  private closed = false;
+
+  constructor(capacity: number) {
+    this.capacity = capacity;
+  }
+
+  async push(key: string): Promise<void> {
+    const puller = this.waitingPullers.shift();
+    if (puller) {
+      puller(key);
+      return;
+    }
+    while (this.items.length >= this.capacity) {
+      await new Promise<void>((resolve) => this.waitingPushers.push(resolve));
+    }
+    this.items.push(key);
+  }
+
+  /** The next key; undefined once the queue is closed and empty. */
+  pull(): Promise<string | undefined> {
+    const key = this.items.shift();
+    if (key !== undefined) {
+      this.waitingPushers.shift()?.();
+      return Promise.resolve(key);
+    }
+    if (this.closed) return Promise.resolve(undefined);
+    return new Promise((resolve) => this.waitingPullers.push(resolve));
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const puller of this.waitingPullers.splice(0)) puller(undefined);
+  }
+}
+
+/**
+ * Lists the range and loads what the warehouse lacks. One producer walks the listing, checks a
+ * chunk of keys against fact_snapshot in one query and queues the missing ones; `concurrency`
+ * workers read, parse and load them meanwhile, so listing (one LIST per hour folder on S3) and
+ * loading overlap. In memory at once: a chunk being listed, a chunk queued, the loads in flight.
+ */
 async function loadPhase(
   deps: BackfillDeps,
   options: BackfillOptions,
   summary: BackfillSummary,
+  outcome: Outcomes,
+  log: Logger,
 ): Promise<void> {
-  const chunkSize = options.chunk ?? 500;
-  const concurrency = options.concurrency ?? deps.config.concurrency;
+  const chunkSize = Math.max(1, options.chunk ?? 500);
+  const concurrency = Math.max(1, options.concurrency ?? deps.config.concurrency);
   deps.progress?.phase('load');
-  let chunk: string[] = [];
-  const flush = async () => {
-    const keys = chunk;
-    chunk = [];
-    const present = await presentKeys(deps.db, keys);
+  const queue = new KeyQueue(chunkSize);
+
+  const enqueue = async (keys: string[]) => {
+    let present: Set<string>;
+    try {
+      present = await presentKeys(deps.db, keys);
+    } catch (error) {
+      // Not fatal: each load is keyed on its raw key and skips what is already there.
+      log.warn({ keys: keys.length, err: message(error) }, 'presence check failed: loading the chunk anyway');
+      present = new Set();
+    }
     summary.alreadyPresent += present.size;
     for (let i = 0; i < present.size; i++) deps.progress?.object();
-    await forEachConcurrent(
-      keys.filter((k) => !present.has(k)),
-      concurrency,
-      async (key) => {
-        await loadOne(deps, key, summary);
-        deps.progress?.object();
-      },
-    );
+    for (const key of keys) if (!present.has(key)) await queue.push(key);
   };
-  for await (const key of listSnapshots(deps.store, options)) {
-    summary.listed++;
-    deps.progress?.listed(summary.listed);
-    chunk.push(key);
-    if (chunk.length >= chunkSize) await flush();
-  }
-  if (chunk.length > 0) await flush();
-  deps.progress?.listingDone(summary.listed);
+
+  const produce = async () => {
+    let chunk: string[] = [];
+    let at = '';
+    try {
+      const listing = listSnapshots(deps.store, {
+        from: options.from,
+        to: options.to,
+        exchange: options.exchange,
+        market: options.market,
+      });
+      for await (const key of listing) {
+        at = key;
+        summary.listed++;
+        deps.progress?.listed(summary.listed);
+        chunk.push(key);
+        if (chunk.length >= chunkSize) {
+          const keys = chunk;
+          chunk = [];
+          await enqueue(keys);
+        }
+      }
+      deps.progress?.listingDone(summary.listed);
+    } catch (error) {
+      // The listing broke off (store unreachable after retries): load what was listed, derive,
+      // and say where it stopped; a rerun picks up the rest.
+      const where = error instanceof RawStoreError ? error.key : at ? `after ${at}` : '(listing)';
+      outcome.failed(where, `listing stopped: ${message(error)}`, 'raw store listing failed');
+    }
+    if (chunk.length > 0) await enqueue(chunk);
+    queue.close();
+  };
+
+  const work = async () => {
+    for (let key = await queue.pull(); key !== undefined; key = await queue.pull()) {
+      await loadOne(deps, key, summary, outcome, log);
+      deps.progress?.object();
+    }
+  };
+
+  await Promise.all([produce(), ...Array.from({ length: concurrency }, work)]);
 }
 
 async function presentKeys(db: Kysely<Database>, keys: string[]): Promise<Set<string>> {
@@ -196,29 +329,40 @@ async function presentKeys(db: Kysely<Database>, keys: string[]): Promise<Set<st
   return new Set(rows.map((r) => r.raw_key));
 }
 
-async function loadOne(deps: BackfillDeps, key: string, summary: BackfillSummary): Promise<void> {
+/** Never throws: every object ends loaded, present, invalid or failed. */
+async function loadOne(
+  deps: BackfillDeps,
+  key: string,
+  summary: BackfillSummary,
+  outcome: Outcomes,
+  log: Logger,
+): Promise<void> {
   let record;
   try {
     record = await readSnapshot(deps.store, key);
   } catch (error) {
-    summary.failed.push({ key, reason: `read: ${(error as Error).message}` });
+    outcome.failed(key, `read: ${message(error)}`);
     return;
   }
   const { meta } = record;
   if (meta.status < 200 || meta.status >= 300) {
-    summary.invalid.push({ key, reason: `HTTP ${meta.status} response, not a book` });
+    outcome.invalid(key, `HTTP ${meta.status} response, not a book`);
     return;
   }
   if (meta.base === null || meta.quote === null) {
-    summary.invalid.push({ key, reason: 'envelope names no base/quote asset' });
+    outcome.invalid(key, 'envelope names no base/quote asset');
+    return;
+  }
+  if (record.payloadText === null) {
+    outcome.invalid(key, 'body is not UTF-8 text (kept as payload_base64), not a book');
     return;
   }
   let book;
   try {
-    book = parseBook(meta.exchange, meta.market, record.payloadText ?? '');
+    book = parseBook(meta.exchange, meta.market, record.payloadText);
   } catch (error) {
-    if (!(error instanceof BookError)) throw error;
-    summary.invalid.push({ key, reason: error.message });
+    // Parsing is deterministic: whatever it throws, this object will never load.
+    outcome.invalid(key, error instanceof BookError ? error.message : `unparseable: ${message(error)}`);
     return;
   }
   try {
@@ -234,20 +378,29 @@ async function loadOne(deps: BackfillDeps, key: string, summary: BackfillSummary
       },
       { derive: false },
     );
-    if (result.inserted) summary.loaded++;
-    else summary.alreadyPresent++;
+    if (result.inserted) {
+      summary.loaded++;
+      log.debug({ rawKey: key, snapshotId: result.snapshotId }, 'raw object loaded');
+    } else {
+      summary.alreadyPresent++;
+    }
   } catch (error) {
-    summary.failed.push({ key, reason: `load: ${(error as Error).message}` });
+    outcome.failed(key, `load: ${message(error)}`);
   }
 }
 
-/** Recomputes derived rows for every snapshot in the range, a batch per transaction. */
+/**
+ * Recomputes derived rows for every snapshot in the range (already present ones included), a
+ * batch of ids per transaction. A failed batch is recorded and the next one tried; a failed page
+ * query (the database is gone) ends the phase.
+ */
 async function derivePhase(
   deps: BackfillDeps,
   options: BackfillOptions,
+  outcome: Outcomes,
   onBatch: (total: number) => void,
 ): Promise<number> {
-  const batch = options.deriveBatch ?? 1000;
+  const batch = Math.max(1, options.deriveBatch ?? 1000);
   let after = '0';
   let derived = 0;
   for (;;) {
@@ -264,11 +417,23 @@ async function derivePhase(
     if (options.to) query = query.where('s.received_at', '<', options.to);
     if (options.exchange) query = query.where('e.code', '=', options.exchange);
     if (options.market) query = query.where('m.symbol', '=', options.market);
-    const ids = (await query.execute()).map((r) => r.snapshot_id);
-    if (ids.length === 0) return derived;
-    await deps.db.transaction().execute((tx) => deriveSnapshots(tx, ids, deps.config));
-    derived += ids.length;
-    after = ids[ids.length - 1] ?? after;
-    onBatch(derived);
+    let ids: string[];
+    try {
+      ids = (await query.execute()).map((r) => r.snapshot_id);
+    } catch (error) {
+      outcome.failed(`derive:after ${after}`, `derive stopped: ${message(error)}`, 'derive failed');
+      return derived;
+    }
+    const first = ids[0];
+    const last = ids[ids.length - 1];
+    if (first === undefined || last === undefined) return derived;
+    try {
+      await deps.db.transaction().execute((tx) => deriveSnapshots(tx, ids, deps.config));
+      derived += ids.length;
+      onBatch(derived);
+    } catch (error) {
+      outcome.failed(`derive:${first}..${last}`, `derive: ${message(error)}`, 'derive batch failed');
+    }
+    after = last;
   }
 }

@@ -75,14 +75,22 @@ abstract class BaseProgress implements ProgressSink {
 export class TerminalProgress extends BaseProgress {
   private readonly out: NodeJS.WritableStream;
   private lastDraw = 0;
+  private drawn = false;
   constructor(out: NodeJS.WritableStream) {
     super();
     this.out = out;
+  }
+  override phase(name: 'load' | 'derive'): void {
+    // Leave the finished phase's final line on screen (redraws are throttled, so the last one
+    // drawn may be stale) and start the next phase on a line of its own.
+    if (name !== this.state.phase && this.drawn) this.out.write(`\r\x1b[2K${this.line(Date.now())}\n`);
+    super.phase(name);
   }
   protected changed(): void {
     const now = Date.now();
     if (now - this.lastDraw < 100) return; // at most ten redraws a second
     this.lastDraw = now;
+    this.drawn = true;
     this.out.write(`\r\x1b[2K${this.line(now)}`);
   }
   finish(): void {

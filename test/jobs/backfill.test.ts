@@ -1,144 +1,92 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { Writable } from 'node:stream';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { parseBook } from '../../src/book/index.ts';
-import { loadConfig, type Config } from '../../src/config.ts';
-import { createVenueClients } from '../../src/exchanges/index.ts';
+import type { Config } from '../../src/config.ts';
 import {
   backfill,
   BackfillArgsError,
   parseBackfillArgs,
   type BackfillOptions,
 } from '../../src/jobs/backfill.ts';
-import { runOnce, type RunSummary } from '../../src/jobs/run.ts';
-import { listSnapshots, openRawStore, readSnapshot, type RawStore } from '../../src/raw/index.ts';
-import { defaultSimMarkets, startSimulator, type Simulator } from '../../src/simulator/index.ts';
+import { LogProgress, TerminalProgress, type ProgressSink } from '../../src/jobs/progress.ts';
+import { listSnapshots, readSnapshot, type RawStore } from '../../src/raw/index.ts';
 import type { Warehouse } from '../../src/warehouse/db.ts';
 import { Loader } from '../../src/warehouse/load.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { createTestDatabase } from '../helpers/db.ts';
 import { capturingLogger } from '../helpers/log.ts';
+import { contents, LAKE_ENV, makeLake, rowCounts, type Lake } from './backfill-lake.ts';
 
-let sim: Simulator;
-let dir: string;
-let store: RawStore;
-let config: Config;
-const databases: { testDb: TestDatabase; warehouse: Warehouse }[] = [];
-let original: Warehouse;
-const summaries: RunSummary[] = [];
-
-async function database(): Promise<Warehouse> {
-  const testDb = await createTestDatabase();
-  const warehouse = await testDb.open();
-  databases.push({ testDb, warehouse });
-  return warehouse;
-}
+let lake: Lake;
 
 beforeAll(async () => {
-  sim = await startSimulator({ seed: 21, markets: defaultSimMarkets(150) });
-  dir = await mkdtemp(path.join(tmpdir(), 'obetl-backfill-'));
-  store = openRawStore(`file://${path.join(dir, 'raw')}`);
-  config = loadConfig({
-    COINBASE_API_URL: sim.url,
-    BINANCE_API_URL: sim.url,
-    BINANCE_DEPTH_LIMIT: '100',
-    HTTP_RETRIES: '1',
-    HTTP_BACKOFF_MS: '5',
-    LEVELS_WITHIN_BPS: '50',
-  });
-  original = await database();
-  const { log } = capturingLogger();
-  for (let i = 0; i < 3; i++) {
-    if (i === 1) {
-      sim.injectFault({ venue: 'coinbase', symbol: 'ETH-USD' }, { kind: 'crossed' });
-      sim.injectFault({ venue: 'binance', symbol: 'ETHUSDT' }, { kind: 'status', status: 503 }, 2);
-    }
-    summaries.push(
-      await runOnce({
-        config,
-        log,
-        store,
-        clients: createVenueClients(config, log),
-        db: original.db,
-        loader: new Loader(original.db, config),
-      }),
-    );
-  }
+  lake = await makeLake(21);
 });
-
 afterAll(async () => {
-  await sim.close();
-  for (const { testDb, warehouse } of databases) {
-    await warehouse.close();
-    await testDb.cleanup();
-  }
-  await rm(dir, { recursive: true, force: true });
+  await lake.close();
 });
 
-function run(warehouse: Warehouse, options: BackfillOptions = {}, settings: Partial<Config> = {}) {
+async function database(): Promise<Warehouse> {
+  return (await lake.database()).warehouse;
+}
+
+function run(
+  warehouse: Warehouse,
+  options: BackfillOptions = {},
+  settings: Partial<Config> = {},
+  progress?: ProgressSink,
+) {
   const { log, lines } = capturingLogger();
-  const merged = { ...config, ...settings };
+  const merged = { ...lake.config, ...settings };
   return backfill(
-    { config: merged, log, store, db: warehouse.db, loader: new Loader(warehouse.db, merged) },
+    {
+      config: merged,
+      log,
+      store: lake.store,
+      db: warehouse.db,
+      loader: new Loader(warehouse.db, merged),
+      ...(progress ? { progress } : {}),
+    },
     options,
   ).then((summary) => ({ summary, lines }));
 }
 
-/** Everything a run writes, keyed by raw object instead of surrogate ids, in a stable order. */
-async function contents(warehouse: Warehouse) {
-  const query = async (text: string) =>
-    (await sql.raw<Record<string, unknown>>(text).execute(warehouse.db)).rows.map((r) =>
-      JSON.stringify(Object.values(r).map((v) => (v instanceof Date ? v.toISOString() : String(v)))),
-    );
-  const snap = `orderbook.fact_snapshot s join orderbook.dim_market m using (market_id)`;
-  return {
-    snapshots:
-      await query(`select s.raw_key, m.symbol, s.run_id, s.requested_at, s.received_at, s.exchange_time,
-        s.exchange_sequence, s.bid_levels, s.ask_levels, s.stored_levels from ${snap} order by 1`),
-    levels: await query(`select s.raw_key, l.side, l.level_no, l.price, l.size, l.order_count
-        from ${snap} join orderbook.fact_level l using (snapshot_id) order by 1, 2, 3`),
-    top: await query(`select s.raw_key, t.best_bid, t.best_ask, t.mid_price, t.spread, t.spread_bps
-        from ${snap} join orderbook.fact_top t using (snapshot_id) order by 1`),
-    depth: await query(`select s.raw_key, d.band_bps, d.bid_base, d.bid_quote, d.ask_base, d.ask_quote
-        from ${snap} join orderbook.fact_depth d using (snapshot_id) order by 1, 2`),
-    fills: await query(`select s.raw_key, f.side, f.notional_usd, f.filled_base, f.avg_price, f.worst_price,
-        f.levels_used, f.slippage_bps, f.fee_bps, f.fee_usd, f.all_in_price, f.fully_filled
-        from ${snap} join orderbook.fact_fill f using (snapshot_id) order by 1, 2, 3`),
-    markets: await query(`select e.code, m.symbol, b.code, q.code, q.is_usd from orderbook.dim_market m
-        join orderbook.dim_exchange e using (exchange_id) join orderbook.dim_asset b on b.asset_id = m.base_asset_id
-        join orderbook.dim_asset q on q.asset_id = m.quote_asset_id order by 1, 2`),
-  };
+/** Exact decimal → integer units at `scale` places (test arithmetic without floats). */
+function units(value: string, scale: number): bigint {
+  const [whole = '0', frac = ''] = value.split('.');
+  return BigInt(whole + frac.padEnd(scale, '0').slice(0, scale));
 }
-
-const invalidKeys = () => {
-  const second = summaries[1];
-  return [
-    second?.outcomes.find((o) => o.market.symbol === 'ETH-USD')?.rawKey,
-    second?.outcomes.find((o) => o.market.symbol === 'ETHUSDT')?.rawKey,
-  ].sort();
-};
 
 describe('backfill', () => {
   it('the runs made what they should: 12 raw objects, 10 snapshots', async () => {
-    expect(summaries.map((s) => s.marketsOk)).toEqual([4, 2, 4]);
+    expect(lake.runs.map((s) => s.marketsOk)).toEqual([4, 2, 4]);
     const keys: string[] = [];
-    for await (const key of listSnapshots(store)) keys.push(key);
+    for await (const key of listSnapshots(lake.store)) keys.push(key);
     expect(keys).toHaveLength(12);
-    expect((await contents(original)).snapshots).toHaveLength(10);
+    // 10 books × top 1, depth 6 bands, fills 2 sides × 2 notionals; 4 markets over 4 assets.
+    expect(await rowCounts(lake.original)).toMatchObject({
+      snapshots: 10,
+      top: 10,
+      depth: 60,
+      fills: 40,
+      markets: 4,
+      assets: 4,
+    });
+    expect((await rowCounts(lake.original)).levels).toBeGreaterThan(100);
   });
 
-  it('into an empty database gives exactly the rows the runs gave', async () => {
+  it('into an empty database gives exactly the rows the runs gave; twice = once', async () => {
     const rebuilt = await database();
     const { summary, lines } = await run(rebuilt);
     expect(summary).toMatchObject({ listed: 12, loaded: 10, alreadyPresent: 0, failed: [], derived: 10 });
-    expect(summary.invalid.map((i) => i.key).sort()).toEqual(invalidKeys());
+    expect(summary.invalid.map((i) => i.key).sort()).toEqual(lake.invalidKeys);
     expect(summary.invalid.map((i) => i.reason).sort()).toEqual([
       'HTTP 503 response, not a book',
-      expect.stringMatching(/^crossed book: best bid/),
+      expect.stringMatching(/^crossed book: best bid \S+ >= best ask \S+$/),
     ]);
-    expect(await contents(rebuilt)).toEqual(await contents(original));
+    expect(await contents(rebuilt)).toEqual(await contents(lake.original));
     const finished = lines().find((l) => l.msg === 'backfill finished');
     expect(finished).toMatchObject({
       listed: 12,
@@ -148,11 +96,15 @@ describe('backfill', () => {
       failed: 0,
       derived: 10,
     });
-    expect((finished?.invalidKeys as string[]).sort()).toEqual(invalidKeys());
+    expect((finished?.invalidKeys as string[]).sort()).toEqual(lake.invalidKeys);
+    // Each invalid object is logged as it is met, with its reason.
+    const invalidLines = lines().filter((l) => l.msg === 'raw object invalid: kept, not loaded');
+    expect(invalidLines.map((l) => l.rawKey).sort()).toEqual(lake.invalidKeys);
 
-    // Twice = once.
+    // Twice = once, here one object at a time and three snapshots per derive transaction, so
+    // the keyset pagination of the derive walks four pages.
     const before = await contents(rebuilt);
-    const again = await run(rebuilt);
+    const again = await run(rebuilt, { concurrency: 1, deriveBatch: 3, chunk: 5 });
     expect(again.summary).toMatchObject({
       listed: 12,
       loaded: 0,
@@ -160,18 +112,18 @@ describe('backfill', () => {
       failed: [],
       derived: 10,
     });
+    expect(again.summary.invalid).toHaveLength(2);
     expect(await contents(rebuilt)).toEqual(before);
   });
 
   it('converges after dying half-way: part loaded, part loaded without derived rows', async () => {
     const crashed = await database();
-    // A first backfill that only got through the first run's hour window…
-    const firstReceived = new Date((summaries[1]?.startedAt ?? new Date()).getTime());
-    await run(crashed, { to: firstReceived });
+    // A first backfill that only got through the first run's objects…
+    await run(crashed, { to: lake.runs[1]?.startedAt });
     // …and one that died between loading an object and deriving it.
-    const loader = new Loader(crashed.db, config);
-    const key = summaries[2]?.outcomes[0]?.rawKey ?? '';
-    const record = await readSnapshot(store, key);
+    const loader = new Loader(crashed.db, lake.config);
+    const key = lake.runs[2]?.outcomes[0]?.rawKey ?? '';
+    const record = await readSnapshot(lake.store, key);
     await loader.load(
       {
         book: parseBook(record.meta.exchange, record.meta.market, record.payloadText ?? ''),
@@ -184,26 +136,29 @@ describe('backfill', () => {
       },
       { derive: false },
     );
+    expect(await rowCounts(crashed)).toMatchObject({ snapshots: 5, top: 4 });
     const { summary } = await run(crashed);
-    expect(summary).toMatchObject({ loaded: 5, alreadyPresent: 5, failed: [] });
-    expect(await contents(crashed)).toEqual(await contents(original));
+    expect(summary).toMatchObject({ loaded: 5, alreadyPresent: 5, failed: [], derived: 10 });
+    expect(await contents(crashed)).toEqual(await contents(lake.original));
   });
 
   it('filters by exchange, market and time', async () => {
     const filtered = await database();
     const binance = await run(filtered, { exchange: 'binance' });
-    expect(binance.summary).toMatchObject({ listed: 6, loaded: 5 });
+    expect(binance.summary).toMatchObject({ listed: 6, loaded: 5, derived: 5 });
+    expect(binance.summary.invalid.map((i) => i.key)).toEqual([lake.invalidKeys[0]]);
     const cbBtc = await run(filtered, { exchange: 'coinbase', market: 'BTC-USD' });
-    expect(cbBtc.summary).toMatchObject({ listed: 3, loaded: 3 });
+    expect(cbBtc.summary).toMatchObject({ listed: 3, loaded: 3, invalid: [], derived: 3 });
     // The last run alone, by time.
-    const third = summaries[2];
+    const third = lake.runs[2];
     const window = await run(filtered, {
       from: third?.startedAt,
       to: new Date((third?.finishedAt ?? new Date()).getTime() + 1),
     });
-    expect(window.summary).toMatchObject({ listed: 4, loaded: 1, alreadyPresent: 3 });
-    const symbols = (await contents(filtered)).snapshots.map((s) => (JSON.parse(s) as string[])[1]).sort();
-    expect(symbols).toEqual([
+    expect(window.summary).toMatchObject({ listed: 4, loaded: 1, alreadyPresent: 3, derived: 4 });
+    const thirdKeys = (third?.outcomes ?? []).map((o) => o.rawKey);
+    const snapshots = (await contents(filtered)).snapshots.map((s) => JSON.parse(s) as string[]);
+    expect(snapshots.map((s) => s[1]).sort()).toEqual([
       'BTC-USD',
       'BTC-USD',
       'BTC-USD',
@@ -214,6 +169,13 @@ describe('backfill', () => {
       'ETHUSDT',
       'ETHUSDT',
     ]);
+    // The only ETH-USD snapshot is the third run's: the window took exactly that run's objects.
+    expect(snapshots.filter((s) => s[1] === 'ETH-USD').map((s) => s[0])).toEqual(
+      thirdKeys.filter((k) => k?.includes('market=ETH-USD/')),
+    );
+    // A window with nothing in it lists nothing and derives nothing.
+    const empty = await run(filtered, { from: new Date('2001-01-01Z'), to: new Date('2001-01-02Z') });
+    expect(empty.summary).toMatchObject({ listed: 0, loaded: 0, derived: 0 });
   });
 
   it('--derive-only recomputes fills after a fee and notional change, without reading raw', async () => {
@@ -227,35 +189,137 @@ describe('backfill', () => {
       probe: () => Promise.resolve(),
       close: () => Promise.resolve(),
     };
-    const { log } = capturingLogger();
-    const settings = { ...config, takerFeeBps: { coinbase: '25', binance: '10' }, notionalsUsd: ['75000'] };
-    const summary = await backfill(
-      { config: settings, log, store: emptyStore, db: target.db, loader: new Loader(target.db, settings) },
-      { deriveOnly: true },
+    const fills = async () =>
+      (
+        await sql<{
+          raw_key: string;
+          code: string;
+          side: string;
+          notional_usd: string;
+          fee_bps: string;
+          fee_usd: string;
+          avg_price: string;
+          all_in_price: string;
+          fully_filled: boolean;
+        }>`
+        select s.raw_key, e.code, f.side, f.notional_usd::text, f.fee_bps::text, f.fee_usd::text,
+               f.avg_price::text, f.all_in_price::text, f.fully_filled
+        from orderbook.fact_fill f
+        join orderbook.fact_snapshot s using (snapshot_id)
+        join orderbook.dim_market m using (market_id)
+        join orderbook.dim_exchange e using (exchange_id)
+        order by 1, 3, 4`.execute(target.db)
+      ).rows;
+    const rederive = async (settings: Partial<Config>, options: BackfillOptions = {}) => {
+      const { log } = capturingLogger();
+      const merged = { ...lake.config, ...settings };
+      return backfill(
+        { config: merged, log, store: emptyStore, db: target.db, loader: new Loader(target.db, merged) },
+        { ...options, deriveOnly: true },
+      );
+    };
+    const before = await fills();
+    const { top, depth } = await contents(target);
+
+    // Coinbase's taker fee 60 → 25 bps.
+    const feeCut = await rederive({ takerFeeBps: { coinbase: '25', binance: '10' } });
+    expect(feeCut).toMatchObject({ listed: 0, loaded: 0, failed: [], derived: 10 });
+    const after = await fills();
+    expect(after).toHaveLength(40);
+    const binance = (rows: typeof after) => rows.filter((r) => r.code === 'binance');
+    expect(binance(after)).toEqual(binance(before));
+    const coinbase = after.filter((r) => r.code === 'coinbase');
+    expect(coinbase).toHaveLength(20);
+    expect(new Set(coinbase.map((r) => Number(r.fee_bps)))).toEqual(new Set([25]));
+    // One by hand: a $50,000 Coinbase buy pays 50000 × 25 / 10000 = $125, and its all-in price
+    // is avg × (1 + 25/10000). avg is stored at 18 places and all-in was computed from the
+    // unrounded avg, so they may differ by a rounding step (1e-18) and no more.
+    const buy = coinbase.find((r) => r.side === 'buy' && Number(r.notional_usd) === 50000);
+    expect(buy?.fully_filled).toBe(true);
+    expect(units(buy?.fee_usd ?? '', 18)).toBe(units('125', 18));
+    const expectedAllIn = units(buy?.avg_price ?? '', 18) * 10025n; // scale 22
+    const allIn = units(buy?.all_in_price ?? '', 18) * 10000n; // scale 22
+    const diff = expectedAllIn > allIn ? expectedAllIn - allIn : allIn - expectedAllIn;
+    expect(diff <= 10_100n).toBe(true);
+    expect(allIn).not.toBe(units(buy?.avg_price ?? '', 18) * 10060n); // no longer the 60 bps price
+    // Top and depth do not depend on fees: recomputed, identical.
+    expect((await contents(target)).top).toEqual(top);
+    expect((await contents(target)).depth).toEqual(depth);
+
+    // A derive limited to Binance leaves Coinbase as it was, whatever the settings say.
+    const onlyBinance = await rederive(
+      { takerFeeBps: { coinbase: '99', binance: '10' } },
+      { exchange: 'binance' },
     );
-    expect(summary).toMatchObject({ listed: 0, loaded: 0, derived: 10 });
-    const { rows } = await sql<{
-      code: string;
-      notional_usd: string;
-      fee_bps: string;
-      ok: boolean;
-      fee_ok: boolean;
-    }>`
-      select e.code, f.notional_usd::text, f.fee_bps::text,
-             -- avg_price is stored rounded to 18 places; all_in was computed from the unrounded one.
-             abs(f.all_in_price - f.avg_price * (case f.side when 'buy' then 1 + f.fee_bps / 10000 else 1 - f.fee_bps / 10000 end))
-               < 0.000000000001 as ok,
-             f.fee_usd = 75000 * f.fee_bps / 10000 or not f.fully_filled as fee_ok
-      from orderbook.fact_fill f
-      join orderbook.fact_snapshot s using (snapshot_id)
-      join orderbook.dim_market m using (market_id)
-      join orderbook.dim_exchange e using (exchange_id)`.execute(target.db);
-    expect(rows.length).toBe(10 * 2);
-    expect(new Set(rows.map((r) => `${r.code}:${r.fee_bps}:${r.notional_usd}`))).toEqual(
+    expect(onlyBinance.derived).toBe(5);
+    expect(await fills()).toEqual(after);
+
+    // New notionals: the old ones' rows are gone, the new ones are there, for every snapshot.
+    const notionals = await rederive({
+      takerFeeBps: { coinbase: '25', binance: '10' },
+      notionalsUsd: ['75000'],
+    });
+    expect(notionals.derived).toBe(10);
+    const rows = await fills();
+    expect(rows).toHaveLength(10 * 2);
+    expect(new Set(rows.map((r) => `${r.code}:${r.fee_bps}:${Number(r.notional_usd)}`))).toEqual(
       new Set(['coinbase:25:75000', 'binance:10:75000']),
     );
-    // The stored fee is the one applied: all_in = avg × (1 ± 25/10000) on Coinbase.
-    expect(rows.every((r) => r.ok && r.fee_ok)).toBe(true);
+  });
+
+  it('draws a bar on a terminal; elsewhere logs progress lines with counts and rate, then the summary', async () => {
+    let out = '';
+    const terminal = new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        out += chunk.toString('utf8');
+        callback();
+      },
+    });
+    const target = await database();
+    const { summary } = await run(target, {}, {}, new TerminalProgress(terminal));
+    expect(summary.loaded).toBe(10);
+    // Rewritten in place: carriage returns, not one line per object; each phase ends on its own line.
+    expect(out).toContain('\r');
+    const finalLines = out
+      .split('\n')
+      .map((l) => l.split('\r').at(-1)?.replaceAll('\u001b[2K', ''))
+      .filter((l) => l !== '');
+    expect(finalLines).toHaveLength(2);
+    expect(finalLines[0]).toMatch(/^load +\[█{24}\] 12\/12 objects +\d+\/s/);
+    expect(finalLines[1]).toBe('derive  10 snapshots');
+
+    // Not a terminal (cron, a container log): log lines, here one per change so the test need
+    // not wait the default 10 s between them.
+    const { log, lines } = capturingLogger();
+    const again = await backfill(
+      {
+        config: lake.config,
+        log,
+        store: lake.store,
+        db: target.db,
+        loader: new Loader(target.db, lake.config),
+        progress: new LogProgress(log, 0),
+      },
+      { exchange: 'coinbase' },
+    );
+    expect(again).toMatchObject({ listed: 6, loaded: 0, alreadyPresent: 5, derived: 5 });
+    const progress = lines().filter((l) => l.msg === 'backfill progress');
+    const load = progress.filter((l) => l.phase === 'load');
+    expect(load.at(-1)).toMatchObject({ done: 6, total: 6, listed: 6 });
+    expect(typeof load.at(-1)?.perSecond).toBe('number');
+    expect(progress.filter((l) => l.phase === 'derive').at(-1)).toMatchObject({ derived: 5 });
+    expect(lines().at(-1)).toMatchObject({
+      msg: 'backfill finished',
+      listed: 6,
+      loaded: 0,
+      alreadyPresent: 5,
+      invalid: 1,
+      invalidKeys: [lake.invalidKeys[1]],
+      failed: 0,
+      failedKeys: [],
+      derived: 5,
+    });
+    expect(typeof lines().at(-1)?.durationMs).toBe('number');
   });
 });
 
@@ -280,15 +344,36 @@ describe('parseBackfillArgs', () => {
       deriveOnly: false,
     });
     expect(parseBackfillArgs(['--derive-only']).deriveOnly).toBe(true);
+    expect(parseBackfillArgs([])).toEqual({
+      from: undefined,
+      to: undefined,
+      exchange: undefined,
+      market: undefined,
+      deriveOnly: false,
+    });
+    expect(parseBackfillArgs(['--from', '2026-11-21T13:00:00.5+01:00']).from).toEqual(
+      new Date('2026-11-21T12:00:00.500Z'),
+    );
+    expect(parseBackfillArgs(['--market', 'BTCUSDT']).market).toBe('BTCUSDT');
   });
 
   it.each([
-    [['--from', 'yesterday'], /--from "yesterday" is not an ISO 8601 time/],
+    [['--from', 'yesterday'], /--from "yesterday" is not an ISO 8601 time: expected .* e\.g\. 2026-11-21/],
+    [['--to', '2026-02-30'], /--to "2026-02-30" is not a valid date or time/],
+    [['--to', '2026-11-21T24:00:00Z'], /--to "2026-11-21T24:00:00Z" is not a valid date or time/],
+    // Without a zone it would be read in the server's time zone, while the lake is in UTC.
+    [['--from', '2026-11-21T13:00:00'], /--from "2026-11-21T13:00:00" has no time zone: add Z for UTC/],
     [['--from', '2026-11-02', '--to', '2026-11-01'], /--from 2026-11-02 is not before --to 2026-11-01/],
     [['--exchange', 'kraken'], /--exchange "kraken" is not a venue: use coinbase or binance/],
-    [['--exchange', 'binance', '--market', 'BTC-USD'], /--market "BTC-USD" is not a binance symbol/],
-    [['--market', '../etc'], /--market "..\/etc" is not a venue symbol/],
+    [
+      ['--exchange', 'binance', '--market', 'BTC-USD'],
+      /--market "BTC-USD" is not a binance symbol: a binance symbol matches \^\[A-Z0-9\]\{2,20\}\$ \(e\.g\. BTCUSDT\)/,
+    ],
+    [['--market', '../etc'], /--market "..\/etc" is not a venue symbol: a coinbase symbol matches/],
+    [['--market', 'btc-usd'], /--market "btc-usd" is not a venue symbol/],
     [['--frm', 'x'], /Unknown option '--frm'.*allowed: --from ISO/],
+    [['--from'], /--from.*argument missing.*allowed: --from ISO/],
+    [['coinbase'], /Unexpected argument 'coinbase'.*allowed: --from ISO/],
   ])('%j', (args, message) => {
     expect(() => parseBackfillArgs(args)).toThrow(BackfillArgsError);
     expect(() => parseBackfillArgs(args)).toThrow(message);
@@ -298,38 +383,35 @@ describe('parseBackfillArgs', () => {
 describe('npm run backfill', () => {
   it('rebuilds from the folder named by RAW_STORE_URL, logs its summary, exits 0', async () => {
     const testDb = await createTestDatabase();
-    try {
-      const result = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
-        const child = spawn(
-          process.execPath,
-          [path.join(import.meta.dirname, '..', '..', 'src', 'cli.ts'), 'backfill', '--exchange', 'coinbase'],
-          {
-            env: {
-              PATH: process.env.PATH ?? '',
-              DATA_DIR: testDb.dataDir,
-              RAW_STORE_URL: `file://${path.join(dir, 'raw')}`,
-              LEVELS_WITHIN_BPS: '50',
-              ...(testDb.databaseUrl ? { DATABASE_URL: testDb.databaseUrl } : {}),
-            },
-            stdio: ['ignore', 'ignore', 'pipe'],
+    onTestFinished(() => testDb.cleanup());
+    const result = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
+      const child = spawn(
+        process.execPath,
+        [path.join(import.meta.dirname, '..', '..', 'src', 'cli.ts'), 'backfill', '--exchange', 'coinbase'],
+        {
+          env: {
+            PATH: process.env.PATH ?? '',
+            DATA_DIR: testDb.dataDir,
+            RAW_STORE_URL: `file://${lake.rawDir}`,
+            ...LAKE_ENV,
+            ...(testDb.databaseUrl ? { DATABASE_URL: testDb.databaseUrl } : {}),
           },
-        );
-        let stderr = '';
-        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-        child.on('error', reject);
-        child.on('close', (code) => {
-          resolve({ code, stderr });
-        });
+          stdio: ['ignore', 'ignore', 'pipe'],
+        },
+      );
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.on('error', reject);
+      child.on('close', (code) => {
+        resolve({ code, stderr });
       });
-      expect(result.code).toBe(0);
-      const finished = result.stderr
-        .trim()
-        .split('\n')
-        .map((l) => JSON.parse(l) as Record<string, unknown>)
-        .find((l) => l.msg === 'backfill finished');
-      expect(finished).toMatchObject({ listed: 6, loaded: 5, invalid: 1, failed: 0, derived: 5 });
-    } finally {
-      await testDb.cleanup();
-    }
+    });
+    expect(result.code).toBe(0);
+    const finished = result.stderr
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .find((l) => l.msg === 'backfill finished');
+    expect(finished).toMatchObject({ listed: 6, loaded: 5, invalid: 1, failed: 0, derived: 5 });
   });
 });
