@@ -3,10 +3,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { loadConfig } from '../../src/config.ts';
+import { loadConfig, type Config } from '../../src/config.ts';
 import { createVenueClients } from '../../src/exchanges/index.ts';
 import { runOnce } from '../../src/jobs/run.ts';
 import { runScheduler } from '../../src/jobs/schedule.ts';
+import type { Logger } from '../../src/log.ts';
 import { openRawStore, type RawStore } from '../../src/raw/index.ts';
 import { defaultSimMarkets, startSimulator, type Simulator } from '../../src/simulator/index.ts';
 import type { Warehouse } from '../../src/warehouse/db.ts';
@@ -73,17 +74,14 @@ describe('scheduler in process', () => {
     await testDb.cleanup();
   });
 
-  it('on a seconds cron skips ticks while a run is going, never overlaps, and stops cleanly', async () => {
-    slowRuns(1500);
-    const config = loadConfig({ ...ENV(sim.url), CRON_SCHEDULE: '* * * * * *' });
-    const { log, lines } = capturingLogger();
-    const controller = new AbortController();
-    const scheduler = runScheduler(
+  /** The real scheduler running real runs against the simulator, as `npm start` wires it. */
+  const startScheduler = (config: Config, log: Logger, signal: AbortSignal) =>
+    runScheduler(
       {
         schedule: config.cronSchedule,
         log,
         warehouse,
-        run: (signal) =>
+        run: (stop) =>
           runOnce({
             config,
             log,
@@ -91,11 +89,18 @@ describe('scheduler in process', () => {
             clients: createVenueClients(config, log),
             db: warehouse.db,
             loader: new Loader(warehouse.db, config),
-            signal,
+            signal: stop,
           }),
       },
-      controller.signal,
+      signal,
     );
+
+  it('on a seconds cron skips ticks while a run is going, never overlaps, and stops cleanly', async () => {
+    slowRuns(1500);
+    const config = loadConfig({ ...ENV(sim.url), CRON_SCHEDULE: '* * * * * *' });
+    const { log, lines } = capturingLogger();
+    const controller = new AbortController();
+    const scheduler = startScheduler(config, log, controller.signal);
     await vi.waitFor(
       async () => {
         expect((await runs(warehouse)).filter((r) => r.status === 'ok').length).toBeGreaterThanOrEqual(2);
@@ -124,24 +129,7 @@ describe('scheduler in process', () => {
     const { log } = capturingLogger();
     const controller = new AbortController();
     const before = (await runs(warehouse)).length;
-    const scheduler = runScheduler(
-      {
-        schedule: config.cronSchedule,
-        log,
-        warehouse,
-        run: (signal) =>
-          runOnce({
-            config,
-            log,
-            store,
-            clients: createVenueClients(config, log),
-            db: warehouse.db,
-            loader: new Loader(warehouse.db, config),
-            signal,
-          }),
-      },
-      controller.signal,
-    );
+    const scheduler = startScheduler(config, log, controller.signal);
     // Stop as soon as the slow first market has been asked for.
     await vi.waitFor(
       () => {
