@@ -5,20 +5,17 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type Config } from './config.ts';
-import { createVenueClients } from './exchanges/index.ts';
 import { backfill, BackfillArgsError, parseBackfillArgs, type BackfillOptions } from './jobs/backfill.ts';
 import { runDemo } from './jobs/demo.ts';
 import { LogProgress, TerminalProgress } from './jobs/progress.ts';
 import { loadReport, renderReport, renderReportJson } from './jobs/report.ts';
-import { runOnce } from './jobs/run.ts';
+import { migratedWarehouse, openPipeline, runPipeline } from './jobs/pipeline.ts';
 import { runScheduler } from './jobs/schedule.ts';
 import { createLogger, type Logger } from './log.ts';
-import { openRawStore, probeRawStore, type RawStore } from './raw/index.ts';
 import { defaultSimMarkets, startSimulator } from './simulator/index.ts';
 import { openWarehouse, WarehouseBusyError, type Warehouse } from './warehouse/db.ts';
 import { Loader } from './warehouse/load.ts';
 import { withRunLock } from './warehouse/lock.ts';
-import { migrate } from './warehouse/migrate.ts';
 
 const USAGE = `usage: orderbook-etl <command>
 
@@ -35,75 +32,6 @@ commands:
 
 exit codes: 0 ok, 1 could not start, 2 some markets failed`;
 
-/**
- * The warehouse, reachable and migrated; else the exit code (already logged): 1, or 0 when the
- * embedded database is held by another run (DESIGN §3: a run that finds the lock taken exits 0).
- */
-async function migratedWarehouse(config: Config, log: Logger): Promise<Warehouse | number> {
-  let warehouse: Warehouse;
-  try {
-    warehouse = await openWarehouse({
-      databaseUrl: config.databaseUrl,
-      dataDir: config.dataDir,
-      poolSize: config.concurrency + 2,
-      log,
-    });
-  } catch (error) {
-    if (error instanceof WarehouseBusyError) {
-      log.warn({ err: error.message }, 'another run holds the embedded warehouse: not starting');
-      return 0;
-    }
-    log.fatal({ err: (error as Error).message }, 'warehouse unreachable: nothing done');
-    return 1;
-  }
-  try {
-    await migrate(warehouse.db, log);
-  } catch (error) {
-    log.fatal(
-      { warehouse: warehouse.location, err: (error as Error).message },
-      'migration failed: nothing done',
-    );
-    await warehouse.close();
-    return 1;
-  }
-  return warehouse;
-}
-
-interface Pipeline {
-  store: RawStore;
-  warehouse: Warehouse;
-  close(): Promise<void>;
-}
-
-/** Raw store and warehouse, both checked; an exit code (already logged) when either is unusable. */
-async function openPipeline(config: Config, log: Logger): Promise<Pipeline | number> {
-  const store = openRawStore(config.rawStoreUrl, { ...config.s3, maxAttempts: config.httpRetries + 1 });
-  try {
-    await probeRawStore(store);
-  } catch (error) {
-    log.fatal({ rawStore: store.location, err: String(error) }, 'raw store unreachable: run not started');
-    return 1;
-  }
-  try {
-    const warehouse = await migratedWarehouse(config, log);
-    if (typeof warehouse === 'number') {
-      await store.close();
-      return warehouse;
-    }
-    return {
-      store,
-      warehouse,
-      close: async () => {
-        await warehouse.close();
-        await store.close();
-      },
-    };
-  } catch (error) {
-    await store.close();
-    throw error;
-  }
-}
-
 /** Aborted by the first SIGTERM or SIGINT: jobs finish what is in flight and return. */
 function stopSignal(log: Logger): AbortSignal {
   const controller = new AbortController();
@@ -116,24 +44,12 @@ function stopSignal(log: Logger): AbortSignal {
   return controller.signal;
 }
 
-function oneRun(config: Config, log: Logger, pipeline: Pipeline, signal: AbortSignal) {
-  return runOnce({
-    config,
-    log,
-    store: pipeline.store,
-    clients: createVenueClients(config, log),
-    db: pipeline.warehouse.db,
-    loader: new Loader(pipeline.warehouse.db, config),
-    signal,
-  });
-}
-
 async function etl(config: Config, log: Logger): Promise<number> {
   const pipeline = await openPipeline(config, log);
   if (typeof pipeline === 'number') return pipeline;
   const signal = stopSignal(log);
   try {
-    const locked = await withRunLock(pipeline.warehouse, () => oneRun(config, log, pipeline, signal));
+    const locked = await withRunLock(pipeline.warehouse, () => runPipeline(config, log, pipeline, signal));
     if (!locked.acquired) {
       log.warn('another run holds the run lock: not starting');
       return 0;
@@ -157,7 +73,7 @@ async function start(config: Config, log: Logger): Promise<number> {
         schedule: config.cronSchedule,
         log,
         warehouse: pipeline.warehouse,
-        run: (stop) => oneRun(config, log, pipeline, stop),
+        run: (stop) => runPipeline(config, log, pipeline, stop),
       },
       signal,
     );
