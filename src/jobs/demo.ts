@@ -74,7 +74,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
         return 1;
       }
       try {
-        await migrate(warehouse.db, log);
+        await migrate(warehouse.db, log, config);
         const summary = await runOnce({
           config,
           log,

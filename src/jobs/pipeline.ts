@@ -33,7 +33,7 @@ export async function migratedWarehouse(config: Config, log: Logger): Promise<Wa
     return 1;
   }
   try {
-    await migrate(warehouse.db, log);
+    await migrate(warehouse.db, log, config);
   } catch (error) {
     log.fatal(
       { warehouse: warehouse.location, err: (error as Error).message },
