@@ -1,0 +1,173 @@
+/**
+ * What the reliability suite needs around one ETL run: the simulator, a raw folder, a warehouse,
+ * and a view of what a run left behind in both, so each case asserts the state a user would
+ * check rather than only that nothing threw.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { sql } from 'kysely';
+import { loadConfig, type Config } from '../../src/config.ts';
+import { createVenueClients } from '../../src/exchanges/index.ts';
+import { RequestRateLimiter, WeightBudgetLimiter } from '../../src/exchanges/ratelimit.ts';
+import { runOnce, type MarketOutcome, type RunSummary } from '../../src/jobs/run.ts';
+import type { Logger } from '../../src/log.ts';
+import { listSnapshots, openRawStore, type RawStore } from '../../src/raw/index.ts';
+import { startSimulator, type SimMarket, type Simulator } from '../../src/simulator/index.ts';
+import type { Warehouse } from '../../src/warehouse/db.ts';
+import { Loader } from '../../src/warehouse/load.ts';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { capturingLogger } from '../helpers/log.ts';
+
+export interface Harness {
+  sim: Simulator;
+  testDb: TestDatabase;
+  warehouse: Warehouse;
+  /** The raw folder of the current case (a new one per `freshStore`). */
+  store: RawStore;
+  rawDir: string;
+  /** Settings every run gets, over which a case's own go. */
+  baseEnv: Record<string, string>;
+  config(env?: Record<string, string>): Config;
+  run(env?: Record<string, string>, options?: { log?: Logger; store?: RawStore }): Promise<RunSummary>;
+  freshStore(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startHarness(
+  markets: SimMarket[],
+  baseEnv: Record<string, string> = {},
+): Promise<Harness> {
+  const sim = await startSimulator({ seed: 5, markets });
+  const testDb = await createTestDatabase();
+  const warehouse = await testDb.open();
+  const env = {
+    COINBASE_API_URL: sim.url,
+    BINANCE_API_URL: sim.url,
+    BINANCE_DEPTH_LIMIT: '1000',
+    MARKETS: markets.map((m) => `${m.venue}:${m.symbol}`).join(','),
+    HTTP_RETRIES: '2',
+    HTTP_BACKOFF_MS: '5',
+    HTTP_TIMEOUT_MS: '400',
+    ...baseEnv,
+  };
+  const dirs: string[] = [];
+  const harness: Harness = {
+    sim,
+    testDb,
+    warehouse,
+    store: openRawStore('file:///nonexistent'),
+    rawDir: '',
+    baseEnv: env,
+    config: (extra = {}) => loadConfig({ ...env, ...extra }),
+    async run(extra = {}, options = {}) {
+      const config = harness.config(extra);
+      const log = options.log ?? capturingLogger().log;
+      const clients = createVenueClients(config, log, {
+        coinbase: new RequestRateLimiter(1000),
+        binance: new WeightBudgetLimiter(6000),
+      });
+      return runOnce({
+        config,
+        log,
+        store: options.store ?? harness.store,
+        clients,
+        db: warehouse.db,
+        loader: new Loader(warehouse.db, config),
+      });
+    },
+    async freshStore() {
+      harness.rawDir = await mkdtemp(path.join(tmpdir(), 'obetl-rel-'));
+      dirs.push(harness.rawDir);
+      harness.store = openRawStore(`file://${harness.rawDir}`);
+    },
+    async close() {
+      await sim.close();
+      await warehouse.close();
+      await testDb.cleanup();
+      for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+    },
+  };
+  await harness.freshStore();
+  return harness;
+}
+
+export function outcomeOf(summary: RunSummary, symbol: string): MarketOutcome {
+  const found = summary.outcomes.find((o) => o.market.symbol === symbol);
+  if (!found) throw new Error(`no outcome for ${symbol}`);
+  return found;
+}
+
+export async function rawKeys(store: RawStore): Promise<string[]> {
+  const keys: string[] = [];
+  for await (const key of listSnapshots(store)) keys.push(key);
+  return keys;
+}
+
+/** Snapshots of a run with the counts that show whether each is whole. */
+export async function loadedSnapshots(warehouse: Warehouse, runId: string) {
+  const { rows } = await sql<{
+    symbol: string;
+    raw_key: string;
+    stored_levels: number;
+    levels: string;
+    tops: string;
+    depths: string;
+    fills: string;
+  }>`
+    select m.symbol, s.raw_key, s.stored_levels,
+      (select count(*) from orderbook.fact_level l where l.snapshot_id = s.snapshot_id) as levels,
+      (select count(*) from orderbook.fact_top t where t.snapshot_id = s.snapshot_id) as tops,
+      (select count(*) from orderbook.fact_depth d where d.snapshot_id = s.snapshot_id) as depths,
+      (select count(*) from orderbook.fact_fill f where f.snapshot_id = s.snapshot_id) as fills
+    from orderbook.fact_snapshot s join orderbook.dim_market m using (market_id)
+    where s.run_id = ${runId}
+    order by m.symbol`.execute(warehouse.db);
+  return rows;
+}
+
+export async function errorRows(warehouse: Warehouse, runId: string) {
+  return warehouse.db
+    .selectFrom('orderbook.etl_error')
+    .select(['exchange', 'market', 'stage', 'kind', 'message', 'raw_key'])
+    .where('run_id', '=', runId)
+    .orderBy('market')
+    .execute();
+}
+
+export async function runRow(warehouse: Warehouse, runId: string) {
+  return warehouse.db
+    .selectFrom('orderbook.etl_run')
+    .selectAll()
+    .where('run_id', '=', runId)
+    .executeTakeFirstOrThrow();
+}
+
+/**
+ * The invariant behind "nothing lost": every raw object of the run is either a loaded snapshot
+ * or named by an etl_error row, and every loaded snapshot is whole (all its stored levels and
+ * its top, depth and fill rows, which only come together in one transaction).
+ */
+export async function expectAccountedFor(
+  h: Harness,
+  summary: RunSummary,
+  expectFills: (symbol: string) => number,
+): Promise<void> {
+  const keys = (await rawKeys(h.store)).filter((k) => k.endsWith(`-${summary.runId}.json.gz`));
+  const loaded = await loadedSnapshots(h.warehouse, summary.runId);
+  const errors = await errorRows(h.warehouse, summary.runId);
+  const explained = new Set([...loaded.map((s) => s.raw_key), ...errors.map((e) => e.raw_key)]);
+  const unexplained = keys.filter((k) => !explained.has(k));
+  if (unexplained.length > 0)
+    throw new Error(`raw objects neither loaded nor in etl_error: ${unexplained.join(', ')}`);
+  for (const s of loaded) {
+    if (Number(s.levels) !== s.stored_levels || s.tops !== '1' || Number(s.depths) === 0) {
+      throw new Error(`snapshot ${s.raw_key} is not whole: ${JSON.stringify(s)}`);
+    }
+    if (Number(s.fills) !== expectFills(s.symbol)) {
+      throw new Error(
+        `snapshot ${s.raw_key} has ${s.fills} fills, expected ${String(expectFills(s.symbol))}`,
+      );
+    }
+  }
+}
