@@ -9,6 +9,7 @@ import { openRawStore, probeRawStore, type RawStore } from '../raw/index.ts';
 import { openWarehouse, WarehouseBusyError, type Warehouse } from '../warehouse/db.ts';
 import { Loader } from '../warehouse/load.ts';
 import { migrate } from '../warehouse/migrate.ts';
+import { closeDeadRuns } from '../warehouse/runlog.ts';
 import { runOnce, type RunSummary } from './run.ts';
 
 /**
@@ -80,12 +81,15 @@ export async function openPipeline(config: Config, log: Logger): Promise<Pipelin
   }
 }
 
-export function runPipeline(
+/** One run; the caller holds the run lock (withRunLock), which is what makes closeDeadRuns safe. */
+export async function runPipeline(
   config: Config,
   log: Logger,
   pipeline: Pipeline,
   signal?: AbortSignal,
 ): Promise<RunSummary> {
+  const dead = await closeDeadRuns(pipeline.warehouse.db);
+  if (dead.length > 0) log.warn({ runIds: dead }, 'runs whose process died marked interrupted');
   return runOnce({
     config,
     log,

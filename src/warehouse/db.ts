@@ -89,8 +89,11 @@ function openPostgres(url: string, poolSize: number): Warehouse {
     idleTimeoutMillis: 30_000,
     application_name: 'orderbook-etl',
   });
-  // A dropped idle connection must not crash the process; the next query reconnects.
+  // A dropped connection must not crash the process: idle ones surface on the pool, and one
+  // checked out (mid-transaction when the server goes away) on its client after its query has
+  // already failed with the reason. The next query reconnects.
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return { db, kind: 'postgres', location: redactSecretUrl(url), close: () => db.destroy() };
 }

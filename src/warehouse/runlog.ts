@@ -64,3 +64,18 @@ export async function finishRun(
     .where('run_id', '=', run.runId)
     .execute();
 }
+
+/**
+ * Runs still marked 'running' when a new run holds the run lock cannot be running: their
+ * process died (SIGKILL, OOM, power) before it could finish them. They become 'interrupted',
+ * with finished_at left empty because when they died is not known. Call only under the run lock.
+ */
+export async function closeDeadRuns(db: Kysely<Database>): Promise<string[]> {
+  const rows = await db
+    .updateTable('orderbook.etl_run')
+    .set({ status: 'interrupted' })
+    .where('status', '=', 'running')
+    .returning('run_id')
+    .execute();
+  return rows.map((r) => r.run_id);
+}

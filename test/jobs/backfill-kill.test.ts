@@ -7,18 +7,15 @@
  * Embedded PGlite lives in one process: a child cannot share it, so on PGlite this file skips
  * (backfill.test.ts covers resuming in-process there).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backfill } from '../../src/jobs/backfill.ts';
 import type { Warehouse } from '../../src/warehouse/db.ts';
 import { Loader } from '../../src/warehouse/load.ts';
 import type { TestDatabase } from '../helpers/db.ts';
+import { startCli, until, waitingBackends, type Child } from '../helpers/child.ts';
 import { capturingLogger } from '../helpers/log.ts';
 import { contents, LAKE_ENV, makeLake, rowCounts, type Lake } from './backfill-lake.ts';
-
-const CLI = path.join(import.meta.dirname, '..', '..', 'src', 'cli.ts');
 
 let lake: Lake;
 
@@ -29,66 +26,15 @@ afterAll(async () => {
   await lake.close();
 });
 
-interface Child {
-  process: ChildProcess;
-  lines: () => Record<string, unknown>[];
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  hasExited: () => boolean;
-}
-
 function startBackfill(testDb: TestDatabase): Child {
-  const child = spawn(process.execPath, [CLI, 'backfill'], {
-    env: {
-      PATH: process.env.PATH ?? '',
-      DATA_DIR: testDb.dataDir,
-      DATABASE_URL: testDb.databaseUrl ?? '',
-      RAW_STORE_URL: `file://${lake.rawDir}`,
-      ...LAKE_ENV,
-      CONCURRENCY: '2',
-      LOG_LEVEL: 'debug', // one 'raw object loaded' line per object
-    },
-    stdio: ['ignore', 'ignore', 'pipe'],
+  return startCli(['backfill'], {
+    DATA_DIR: testDb.dataDir,
+    DATABASE_URL: testDb.databaseUrl ?? '',
+    RAW_STORE_URL: `file://${lake.rawDir}`,
+    ...LAKE_ENV,
+    CONCURRENCY: '2',
+    LOG_LEVEL: 'debug', // one 'raw object loaded' line per object
   });
-  let stderr = '';
-  let done = false;
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    child.on('close', (code, signal) => {
-      done = true;
-      resolve({ code, signal });
-    });
-  });
-  const lines = () =>
-    stderr
-      .split('\n')
-      .filter((l) => l.startsWith('{'))
-      .map((l) => JSON.parse(l) as Record<string, unknown>);
-  return { process: child, lines, exited, hasExited: () => done };
-}
-
-/** Polls `check` until it holds; fails with what the child said if it exits or time runs out. */
-async function until(child: Child, what: string, check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    if (await check()) return;
-    if (child.hasExited() || Date.now() > deadline) {
-      const said = child
-        .lines()
-        .map((l) => String(l.msg))
-        .join(' | ');
-      throw new Error(`child never got to: ${what} (exited: ${child.hasExited()}; said: ${said})`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
-/** Backends of the child blocked on a lock in this database. */
-async function waitingBackends(gate: pg.Client): Promise<number> {
-  const { rows } = await gate.query<{ n: string }>(
-    `select count(*)::text as n from pg_stat_activity
-     where datname = current_database() and pid <> pg_backend_pid() and wait_event_type = 'Lock'`,
-  );
-  return Number(rows[0]?.n ?? 0);
 }
 
 async function finishBackfill(warehouse: Warehouse) {
