@@ -46,7 +46,7 @@ export function startCli(args: string[], env: Record<string, string>): Child {
 
 /** Polls `check` until it holds; fails with what the child said if it exits or time runs out. */
 export async function until(child: Child, what: string, check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + 15_000;
+  const deadline = Date.now() + 25_000;
   for (;;) {
     if (await check()) return;
     if (child.hasExited() || Date.now() > deadline) {
@@ -54,6 +54,7 @@ export async function until(child: Child, what: string, check: () => Promise<boo
         .lines()
         .map((l) => String(l.msg))
         .join(' | ');
+      child.process.kill('SIGKILL'); // never leave it running behind a failed test
       throw new Error(`child never got to: ${what} (exited: ${child.hasExited()}; said: ${said})`);
     }
     await new Promise((resolve) => setTimeout(resolve, 20));
@@ -62,6 +63,9 @@ export async function until(child: Child, what: string, check: () => Promise<boo
 
 /** Backends other than the gate's that are blocked on a lock in the gate's database. */
 export async function waitingBackends(gate: pg.Client): Promise<number> {
+  // The gate usually sits in a transaction holding its lock, and pg_stat_activity is read once
+  // per transaction unless the snapshot is cleared: without this, every poll saw the first one.
+  await gate.query('select pg_stat_clear_snapshot()');
   const { rows } = await gate.query<{ n: string }>(
     `select count(*)::text as n from pg_stat_activity
      where datname = current_database() and pid <> pg_backend_pid() and wait_event_type = 'Lock'`,
