@@ -29,6 +29,16 @@ export async function deriveSnapshots(
 ): Promise<void> {
   if (snapshotIds.length === 0) return;
   const ids = [...snapshotIds];
+  // Derives of the same snapshots (two backfills, or a backfill and --derive-only) would each
+  // delete what the other has not committed yet and then collide on insert. Locking the
+  // snapshot rows, in id order so two batches cannot deadlock, makes them take turns.
+  await db
+    .selectFrom('orderbook.fact_snapshot')
+    .select('snapshot_id')
+    .where('snapshot_id', '=', sql<string>`any(${ids}::bigint[])`)
+    .orderBy('snapshot_id')
+    .forNoKeyUpdate()
+    .execute();
   for (const table of ['orderbook.fact_fill', 'orderbook.fact_depth', 'orderbook.fact_top'] as const) {
     await db
       .deleteFrom(table)
