@@ -77,3 +77,6 @@ export function withinBpsOfMid(
   const factor = BigInt(side === 'bids' ? 10000 - bps : 10000 + bps);
   return side === 'bids' ? lhs >= sum * factor : lhs <= sum * factor;
 }
+
+/** PostgreSQL bigint's top; a venue sequence past it could not be stored, so it is refused at parse. */
+export const MAX_SEQUENCE = 9_223_372_036_854_775_807n;
