@@ -130,7 +130,7 @@ describe('hostile books through a whole run', () => {
       .where('s.raw_key', '=', outcomeOf(summary, 'BIGUSDT').rawKey ?? '')
       .orderBy('l.side')
       .execute();
-    expect(big.map((r) => [r.side, String(r.price), String(r.size), String(r.exchange_sequence)])).toEqual([
+    expect(big.map((r) => [r.side, r.price, r.size, r.exchange_sequence])).toEqual([
       [
         'ask',
         '1234567890123456789012345678901.123456790',
