@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -92,78 +92,113 @@ describe('defaults', () => {
   });
 });
 
+const BAD_VALUES: [string, string, RegExp][] = [
+  [
+    'MARKETS',
+    'kraken:XBTUSD',
+    /^MARKETS="kraken:XBTUSD" is invalid \(entry "kraken:XBTUSD" is not venue:SYMBOL\): expected a comma-separated list of venue:SYMBOL/,
+  ],
+  [
+    'MARKETS',
+    'coinbase:../../etc/passwd',
+    /MARKETS="coinbase:..\/..\/etc\/passwd" is invalid \(entry .*coinbase symbol must match/,
+  ],
+  ['MARKETS', 'binance:BTC/USDT', /binance symbol must match/],
+  ['MARKETS', 'binance:btcusdt', /binance symbol must match/],
+  ['MARKETS', "coinbase:BTC-USD';DROP TABLE x;--", /coinbase symbol must match/],
+  ['MARKETS', 'coinbase:BTC-USD%2F..', /coinbase symbol must match/],
+  ['MARKETS', 'binance:BTCUSDT:extra', /is not venue:SYMBOL/],
+  ['MARKETS', ',', /MARKETS="," is invalid/],
+  [
+    'BINANCE_DEPTH_LIMIT',
+    '5001',
+    /BINANCE_DEPTH_LIMIT="5001" is invalid: expected a whole number from 1 to 5000/,
+  ],
+  ['BINANCE_DEPTH_LIMIT', '-5', /expected a whole number from 1 to 5000/],
+  ['HTTP_TIMEOUT_MS', 'ten', /HTTP_TIMEOUT_MS="ten" is invalid: expected milliseconds/],
+  ['HTTP_TIMEOUT_MS', '1e4', /HTTP_TIMEOUT_MS="1e4"/],
+  ['HTTP_RETRIES', '1.5', /HTTP_RETRIES="1.5" is invalid: expected a whole number from 0 to 20/],
+  ['CONCURRENCY', '0', /CONCURRENCY="0" is invalid: expected a whole number from 1 to 64/],
+  [
+    'NOTIONALS_USD',
+    '50000,-1',
+    /NOTIONALS_USD="50000,-1" is invalid: expected a comma-separated list of positive USD amounts/,
+  ],
+  ['NOTIONALS_USD', 'NaN', /NOTIONALS_USD="NaN"/],
+  ['NOTIONALS_USD', '1e6', /NOTIONALS_USD="1e6"/],
+  ['DEPTH_BANDS_BPS', '10,Infinity', /DEPTH_BANDS_BPS="10,Infinity"/],
+  ['TAKER_FEE_BPS', 'coinbase:60', /TAKER_FEE_BPS="coinbase:60" is invalid \(no fee given for binance\)/],
+  ['TAKER_FEE_BPS', 'coinbase:x,binance:1', /entry "coinbase:x": fee must be a decimal/],
+  [
+    'USD_STABLECOINS',
+    'usdt',
+    /USD_STABLECOINS="usdt" is invalid: expected a comma-separated list of asset codes/,
+  ],
+  [
+    'LEVELS_WITHIN_BPS',
+    'some',
+    /LEVELS_WITHIN_BPS="some" is invalid: expected a whole number of bps from 1, or "all"/,
+  ],
+  ['FORECAST_WINDOW', '1', /FORECAST_WINDOW="1" is invalid: expected a whole number from 2/],
+  ['CRON_SCHEDULE', 'every hour', /CRON_SCHEDULE="every hour" is invalid: expected a cron expression/],
+  [
+    'RAW_STORE_URL',
+    'ftp://host/x',
+    /RAW_STORE_URL="ftp:\/\/host\/x" is invalid: expected s3:\/\/bucket\/prefix or file:\/\/folder/,
+  ],
+  ['RAW_STORE_URL', 's3://', /RAW_STORE_URL="s3:\/\/"/],
+  [
+    'COINBASE_API_URL',
+    'api.exchange.coinbase.com',
+    /COINBASE_API_URL="api.exchange.coinbase.com" is invalid: expected an http\(s\) URL/,
+  ],
+  ['BINANCE_API_URL', 'http://user:pw@proxy', /BINANCE_API_URL=.* is invalid/],
+  ['S3_FORCE_PATH_STYLE', 'yes', /S3_FORCE_PATH_STYLE="yes" is invalid: expected true or false/],
+  [
+    'LOG_LEVEL',
+    'verbose',
+    /LOG_LEVEL="verbose" is invalid: expected one of fatal, error, warn, info, debug, trace, silent/,
+  ],
+  [
+    'DATABASE_URL',
+    'mysql://root:pw@h/x',
+    /DATABASE_URL="mysql:\/\/root:\*\*\*@h\/x" is invalid: expected a postgres/,
+  ],
+  ['AWS_REGION', 'us east 1', /AWS_REGION="us east 1" is invalid: expected an AWS region name/],
+  [
+    'S3_ENDPOINT',
+    'not a url',
+    /S3_ENDPOINT="not a url" is invalid: expected an http\(s\) URL without credentials/,
+  ],
+  [
+    'SLIPPAGE_BPS_THRESHOLDS',
+    '5,ten',
+    /SLIPPAGE_BPS_THRESHOLDS="5,ten" is invalid: expected a comma-separated/,
+  ],
+  ['COST_CURVE_USD', '0', /COST_CURVE_USD="0" is invalid: expected a comma-separated list of positive USD/],
+  ['HTTP_MAX_BYTES', '-1', /HTTP_MAX_BYTES="-1" is invalid: expected bytes/],
+  ['HTTP_BACKOFF_MS', 'fast', /HTTP_BACKOFF_MS="fast" is invalid: expected milliseconds/],
+  ['DATA_DIR', 'x\u0000y', /DATA_DIR=.* is invalid: expected a folder path/],
+];
+
 describe('a bad value names the variable, the value and what is allowed', () => {
-  it.each([
-    [
-      'MARKETS',
-      'kraken:XBTUSD',
-      /^MARKETS="kraken:XBTUSD" is invalid \(entry "kraken:XBTUSD" is not venue:SYMBOL\): expected a comma-separated list of venue:SYMBOL/,
-    ],
-    [
-      'MARKETS',
-      'coinbase:../../etc/passwd',
-      /MARKETS="coinbase:..\/..\/etc\/passwd" is invalid \(entry .*coinbase symbol must match/,
-    ],
-    ['MARKETS', 'binance:BTC/USDT', /binance symbol must match/],
-    ['MARKETS', 'binance:btcusdt', /binance symbol must match/],
-    ['MARKETS', "coinbase:BTC-USD';DROP TABLE x;--", /coinbase symbol must match/],
-    ['MARKETS', 'coinbase:BTC-USD%2F..', /coinbase symbol must match/],
-    ['MARKETS', 'binance:BTCUSDT:extra', /is not venue:SYMBOL/],
-    ['MARKETS', ',', /MARKETS="," is invalid/],
-    [
-      'BINANCE_DEPTH_LIMIT',
-      '5001',
-      /BINANCE_DEPTH_LIMIT="5001" is invalid: expected a whole number from 1 to 5000/,
-    ],
-    ['BINANCE_DEPTH_LIMIT', '-5', /expected a whole number from 1 to 5000/],
-    ['HTTP_TIMEOUT_MS', 'ten', /HTTP_TIMEOUT_MS="ten" is invalid: expected milliseconds/],
-    ['HTTP_TIMEOUT_MS', '1e4', /HTTP_TIMEOUT_MS="1e4"/],
-    ['HTTP_RETRIES', '1.5', /HTTP_RETRIES="1.5" is invalid: expected a whole number from 0 to 20/],
-    ['CONCURRENCY', '0', /CONCURRENCY="0" is invalid: expected a whole number from 1 to 64/],
-    [
-      'NOTIONALS_USD',
-      '50000,-1',
-      /NOTIONALS_USD="50000,-1" is invalid: expected a comma-separated list of positive USD amounts/,
-    ],
-    ['NOTIONALS_USD', 'NaN', /NOTIONALS_USD="NaN"/],
-    ['NOTIONALS_USD', '1e6', /NOTIONALS_USD="1e6"/],
-    ['DEPTH_BANDS_BPS', '10,Infinity', /DEPTH_BANDS_BPS="10,Infinity"/],
-    ['TAKER_FEE_BPS', 'coinbase:60', /TAKER_FEE_BPS="coinbase:60" is invalid \(no fee given for binance\)/],
-    ['TAKER_FEE_BPS', 'coinbase:x,binance:1', /entry "coinbase:x": fee must be a decimal/],
-    [
-      'USD_STABLECOINS',
-      'usdt',
-      /USD_STABLECOINS="usdt" is invalid: expected a comma-separated list of asset codes/,
-    ],
-    [
-      'LEVELS_WITHIN_BPS',
-      'some',
-      /LEVELS_WITHIN_BPS="some" is invalid: expected a whole number of bps from 1, or "all"/,
-    ],
-    ['FORECAST_WINDOW', '1', /FORECAST_WINDOW="1" is invalid: expected a whole number from 2/],
-    ['CRON_SCHEDULE', 'every hour', /CRON_SCHEDULE="every hour" is invalid: expected a cron expression/],
-    [
-      'RAW_STORE_URL',
-      'ftp://host/x',
-      /RAW_STORE_URL="ftp:\/\/host\/x" is invalid: expected s3:\/\/bucket\/prefix or file:\/\/folder/,
-    ],
-    ['RAW_STORE_URL', 's3://', /RAW_STORE_URL="s3:\/\/"/],
-    [
-      'COINBASE_API_URL',
-      'api.exchange.coinbase.com',
-      /COINBASE_API_URL="api.exchange.coinbase.com" is invalid: expected an http\(s\) URL/,
-    ],
-    ['BINANCE_API_URL', 'http://user:pw@proxy', /BINANCE_API_URL=.* is invalid/],
-    ['S3_FORCE_PATH_STYLE', 'yes', /S3_FORCE_PATH_STYLE="yes" is invalid: expected true or false/],
-    [
-      'LOG_LEVEL',
-      'verbose',
-      /LOG_LEVEL="verbose" is invalid: expected one of fatal, error, warn, info, debug, trace, silent/,
-    ],
-  ])('%s=%j', (name, value, message) => {
+  it.each(BAD_VALUES)('%s=%j', (name, value, message) => {
     const found = problems({ [name]: value });
     expect(found).toHaveLength(1);
     expect(found[0]).toMatch(message);
+  });
+
+  it('has a bad-value case above for every setting README documents', () => {
+    const readme = readFileSync(path.join(import.meta.dirname, '..', '..', 'README.md'), 'utf8');
+    const documented = new Set(
+      readme
+        .split('\n')
+        .filter((line) => /^\| `[A-Z][A-Z0-9_]*`/.test(line))
+        .flatMap((line) => [...(line.split('|')[1] ?? '').matchAll(/`([A-Z][A-Z0-9_]*)`/g)].map((m) => m[1])),
+    );
+    expect(documented.size).toBeGreaterThanOrEqual(20);
+    const tested = new Set(BAD_VALUES.map(([name]) => name));
+    expect([...documented].filter((name) => !tested.has(name))).toEqual([]);
   });
 
   it('reports every bad setting at once', () => {
