@@ -191,7 +191,16 @@ describe('v_cost_curve', () => {
       ],
       // The asks hold 820 USD: $1000 cannot be filled, so no price.
       ['buy', '1000', false, null, null, null, null, null],
-      ['sell', '101', true, expect.any(String), expect.any(String), expect.any(String), expect.any(String), 2],
+      [
+        'sell',
+        '101',
+        true,
+        expect.any(String),
+        expect.any(String),
+        expect.any(String),
+        expect.any(String),
+        2,
+      ],
       // (100.5 − 98.728378378378378378) / 100.5 × 10000 = 176.280758370310609154
       [
         'sell',
