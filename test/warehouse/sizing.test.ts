@@ -229,6 +229,24 @@ describe('v_cost_curve', () => {
   });
 });
 
+describe('v_book_levels', () => {
+  it('gives each level with the cumulative base and USD from the best one, and its distance from mid', async () => {
+    const { rows } = await sql<Record<string, unknown>>`
+      select v.side, v.level_no, v.price, v.size, v.cum_base, v.cum_quote, v.distance_bps
+      from orderbook.v_book_levels v join orderbook.v_snapshot s using (snapshot_id)
+      where s.market = 'SYN-USD' order by v.side, v.level_no`.execute(warehouse.db);
+    expect(rows.map((r) => Object.values(r).map((v) => (typeof v === 'string' ? canonical(v) : v)))).toEqual([
+      // asks from mid 100.5: 0.5, 1.5, 2.5 away = 49.75…, 149.25…, 248.75… bps
+      ['ask', 1, '101', '1', '1', '101', '49.751243781094527363'],
+      ['ask', 2, '102', '2', '3', '305', '149.25373134328358209'],
+      ['ask', 3, '103', '5', '8', '820', '248.756218905472636816'],
+      ['bid', 1, '100', '1', '1', '100', '49.751243781094527363'],
+      ['bid', 2, '99', '2', '3', '298', '149.25373134328358209'],
+      ['bid', 3, '98', '5', '8', '788', '248.756218905472636816'],
+    ]);
+  });
+});
+
 describe('v_optimal_split', () => {
   // Run 2, base SPL, fees coinbase 20 bps and binance 10 bps:
   //   coinbase SPL-USD  asks 101 × 1, 111 × 10   all-in 101.202, 111.222
