@@ -16,7 +16,7 @@
 --                   10000 to sell: what the split saves on the best single venue's all-in price
 -- Sizes: every size the books were priced at, NOTIONALS_USD (fact_fill) and COST_CURVE_USD
 -- (fact_cost_curve), so each split has its single-venue comparison. Filter on run_id (and base):
--- the walk then reads only that run's levels.
+-- the walk then reads only that run's levels; unfiltered, each run × base × side is walked once.
 drop view if exists orderbook.v_optimal_split cascade;
 create view orderbook.v_optimal_split as
 with book as not materialized (
@@ -27,7 +27,7 @@ with book as not materialized (
   ) fee
   where s.quote_is_usd
 ),
-order_size as not materialized (
+order_size as (
   -- Sizes in both tables are the same fill twice: harmless to a minimum.
   select b.run_id, b.base, f.side, f.notional_usd,
          max(b.captured_at) as captured_at,
@@ -45,58 +45,73 @@ order_size as not materialized (
   ) f on f.snapshot_id = b.snapshot_id
   group by b.run_id, b.base, f.side, f.notional_usd
 ),
-level as (
-  select b.run_id, b.base, b.snapshot_id, b.fee_bps, l.side as book_side, l.level_no, l.price, l.size,
-         coalesce(sum(l.price * l.size) over w, 0) as quote_before
-  from book b
-  join orderbook.fact_level l on l.snapshot_id = b.snapshot_id
-  window w as (
-    partition by b.run_id, b.base, l.side
-    order by case l.side when 'ask' then l.price * (1 + b.fee_bps / 10000)
-                         else -(l.price * (1 - b.fee_bps / 10000)) end,
-             b.exchange, b.market, l.level_no
-    rows between unbounded preceding and 1 preceding)
-),
-taken as (
-  select o.run_id, o.base, o.side, o.notional_usd, l.snapshot_id, l.price,
-         least(l.price * l.size, o.notional_usd - l.quote_before) as usd,
-         case when l.price * l.size <= o.notional_usd - l.quote_before then l.size
-              else (o.notional_usd - l.quote_before)::numeric(1000, 40) / l.price end as base_amount
-  from order_size o
-  join level l
-    on l.run_id = o.run_id and l.base = o.base
-    and l.book_side = case o.side when 'buy' then 'ask' else 'bid' end
-    and l.quote_before < o.notional_usd
+grp as (
+  -- One row per run × base × side, its sizes as arrays: everything below runs once per group
+  -- (a lateral subquery), reading only that run's levels, whatever plan the statistics suggest.
+  select run_id, base, side, max(captured_at) as captured_at,
+         array_agg(notional_usd order by notional_usd) as sizes,
+         array_agg(single_exchange order by notional_usd) as single_exchanges,
+         array_agg(single_market order by notional_usd) as single_markets,
+         array_agg(single_all_in_price order by notional_usd) as single_prices
+  from order_size
+  group by run_id, base, side
 ),
 allocation as (
-  select run_id, base, side, notional_usd, snapshot_id,
-         sum(usd) as usd, sum(base_amount) as base_amount, count(*) as levels_used,
-         case side when 'buy' then max(price) else min(price) end as worst_price
-  from taken
-  group by run_id, base, side, notional_usd, snapshot_id
-),
-venue as (
-  select o.run_id, o.captured_at, o.base, o.side, o.notional_usd,
-         b.exchange, b.market, b.quote, b.snapshot_id, b.fee_bps,
-         coalesce(a.usd, 0) as usd_amount,
-         coalesce(a.base_amount, 0) as base_exact,
-         coalesce(a.usd, 0) * b.fee_bps / 10000 as fee_usd,
-         coalesce(a.levels_used, 0)::integer as levels_used,
-         a.worst_price,
-         o.single_exchange, o.single_market, o.single_all_in_price
-  from order_size o
-  join book b on b.run_id = o.run_id and b.base = o.base
-  left join allocation a
-    on a.run_id = o.run_id and a.base = o.base and a.side = o.side
-    and a.notional_usd = o.notional_usd and a.snapshot_id = b.snapshot_id
+  select g.run_id, g.captured_at, g.base, g.side, a.*
+  from grp g
+  cross join lateral (
+    select t.notional_usd, t.snapshot_id, t.exchange, t.market, t.quote, t.fee_bps,
+           t.single_exchange, t.single_market, t.single_all_in_price,
+           sum(t.usd) as usd_amount,
+           sum(t.base_amount) as base_exact,
+           sum(t.level) as levels_used,
+           case g.side when 'buy' then max(t.price) else min(t.price) end as worst_price
+    from (
+      select w.snapshot_id, w.exchange, w.market, w.quote, w.fee_bps, n.*,
+             least(w.price * w.size, n.notional_usd - w.quote_before) as usd,
+             case when w.price * w.size <= n.notional_usd - w.quote_before then w.size
+                  else (n.notional_usd - w.quote_before)::numeric(1000, 40) / w.price end as base_amount,
+             1 as level,
+             w.price
+      from (
+        -- The group's books merged, best all-in level price first.
+        select b.snapshot_id, b.exchange, b.market, b.quote, b.fee_bps, l.price, l.size,
+               coalesce(sum(l.price * l.size) over (
+                 order by case l.side when 'ask' then l.price * (1 + b.fee_bps / 10000)
+                                      else -(l.price * (1 - b.fee_bps / 10000)) end,
+                          b.exchange, b.market, l.level_no
+                 rows between unbounded preceding and 1 preceding), 0) as quote_before
+        from book b
+        join orderbook.fact_level l
+          on l.snapshot_id = b.snapshot_id and l.side = case g.side when 'buy' then 'ask' else 'bid' end
+        where b.run_id = g.run_id and b.base = g.base
+      ) w
+      -- The sizes this level is (part of): referring to w keeps the walk the outer side.
+      cross join lateral (
+        select * from unnest(g.sizes, g.single_exchanges, g.single_markets, g.single_prices)
+          as z (notional_usd, single_exchange, single_market, single_all_in_price)
+        where z.notional_usd > w.quote_before
+      ) n
+      union all
+      -- Every book of the group at every size, so a book the split leaves out shows 0.
+      select b.snapshot_id, b.exchange, b.market, b.quote, b.fee_bps, n.*, 0, 0, 0, null
+      from book b
+      cross join unnest(g.sizes, g.single_exchanges, g.single_markets, g.single_prices)
+        as n (notional_usd, single_exchange, single_market, single_all_in_price)
+      where b.run_id = g.run_id and b.base = g.base
+    ) t
+    group by t.notional_usd, t.snapshot_id, t.exchange, t.market, t.quote, t.fee_bps,
+             t.single_exchange, t.single_market, t.single_all_in_price
+  ) a
 ),
 total as (
   select v.*,
+         v.usd_amount * v.fee_bps / 10000 as fee_usd,
          sum(v.usd_amount) over o as filled_usd,
          sum(v.base_exact) over o as total_base_exact,
-         sum(v.fee_usd) over o as total_fee_usd,
+         sum(v.usd_amount * v.fee_bps / 10000) over o as total_fee_usd,
          count(*) filter (where v.usd_amount > 0) over o as venues_used
-  from venue v
+  from allocation v
   window o as (partition by v.run_id, v.base, v.side, v.notional_usd)
 ),
 blended as (
@@ -112,7 +127,7 @@ select
   round(base_exact, 18) as base_amount,
   fee_usd,
   round(usd_amount::numeric(1000, 40) * 100 / notional_usd, 18) as share_pct,
-  levels_used,
+  levels_used::integer as levels_used,
   worst_price,
   filled_usd,
   round(total_base_exact, 18) as total_base,
