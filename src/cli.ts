@@ -2,6 +2,7 @@
  * Commands → jobs. No logic lives here: each command reads the Config, builds what its job
  * needs and turns the outcome into an exit code (DESIGN §3).
  */
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type Config } from './config.ts';
@@ -9,6 +10,8 @@ import { backfill, BackfillArgsError, parseBackfillArgs, type BackfillOptions } 
 import { runDemo } from './jobs/demo.ts';
 import { LogProgress, TerminalProgress } from './jobs/progress.ts';
 import { loadReport, renderReport, renderReportJson } from './jobs/report.ts';
+import { loadHtmlReport } from './jobs/report-html.ts';
+import { renderHtmlReport } from './report/html.ts';
 import { migratedWarehouse, openPipeline, runPipeline } from './jobs/pipeline.ts';
 import { runScheduler } from './jobs/schedule.ts';
 import { createLogger, type Logger } from './log.ts';
@@ -25,6 +28,7 @@ commands:
   backfill    rebuild warehouse rows from the raw store
               [--from ISO] [--to ISO] [--exchange X] [--market Y] [--derive-only]
   report      the latest books and best venues as tables [--json]
+              [--html FILE]: depth, cost curves, size limits and optimal splits as one HTML page
   demo        simulator + one run + report, all embedded under DATA_DIR/demo (no network)
   migrate     apply database migrations and recreate the views, then exit
   simulator   start the local exchange (Coinbase + Binance REST) for offline use
@@ -116,8 +120,14 @@ async function backfillCommand(args: string[], config: Config, log: Logger): Pro
 /** Reads the views only, so it also works as a read-only orderbook_reader login: no migration. */
 async function report(args: string[], config: Config, log: Logger): Promise<number> {
   let json: boolean;
+  let html: string | undefined;
   try {
-    json = parseArgs({ args, options: { json: { type: 'boolean', default: false } } }).values.json;
+    ({ json, html } = parseArgs({
+      args,
+      options: { json: { type: 'boolean', default: false }, html: { type: 'string' } },
+    }).values);
+    if (json && html !== undefined) throw new Error('--json and --html are alternatives: give one');
+    if (html === '') throw new Error('--html needs a file name');
   } catch (error) {
     process.stderr.write(`report: ${(error as Error).message}\n${USAGE}\n`);
     return 1;
@@ -135,6 +145,12 @@ async function report(args: string[], config: Config, log: Logger): Promise<numb
     return 1;
   }
   try {
+    if (html !== undefined) {
+      const file = path.resolve(html);
+      await writeFile(file, renderHtmlReport(await loadHtmlReport(warehouse.db)));
+      process.stdout.write(`report written to ${file}\n`);
+      return 0;
+    }
     const data = await loadReport(warehouse.db);
     process.stdout.write(
       json

@@ -8,6 +8,10 @@
 -- avg_price = sum(price * size) / sum(size), and the fee is on what was actually traded.
 -- $1 bigint[]: snapshots; $2 numeric[]: notionals; $3 text[] + $4 numeric[]: fee bps by exchange.
 -- Needs fact_top of the same snapshots. Ratios at 40 decimals, rounded to 18 when stored.
+-- A query, not an insert: derive.ts stores its rows in fact_fill (NOTIONALS_USD) and in
+-- fact_cost_curve (COST_CURVE_USD), so both tables hold the one definition of a fill. Columns:
+-- (snapshot_id, side, notional_usd, filled_base, avg_price, worst_price, levels_used,
+--  slippage_bps, fee_bps, fee_usd, all_in_price, fully_filled).
 with target as (
   select s.snapshot_id, t.mid_price, fee.fee_bps
   from orderbook.fact_snapshot s
@@ -68,9 +72,6 @@ priced as (
          (case when f.fully_filled then f.n else f.quote_total end)::numeric(1000, 40) / f.filled_exact as avg_exact
   from fill f
 )
-insert into orderbook.fact_fill
-  (snapshot_id, side, notional_usd, filled_base, avg_price, worst_price, levels_used,
-   slippage_bps, fee_bps, fee_usd, all_in_price, fully_filled)
 select
   p.snapshot_id,
   p.side,

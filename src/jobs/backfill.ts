@@ -12,7 +12,7 @@ import type { Config } from '../config.ts';
 import type { Logger } from '../log.ts';
 import { isVenue, SYMBOL_PATTERN, type Venue } from '../markets.ts';
 import { listSnapshots, RawStoreError, readSnapshot, type RawStore } from '../raw/index.ts';
-import { deriveSnapshots } from '../warehouse/derive.ts';
+import { deriveSnapshots, type DeriveSettings } from '../warehouse/derive.ts';
 import type { Loader } from '../warehouse/load.ts';
 import type { Database } from '../warehouse/schema.ts';
 import type { ProgressSink } from './progress.ts';
@@ -54,7 +54,7 @@ export interface BackfillSummary {
 }
 
 export interface BackfillDeps {
-  config: Pick<Config, 'concurrency' | 'notionalsUsd' | 'depthBandsBps' | 'takerFeeBps'>;
+  config: Pick<Config, 'concurrency'> & DeriveSettings;
   log: Logger;
   store: RawStore;
   db: Kysely<Database>;

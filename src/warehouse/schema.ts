@@ -110,6 +110,22 @@ export interface FactFillTable {
   fully_filled: boolean;
 }
 
+/** The same fill as fact_fill, at the COST_CURVE_USD sizes. */
+export type FactCostCurveTable = FactFillTable;
+
+export interface FactSizeLimitTable {
+  snapshot_id: BigIntId;
+  side: 'buy' | 'sell';
+  threshold_bps: Numeric;
+  max_notional_usd: Numeric;
+  max_base: Numeric;
+  levels_used: number;
+  worst_price: Numeric | null;
+  avg_price: Numeric | null;
+  slippage_bps: Numeric | null;
+  book_exhausted: boolean;
+}
+
 export interface Database {
   'orderbook.dim_exchange': DimExchangeTable;
   'orderbook.dim_asset': DimAssetTable;
@@ -121,4 +137,6 @@ export interface Database {
   'orderbook.fact_top': FactTopTable;
   'orderbook.fact_depth': FactDepthTable;
   'orderbook.fact_fill': FactFillTable;
+  'orderbook.fact_cost_curve': FactCostCurveTable;
+  'orderbook.fact_size_limit': FactSizeLimitTable;
 }

@@ -194,7 +194,9 @@ describe('a bad value names the variable, the value and what is allowed', () => 
       readme
         .split('\n')
         .filter((line) => /^\| `[A-Z][A-Z0-9_]*`/.test(line))
-        .flatMap((line) => [...(line.split('|')[1] ?? '').matchAll(/`([A-Z][A-Z0-9_]*)`/g)].map((m) => m[1])),
+        .flatMap((line) =>
+          [...(line.split('|')[1] ?? '').matchAll(/`([A-Z][A-Z0-9_]*)`/g)].map((m) => m[1] ?? ''),
+        ),
     );
     expect(documented.size).toBeGreaterThanOrEqual(20);
     const tested = new Set(BAD_VALUES.map(([name]) => name));

@@ -118,6 +118,13 @@ export async function contents(warehouse: Warehouse) {
     fills: await query(`select s.raw_key, f.side, f.notional_usd, f.filled_base, f.avg_price, f.worst_price,
         f.levels_used, f.slippage_bps, f.fee_bps, f.fee_usd, f.all_in_price, f.fully_filled
         from ${snap} join orderbook.fact_fill f using (snapshot_id) order by 1, 2, 3`),
+    costCurve:
+      await query(`select s.raw_key, c.side, c.notional_usd, c.filled_base, c.avg_price, c.worst_price,
+        c.levels_used, c.slippage_bps, c.fee_bps, c.fee_usd, c.all_in_price, c.fully_filled
+        from ${snap} join orderbook.fact_cost_curve c using (snapshot_id) order by 1, 2, 3`),
+    sizeLimits: await query(`select s.raw_key, z.side, z.threshold_bps, z.max_notional_usd, z.max_base,
+        z.levels_used, z.worst_price, z.avg_price, z.slippage_bps, z.book_exhausted
+        from ${snap} join orderbook.fact_size_limit z using (snapshot_id) order by 1, 2, 3`),
     markets: await query(`select e.code, m.symbol, b.code, q.code, m.first_seen, m.last_seen
         from orderbook.dim_market m join orderbook.dim_exchange e using (exchange_id)
         join orderbook.dim_asset b on b.asset_id = m.base_asset_id

@@ -65,12 +65,15 @@ describe('backfill', () => {
     const keys: string[] = [];
     for await (const key of listSnapshots(lake.store)) keys.push(key);
     expect(keys).toHaveLength(12);
-    // 10 books × top 1, depth 6 bands, fills 2 sides × 2 notionals; 4 markets over 4 assets.
+    // 10 books × top 1, depth 6 bands, fills 2 sides × 2 notionals, cost curve 2 sides × 9
+    // sizes, size limits 2 sides × 5 thresholds; 4 markets over 4 assets.
     expect(await rowCounts(lake.original)).toMatchObject({
       snapshots: 10,
       top: 10,
       depth: 60,
       fills: 40,
+      costCurve: 180,
+      sizeLimits: 100,
       markets: 4,
       assets: 4,
     });
@@ -265,6 +268,73 @@ describe('backfill', () => {
     expect(new Set(rows.map((r) => `${r.code}:${r.fee_bps}:${Number(r.notional_usd)}`))).toEqual(
       new Set(['coinbase:25:75000', 'binance:10:75000']),
     );
+  });
+
+  it('--derive-only rebuilds size limits and cost curves for new SLIPPAGE_BPS_THRESHOLDS and COST_CURVE_USD', async () => {
+    const target = await database();
+    await run(target);
+    const before = await contents(target);
+    const { log } = capturingLogger();
+    const merged = {
+      ...lake.config,
+      slippageBpsThresholds: ['0.05', '200'],
+      costCurveUsd: ['20000', '2000000'],
+    };
+    const summary = await backfill(
+      { config: merged, log, store: lake.store, db: target.db, loader: new Loader(target.db, merged) },
+      { deriveOnly: true },
+    );
+    expect(summary).toMatchObject({ listed: 0, loaded: 0, failed: [], derived: 10 });
+    const after = await contents(target);
+    // Fills, top and depth do not depend on these settings.
+    expect([after.fills, after.top, after.depth]).toEqual([before.fills, before.top, before.depth]);
+
+    const { rows: limits } = await sql<{
+      threshold_bps: string;
+      max_notional_usd: string;
+      max_base: string;
+      avg_price: string;
+      slippage_bps: string;
+      book_exhausted: boolean;
+      side_usd: string;
+    }>`
+      select z.threshold_bps::text, z.max_notional_usd::text, z.max_base::text, z.avg_price::text,
+             z.slippage_bps::text, z.book_exhausted,
+             (select sum(l.price * l.size) from orderbook.fact_level l
+              where l.snapshot_id = z.snapshot_id and l.side = case z.side when 'buy' then 'ask' else 'bid' end)::text as side_usd
+      from orderbook.fact_size_limit z`.execute(target.db);
+    // Only the new thresholds, for every snapshot and side.
+    expect(limits).toHaveLength(10 * 2 * 2);
+    expect(new Set(limits.map((l) => Number(l.threshold_bps)))).toEqual(new Set([0.05, 200]));
+    // The runs kept levels within 50 bps of mid (LEVELS_WITHIN_BPS): a 200 bps limit is the
+    // whole stored side, flagged as such.
+    for (const l of limits.filter((x) => Number(x.threshold_bps) === 200)) {
+      expect(l.book_exhausted).toBe(true);
+      expect(units(l.max_notional_usd, 18)).toBe(units(l.side_usd, 18));
+    }
+    // 0.05 bps falls inside the books: the order stops exactly at 0.05 bps of slippage, or is 0
+    // where even the best level is further from mid.
+    const tight = limits.filter((x) => Number(x.threshold_bps) === 0.05);
+    const inside = tight.filter((l) => units(l.max_notional_usd, 18) > 0n);
+    expect(inside.length).toBeGreaterThan(0);
+    for (const l of inside)
+      expect([l.book_exhausted, units(l.slippage_bps, 18)]).toEqual([false, units('0.05', 18)]);
+    for (const l of tight.filter((x) => !inside.includes(x))) {
+      expect([l.book_exhausted, l.max_base, l.avg_price, l.slippage_bps]).toEqual([
+        false,
+        expect.stringMatching(/^0(\.0+)?$/),
+        null,
+        null,
+      ]);
+    }
+
+    const { rows: curve } = await sql<{ notional_usd: string; n: string }>`
+      select notional_usd::text, count(*)::text as n from orderbook.fact_cost_curve
+      group by notional_usd order by notional_usd`.execute(target.db);
+    expect(curve.map((c) => [Number(c.notional_usd), Number(c.n)])).toEqual([
+      [20000, 20],
+      [2000000, 20],
+    ]);
   });
 
   it('draws a bar on a terminal; elsewhere logs progress lines with counts and rate, then the summary', async () => {

@@ -96,7 +96,7 @@ describe('concurrency', () => {
     }
     // Between them, the first pair loaded the lost runs once.
     expect(first[0].loaded + first[1].loaded).toBeGreaterThanOrEqual(12);
-    expect(scheduler.lines().filter((l) => l.level >= 50)).toEqual([]);
+    expect(scheduler.lines().filter((l) => Number(l.level) >= 50)).toEqual([]);
     // The run in flight when the scheduler is stopped may be 'interrupted'; none failed anything.
     for (const summary of summaries) expect(summary.marketsFailed).toBe(0);
     const errors = await h.warehouse.db.selectFrom('orderbook.etl_error').selectAll().execute();

@@ -14,6 +14,8 @@ const SETTINGS: LoadSettings = {
   notionalsUsd: ['50000', '100000'],
   depthBandsBps: [1, 10],
   takerFeeBps: { coinbase: '60', binance: '10' },
+  costCurveUsd: ['1000'],
+  slippageBpsThresholds: ['10'],
   levelsWithinBps: 1000,
   usdStablecoins: ['USDT', 'USDC'],
 };

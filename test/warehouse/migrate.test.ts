@@ -19,7 +19,12 @@ afterAll(async () => {
 describe('migrations', () => {
   it('create schema orderbook with the tables of DESIGN §5, and a second run changes nothing', async () => {
     const first = await migrate(warehouse.db);
-    expect(first.applied).toEqual(['0001_warehouse', '0002_reader_role', '0003_run_interrupted']);
+    expect(first.applied).toEqual([
+      '0001_warehouse',
+      '0002_reader_role',
+      '0003_run_interrupted',
+      '0005_sizing',
+    ]);
     const second = await migrate(warehouse.db);
     expect(second.applied).toEqual([]);
     const { rows } = await sql<{ table_name: string }>`
@@ -33,9 +38,11 @@ describe('migrations', () => {
       'dim_market',
       'etl_error',
       'etl_run',
+      'fact_cost_curve',
       'fact_depth',
       'fact_fill',
       'fact_level',
+      'fact_size_limit',
       'fact_snapshot',
       'fact_top',
       'kysely_migration',

@@ -13,14 +13,18 @@ const RUN_A = '01900000-0000-7000-8000-00000000000a';
 const RUN_B = '01900000-0000-7000-8000-00000000000b';
 const VIEWS = [
   'v_best_venue',
+  'v_book_levels',
   'v_book_top',
+  'v_cost_curve',
   'v_depth',
   'v_etl_health',
   'v_execution_cost',
   'v_latest',
+  'v_max_size',
   'v_mid_price_day',
   'v_mid_price_hour',
   'v_mid_price_minute',
+  'v_optimal_split',
   'v_optimal_transactions',
   'v_snapshot',
 ];
@@ -30,9 +34,11 @@ const TABLES = [
   'dim_market',
   'etl_error',
   'etl_run',
+  'fact_cost_curve',
   'fact_depth',
   'fact_fill',
   'fact_level',
+  'fact_size_limit',
   'fact_snapshot',
   'fact_top',
 ];
@@ -298,6 +304,8 @@ describe('v_optimal_transactions and v_latest on a loaded book', () => {
       notionalsUsd: ['300', '1000'],
       depthBandsBps: [100],
       takerFeeBps: { coinbase: '60', binance: '10' },
+      costCurveUsd: ['300'],
+      slippageBpsThresholds: ['10'],
       levelsWithinBps: null,
       usdStablecoins: ['USDT'],
     });

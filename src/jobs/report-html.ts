@@ -1,0 +1,284 @@
+/**
+ * `npm run report -- --html FILE`: what the HTML report shows, read from the analysts' views
+ * only (v_latest, v_book_levels, v_book_top, v_max_size, v_cost_curve, v_snapshot,
+ * v_optimal_split), so it works as the read-only orderbook_reader and every figure is the
+ * view's. Values stay exact decimal strings; src/report/html.ts draws them.
+ */
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../warehouse/schema.ts';
+import { loadReport, type FillSide, type MarketRow } from './report.ts';
+
+export interface DepthPoint {
+  price: string;
+  /** USD (quote) from the best level through this one. */
+  cumQuote: string;
+}
+
+export interface HistoryPoint {
+  capturedAt: string;
+  midPrice: string;
+  spreadBps: string;
+}
+
+export interface SizeLimit {
+  side: FillSide;
+  thresholdBps: string;
+  maxNotionalUsd: string;
+  maxBase: string;
+  levelsUsed: number;
+  bookExhausted: boolean;
+}
+
+export interface CostPoint {
+  side: FillSide;
+  notionalUsd: string;
+  fullyFilled: boolean;
+  allInPrice: string | null;
+  allInCostBps: string | null;
+  slippageBps: string | null;
+}
+
+export interface MarketReport extends MarketRow {
+  /** Levels of the newest book out to twice the largest cost-curve size, best first. */
+  bids: DepthPoint[];
+  asks: DepthPoint[];
+  /** Oldest first. */
+  history: HistoryPoint[];
+  sizeLimits: SizeLimit[];
+  costCurve: CostPoint[];
+}
+
+export interface SplitVenue {
+  exchange: string;
+  market: string;
+  usdAmount: string;
+  baseAmount: string;
+  sharePct: string;
+  feeUsd: string;
+}
+
+export interface SplitOrder {
+  side: FillSide;
+  notionalUsd: string;
+  venues: SplitVenue[];
+  filledUsd: string;
+  blendedAllInPrice: string | null;
+  fullyFilled: boolean;
+  bestSingleExchange: string | null;
+  bestSingleMarket: string | null;
+  bestSingleAllInPrice: string | null;
+  savingBps: string | null;
+}
+
+export interface AssetReport {
+  base: string;
+  /** The newest run with a USD-priced book of this asset; null when there is none. */
+  runId: string | null;
+  capturedAt: string | null;
+  /** Buy before sell, then by size. */
+  orders: SplitOrder[];
+}
+
+export interface HtmlReportData {
+  generatedAt: string;
+  /** By exchange, then market. */
+  markets: MarketReport[];
+  /** By base. */
+  assets: AssetReport[];
+}
+
+/** Snapshots of top of book per market in the mid and spread charts. */
+export const HISTORY_POINTS = 500;
+/** Depth drawn when no cost curve says how far out orders go. */
+const DEFAULT_DEPTH_USD = '2000000';
+
+const ISO_UTC = sql.raw(`'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'`);
+
+export async function loadHtmlReport(db: Kysely<Database>): Promise<HtmlReportData> {
+  const base = await loadReport(db);
+  const ids = base.markets.map((m) => m.snapshotId);
+  if (ids.length === 0) return { generatedAt: base.generatedAt, markets: [], assets: [] };
+
+  const depth = await sql<{ snapshot_id: string; side: 'bid' | 'ask'; price: string; cum_quote: string }>`
+    with reach as (
+      select coalesce(2 * max(notional_usd), ${DEFAULT_DEPTH_USD}::numeric) as usd
+      from orderbook.v_cost_curve where snapshot_id = any (${ids}::bigint[])
+    )
+    select v.snapshot_id::text as snapshot_id, v.side, v.price::text as price, v.cum_quote::text as cum_quote
+    from orderbook.v_book_levels v cross join reach
+    where v.snapshot_id = any (${ids}::bigint[]) and v.cum_quote - v.price * v.size < reach.usd
+    order by v.snapshot_id, v.side, v.level_no`.execute(db);
+
+  const history = await sql<{
+    exchange: string;
+    market: string;
+    captured_at: string;
+    mid_price: string;
+    spread_bps: string;
+  }>`
+    select k.exchange, k.market, h.captured_at, h.mid_price, h.spread_bps
+    from unnest(${base.markets.map((m) => m.exchange)}::text[], ${base.markets.map((m) => m.market)}::text[])
+      as k (exchange, market)
+    cross join lateral (
+      select to_char(t.captured_at at time zone 'UTC', ${ISO_UTC}) as captured_at, t.captured_at as at,
+             t.mid_price::text as mid_price, t.spread_bps::text as spread_bps
+      from orderbook.v_book_top t
+      where t.exchange = k.exchange and t.market = k.market
+      order by t.captured_at desc
+      limit ${HISTORY_POINTS}
+    ) h
+    order by k.exchange, k.market, h.at`.execute(db);
+
+  const limits = await sql<{
+    snapshot_id: string;
+    side: FillSide;
+    threshold_bps: string;
+    max_notional_usd: string;
+    max_base: string;
+    levels_used: number;
+    book_exhausted: boolean;
+  }>`
+    select snapshot_id::text as snapshot_id, side, threshold_bps::text as threshold_bps,
+      max_notional_usd::text as max_notional_usd, max_base::text as max_base, levels_used, book_exhausted
+    from orderbook.v_max_size z where z.snapshot_id = any (${ids}::bigint[])
+    order by z.snapshot_id, z.threshold_bps, z.side`.execute(db);
+
+  const curve = await sql<{
+    snapshot_id: string;
+    side: FillSide;
+    notional_usd: string;
+    fully_filled: boolean;
+    all_in_price: string | null;
+    all_in_cost_bps: string | null;
+    slippage_bps: string | null;
+  }>`
+    select snapshot_id::text as snapshot_id, side, notional_usd::text as notional_usd, fully_filled,
+      all_in_price::text as all_in_price, all_in_cost_bps::text as all_in_cost_bps,
+      slippage_bps::text as slippage_bps
+    from orderbook.v_cost_curve c where c.snapshot_id = any (${ids}::bigint[])
+    order by c.snapshot_id, c.side, c.notional_usd`.execute(db);
+
+  const markets: MarketReport[] = base.markets.map((m) => ({
+    ...m,
+    bids: [],
+    asks: [],
+    history: [],
+    sizeLimits: [],
+    costCurve: [],
+  }));
+  const bySnapshot = new Map(markets.map((m) => [m.snapshotId, m]));
+  const byMarket = new Map(markets.map((m) => [`${m.exchange}\n${m.market}`, m]));
+  for (const r of depth.rows) {
+    bySnapshot.get(r.snapshot_id)?.[r.side === 'bid' ? 'bids' : 'asks'].push({
+      price: r.price,
+      cumQuote: r.cum_quote,
+    });
+  }
+  for (const r of history.rows) {
+    byMarket.get(`${r.exchange}\n${r.market}`)?.history.push({
+      capturedAt: r.captured_at,
+      midPrice: r.mid_price,
+      spreadBps: r.spread_bps,
+    });
+  }
+  for (const r of limits.rows) {
+    bySnapshot.get(r.snapshot_id)?.sizeLimits.push({
+      side: r.side,
+      thresholdBps: r.threshold_bps,
+      maxNotionalUsd: r.max_notional_usd,
+      maxBase: r.max_base,
+      levelsUsed: r.levels_used,
+      bookExhausted: r.book_exhausted,
+    });
+  }
+  for (const r of curve.rows) {
+    bySnapshot.get(r.snapshot_id)?.costCurve.push({
+      side: r.side,
+      notionalUsd: r.notional_usd,
+      fullyFilled: r.fully_filled,
+      allInPrice: r.all_in_price,
+      allInCostBps: r.all_in_cost_bps,
+      slippageBps: r.slippage_bps,
+    });
+  }
+
+  return { generatedAt: base.generatedAt, markets, assets: await loadAssets(db, markets, ids) };
+}
+
+/** Per base asset, the optimal splits of the newest run that priced a USD book of it. */
+async function loadAssets(
+  db: Kysely<Database>,
+  markets: MarketReport[],
+  ids: string[],
+): Promise<AssetReport[]> {
+  const newest = await sql<{ base: string; run_id: string; captured_at: string }>`
+    select distinct on (s.base) s.base, s.run_id::text as run_id,
+      to_char(s.captured_at at time zone 'UTC', ${ISO_UTC}) as captured_at
+    from orderbook.v_snapshot s
+    where s.snapshot_id = any (${ids}::bigint[]) and s.quote_is_usd
+    order by s.base, s.captured_at desc`.execute(db);
+  const runOf = new Map(newest.rows.map((r) => [r.base, r]));
+  const bases = [...new Set(markets.map((m) => m.base))].sort();
+  const assets: AssetReport[] = [];
+  for (const base of bases) {
+    const run = runOf.get(base);
+    if (!run) {
+      assets.push({ base, runId: null, capturedAt: null, orders: [] });
+      continue;
+    }
+    const { rows } = await sql<{
+      side: FillSide;
+      notional_usd: string;
+      exchange: string;
+      market: string;
+      usd_amount: string;
+      base_amount: string;
+      share_pct: string;
+      fee_usd: string;
+      filled_usd: string;
+      blended_all_in_price: string | null;
+      fully_filled: boolean;
+      best_single_exchange: string | null;
+      best_single_market: string | null;
+      best_single_all_in_price: string | null;
+      saving_bps: string | null;
+    }>`
+      select side, notional_usd::text as notional_usd, exchange, market, usd_amount::text as usd_amount,
+        base_amount::text as base_amount, share_pct::text as share_pct, fee_usd::text as fee_usd,
+        filled_usd::text as filled_usd, blended_all_in_price::text as blended_all_in_price, fully_filled,
+        best_single_exchange, best_single_market, best_single_all_in_price::text as best_single_all_in_price,
+        saving_bps::text as saving_bps
+      from orderbook.v_optimal_split p
+      where p.run_id = ${run.run_id}::uuid and p.base = ${base}
+      order by p.side, p.notional_usd, p.exchange, p.market`.execute(db);
+    const orders: SplitOrder[] = [];
+    for (const r of rows) {
+      let order = orders.at(-1);
+      if (order?.side !== r.side || order.notionalUsd !== r.notional_usd) {
+        order = {
+          side: r.side,
+          notionalUsd: r.notional_usd,
+          venues: [],
+          filledUsd: r.filled_usd,
+          blendedAllInPrice: r.blended_all_in_price,
+          fullyFilled: r.fully_filled,
+          bestSingleExchange: r.best_single_exchange,
+          bestSingleMarket: r.best_single_market,
+          bestSingleAllInPrice: r.best_single_all_in_price,
+          savingBps: r.saving_bps,
+        };
+        orders.push(order);
+      }
+      order.venues.push({
+        exchange: r.exchange,
+        market: r.market,
+        usdAmount: r.usd_amount,
+        baseAmount: r.base_amount,
+        sharePct: r.share_pct,
+        feeUsd: r.fee_usd,
+      });
+    }
+    assets.push({ base, runId: run.run_id, capturedAt: run.captured_at, orders });
+  }
+  return assets;
+}

@@ -1,0 +1,390 @@
+/**
+ * The HTML report: one self-contained page (inline CSS and SVG, a few lines of inline script
+ * that only count what was drawn) an analyst can open offline or attach to a mail. Per base
+ * asset: the cost curves of every venue on one plot and the best venue and optimal split per
+ * order size; per market: the depth of the newest book, mid and spread over time, and the
+ * largest order within each slippage threshold.
+ */
+import type {
+  AssetReport,
+  CostPoint,
+  HtmlReportData,
+  MarketReport,
+  SizeLimit,
+  SplitOrder,
+} from '../jobs/report-html.ts';
+import { compareDecimal } from '../book/index.ts';
+import { formatDecimal, formatTimestamp, notionalLabel, priceDecimals, trimDecimal } from './format.ts';
+import { compactDecimal, escapeXml as esc, lineChart, plotValue, shareBar, type Series } from './svg.ts';
+
+const BID = '#1a9850';
+const ASK = '#d73027';
+const PALETTE = ['#1f77b4', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf', '#bcbd22', '#7f7f7f'];
+
+const usd = (d: string) => `$${compactDecimal(d)}`;
+const money = (d: string) => `$${formatDecimal(d, 0)}`;
+const bps = (d: string | null, places = 2) => (d === null ? '—' : formatDecimal(d, places));
+const anchor = (...parts: string[]) => parts.join('-').replace(/[^A-Za-z0-9-]/g, '_');
+
+// Records errors before anything else runs, and after load counts the charts and the lines the
+// browser actually laid out (a path with length): what the headless-browser test reads back.
+const PROBE = `(function () {
+  var root = document.documentElement;
+  var errors = 0;
+  root.setAttribute('data-errors', '0');
+  function failed() { errors += 1; root.setAttribute('data-errors', String(errors)); }
+  window.addEventListener('error', failed, true);
+  window.addEventListener('unhandledrejection', failed);
+  window.addEventListener('load', function () {
+    var charts = document.querySelectorAll('svg.chart');
+    var drawn = 0;
+    for (var i = 0; i < charts.length; i++) {
+      var paths = charts[i].querySelectorAll('path.series');
+      for (var j = 0; j < paths.length; j++) {
+        if (paths[j].getTotalLength() > 0) { drawn += 1; break; }
+      }
+    }
+    root.setAttribute('data-charts', String(charts.length));
+    root.setAttribute('data-charts-drawn', String(drawn));
+    root.setAttribute('data-ready', 'true');
+  });
+})();`;
+
+const STYLE = `
+:root { color-scheme: light; --ink: #1d232a; --muted: #5f6b7a; --line: #dde2e8; --bg: #f6f8fa; }
+* { box-sizing: border-box; }
+body { margin: 0; font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; color: var(--ink); background: #fff; }
+header { padding: 20px 32px 12px; border-bottom: 1px solid var(--line); background: var(--bg); }
+h1 { margin: 0 0 4px; font-size: 22px; }
+h2 { margin: 36px 0 8px; font-size: 20px; border-bottom: 2px solid var(--ink); padding-bottom: 4px; }
+h3 { margin: 28px 0 6px; font-size: 16px; }
+h4 { margin: 18px 0 6px; font-size: 14px; color: var(--muted); }
+main { padding: 0 32px 48px; max-width: 1200px; }
+nav a { margin-right: 14px; }
+a { color: #0b5cad; text-decoration: none; }
+.meta, .caption, .note { color: var(--muted); }
+.caption { margin: 2px 0 14px; font-size: 12.5px; max-width: 760px; }
+.charts { display: flex; flex-wrap: wrap; gap: 8px 24px; }
+svg.chart { max-width: 100%; height: auto; font-size: 11px; background: #fff; }
+svg.chart .frame { fill: none; stroke: #aab4c0; }
+svg.chart .grid line { stroke: #eef1f4; }
+svg.chart .tick { fill: var(--muted); }
+svg.chart .axis-label { fill: var(--ink); font-size: 12px; }
+svg.chart .chart-title { font-size: 14px; font-weight: 600; fill: var(--ink); }
+svg.chart .legend { fill: var(--ink); }
+svg.chart .series { fill: none; stroke-width: 2; stroke-linejoin: round; }
+svg.chart .area { opacity: 0.14; stroke: none; }
+svg.chart .marker { stroke: #555; stroke-dasharray: 3 3; }
+svg.chart .marker-label { fill: #555; }
+svg.chart .empty { fill: var(--muted); font-size: 13px; }
+table { border-collapse: collapse; margin: 6px 0 10px; font-variant-numeric: tabular-nums; }
+th, td { padding: 4px 10px; border-bottom: 1px solid var(--line); text-align: right; white-space: nowrap; }
+th { background: var(--bg); font-weight: 600; }
+th.l, td.l { text-align: left; }
+th.group { text-align: center; border-left: 1px solid var(--line); }
+td.buy { color: #14733f; font-weight: 600; }
+td.sell { color: #b42318; font-weight: 600; }
+.share { vertical-align: middle; margin-right: 8px; }
+.share .share-bg { fill: #eef1f4; }
+.swatch { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin: 0 4px 0 8px; vertical-align: baseline; }
+.exhausted { color: #8a5a00; }
+.kpis { display: flex; gap: 28px; flex-wrap: wrap; margin: 4px 0 10px; }
+.kpis div span { display: block; color: var(--muted); font-size: 12px; }
+.kpis div b { font-size: 16px; }
+`;
+
+/** The report as one HTML document. */
+export function renderHtmlReport(data: HtmlReportData): string {
+  const title = `orderbook-etl report · ${formatTimestamp(data.generatedAt)} UTC`;
+  const out: string[] = [
+    '<!doctype html>',
+    '<html lang="en">',
+    '<head>',
+    '<meta charset="utf-8">',
+    '<meta name="viewport" content="width=device-width, initial-scale=1">',
+    `<title>${esc(title)}</title>`,
+    `<script>${PROBE}</script>`,
+    `<style>${STYLE}</style>`,
+    '</head>',
+    '<body>',
+    '<header>',
+    '<h1>Order books: cost, size limits and the best way to trade</h1>',
+    `<p class="meta">generated ${esc(formatTimestamp(data.generatedAt))} UTC · ${data.markets.length} market${data.markets.length === 1 ? '' : 's'} · every figure is read from the warehouse views</p>`,
+  ];
+  if (data.markets.length === 0) {
+    out.push('</header>', '<main><p>No snapshots yet — run <code>npm run etl</code> first.</p></main>');
+    out.push('</body>', '</html>');
+    return `${out.join('\n')}\n`;
+  }
+  out.push('<nav>');
+  for (const asset of data.assets) {
+    out.push(`<a href="#${anchor('asset', asset.base)}"><b>${esc(asset.base)}</b></a>`);
+    for (const m of data.markets.filter((x) => x.base === asset.base))
+      out.push(
+        `<a href="#${anchor('market', m.exchange, m.market)}">${esc(`${m.exchange} ${m.market}`)}</a>`,
+      );
+  }
+  out.push('</nav>', '</header>', '<main>');
+
+  for (const asset of data.assets) {
+    const markets = data.markets.filter((m) => m.base === asset.base);
+    out.push(...assetSection(asset, markets));
+    for (const m of markets) out.push(...marketSection(m));
+  }
+  out.push('</main>', '</body>', '</html>');
+  return `${out.join('\n')}\n`;
+}
+
+function venueColors(markets: MarketReport[]): Map<string, string> {
+  return new Map(markets.map((m, i) => [`${m.exchange}:${m.market}`, PALETTE[i % PALETTE.length] ?? '#333']));
+}
+
+function assetSection(asset: AssetReport, markets: MarketReport[]): string[] {
+  const out = [`<section id="${anchor('asset', asset.base)}">`, `<h2>${esc(asset.base)}</h2>`];
+  const priced = markets.filter((m) => m.costCurve.length > 0);
+  const colors = venueColors(markets);
+  if (priced.length > 0) {
+    out.push('<div class="charts">', costCurveChart(asset.base, priced, colors), '</div>');
+    out.push(
+      '<p class="caption">All-in cost of a market order of each size on each venue’s newest book: what the average ' +
+        'price paid (buy) or received (sell), taker fee included, is away from that venue’s mid, in basis points. ' +
+        'Solid lines buy, dashed lines sell; a line stops where the stored book cannot fill the size.</p>',
+    );
+  }
+  if (asset.runId !== null && asset.orders.length > 0) {
+    out.push(
+      '<h3>Best venue and optimal split per order size</h3>',
+      `<p class="note">run ${esc(asset.runId)} · ${esc(formatTimestamp(asset.capturedAt ?? ''))} UTC. ` +
+        'The optimal split walks all venues’ levels together from the best all-in price (price with each ' +
+        'venue’s taker fee); the saving is against the best single venue’s all-in price.</p>',
+      splitTable(asset.orders, colors),
+    );
+  } else {
+    out.push(
+      '<p class="note">No book of this asset is quoted in USD or a USD stablecoin: no cost comparison.</p>',
+    );
+  }
+  out.push('</section>');
+  return out;
+}
+
+function costCurveChart(base: string, markets: MarketReport[], colors: Map<string, string>): string {
+  const series: Series[] = [];
+  const sizes = new Map<string, number>();
+  for (const m of markets) {
+    const color = colors.get(`${m.exchange}:${m.market}`) ?? '#333';
+    for (const side of ['buy', 'sell'] as const) {
+      const points = m.costCurve.filter(
+        (c): c is CostPoint & { allInCostBps: string } => c.side === side && c.allInCostBps !== null,
+      );
+      for (const c of m.costCurve) sizes.set(trimDecimal(c.notionalUsd), plotValue(c.notionalUsd));
+      series.push({
+        name: `${m.exchange} ${m.market} ${side}`,
+        color,
+        dashed: side === 'sell',
+        dots: true,
+        points: points.map((c) => [plotValue(c.notionalUsd), plotValue(c.allInCostBps)]),
+        titles: points.map(
+          (c) =>
+            `${m.exchange} ${m.market} ${side} ${notionalLabel(c.notionalUsd)}: all-in ${formatDecimal(
+              c.allInPrice ?? '',
+              priceDecimals(m.midPrice),
+            )} = ${bps(c.allInCostBps)} bps from mid (slippage ${bps(c.slippageBps)} bps)`,
+        ),
+      });
+    }
+  }
+  const ticks = [...sizes.entries()]
+    .sort((a, b) => compareDecimal(a[0], b[0]))
+    .map(([label, value]) => ({ value, label: notionalLabel(label) }));
+  return lineChart({
+    title: `Cost curves: ${base} on every venue`,
+    x: { label: 'order size (USD, log scale)', log: true, ticks },
+    // Not from 0: the fee lifts every line alike, and the differences are what matter.
+    y: { label: 'all-in cost vs mid (bps)', format: (d) => d },
+    series,
+    width: 1000,
+    height: 360,
+  });
+}
+
+function splitTable(orders: SplitOrder[], colors: Map<string, string>): string {
+  const rows = orders.map((o) => {
+    const places = priceDecimals(o.blendedAllInPrice ?? o.bestSingleAllInPrice);
+    const used = o.venues.filter((v) => compareDecimal(v.usdAmount, '0') > 0);
+    const bar = shareBar(
+      used.map((v) => ({
+        share: plotValue(v.sharePct),
+        color: colors.get(`${v.exchange}:${v.market}`) ?? '#333',
+        title: `${v.exchange} ${v.market}: ${money(v.usdAmount)} (${formatDecimal(v.sharePct, 1)}%)`,
+      })),
+    );
+    const parts = used
+      .map(
+        (v) =>
+          `<span class="swatch" style="background:${esc(colors.get(`${v.exchange}:${v.market}`) ?? '#333')}"></span>` +
+          esc(`${v.exchange} ${formatDecimal(v.sharePct, 1)}%`),
+      )
+      .join('');
+    const single =
+      o.bestSingleExchange === null
+        ? '<td class="l note">no venue alone</td><td>—</td>'
+        : `<td class="l">${esc(`${o.bestSingleExchange} ${o.bestSingleMarket ?? ''}`)}</td><td>${esc(
+            formatDecimal(o.bestSingleAllInPrice ?? '', places),
+          )}</td>`;
+    const blended = o.fullyFilled
+      ? `<td>${esc(formatDecimal(o.blendedAllInPrice ?? '', places))}</td><td>${esc(bps(o.savingBps))}</td>`
+      : `<td class="note" colspan="2">books hold only ${esc(money(o.filledUsd))}</td>`;
+    return (
+      `<tr><td class="l ${o.side}">${o.side}</td><td>${esc(notionalLabel(o.notionalUsd))}</td>${single}` +
+      `<td class="l">${bar}${parts}</td>${blended}</tr>`
+    );
+  });
+  return [
+    '<table class="split">',
+    '<thead><tr><th class="l">side</th><th>size</th><th class="l">best single venue</th><th>its all-in</th>' +
+      '<th class="l">optimal split (share of USD)</th><th>split all-in</th><th>saving (bps)</th></tr></thead>',
+    `<tbody>${rows.join('\n')}</tbody>`,
+    '</table>',
+  ].join('\n');
+}
+
+function marketSection(m: MarketReport): string[] {
+  const places = priceDecimals(m.midPrice ?? m.bestBid);
+  const kpi = (label: string, value: string) => `<div><span>${esc(label)}</span><b>${esc(value)}</b></div>`;
+  const out = [
+    `<section id="${anchor('market', m.exchange, m.market)}">`,
+    `<h3>${esc(`${m.exchange} · ${m.market}`)}</h3>`,
+    '<div class="kpis">',
+    kpi('best bid', m.bestBid === null ? '—' : formatDecimal(m.bestBid, places)),
+    kpi('best ask', m.bestAsk === null ? '—' : formatDecimal(m.bestAsk, places)),
+    kpi(`mid (${m.quote})`, m.midPrice === null ? '—' : formatDecimal(m.midPrice, places + 1)),
+    kpi('spread (bps)', bps(m.spreadBps, 4)),
+    kpi('newest book (UTC)', formatTimestamp(m.capturedAt)),
+    '</div>',
+    '<div class="charts">',
+    depthChart(m),
+    midChart(m),
+    spreadChart(m),
+    '</div>',
+  ];
+  out.push(...sizeLimitTable(m));
+  out.push('</section>');
+  return out;
+}
+
+function depthChart(m: MarketReport): string {
+  const side = (levels: MarketReport['bids']): [number, number][] => {
+    const first = levels[0];
+    if (!first) return [];
+    // From zero at the best price, stepping up level by level.
+    return [
+      [plotValue(first.price), 0],
+      ...levels.map((l): [number, number] => [plotValue(l.price), plotValue(l.cumQuote)]),
+    ];
+  };
+  const bids = side(m.bids);
+  const asks = side(m.asks);
+  const mid = m.midPrice === null ? null : plotValue(m.midPrice);
+  // Symmetric around mid, as far out as the farther side reaches.
+  const reach = Math.max(
+    ...[...bids, ...asks].map((p) => (mid === null ? 0 : Math.abs(p[0] - mid))),
+    mid === null ? 0 : mid * 1e-6,
+  );
+  const include = mid === null ? [] : [mid - reach, mid + reach];
+  return lineChart({
+    title: `Depth of the newest book (${m.exchange} ${m.market})`,
+    x: { label: `price (${m.quote})`, include, format: (d) => formatDecimal(d, decimalsOf(d)) },
+    y: { label: `cumulative depth (${m.quote})`, include: [0], format: usd },
+    series: [
+      { name: 'bids', color: BID, step: true, area: true, points: bids },
+      { name: 'asks', color: ASK, step: true, area: true, points: asks },
+    ],
+    markers:
+      mid === null || m.midPrice === null
+        ? []
+        : [{ x: mid, label: `mid ${formatDecimal(m.midPrice, priceDecimals(m.midPrice) + 1)}` }],
+    width: 1000,
+    height: 340,
+  });
+}
+
+/** Decimals a tick label needs: those of its exact value. */
+function decimalsOf(decimal: string): number {
+  const dot = decimal.indexOf('.');
+  return dot < 0 ? 0 : decimal.length - dot - 1;
+}
+
+/** Up to this many snapshots, each is marked with a dot. */
+const FEW = 60;
+
+function timeSeries(
+  m: MarketReport,
+  value: (p: MarketReport['history'][number]) => string,
+): [number, number][] {
+  return m.history.map((p) => [Date.parse(p.capturedAt), plotValue(value(p))]);
+}
+
+function midChart(m: MarketReport): string {
+  return lineChart({
+    title: `Mid price over time (${m.history.length} snapshots)`,
+    x: { label: 'time (UTC)', time: true },
+    y: { label: `mid price (${m.quote})`, format: (d) => formatDecimal(d, decimalsOf(d)) },
+    series: [
+      {
+        name: 'mid',
+        color: '#1f77b4',
+        dots: m.history.length <= FEW,
+        points: timeSeries(m, (p) => p.midPrice),
+      },
+    ],
+    width: 488,
+    height: 280,
+  });
+}
+
+function spreadChart(m: MarketReport): string {
+  return lineChart({
+    title: 'Spread over time',
+    x: { label: 'time (UTC)', time: true },
+    y: { label: 'spread (bps)', include: [0], format: (d) => d },
+    series: [
+      {
+        name: 'spread',
+        color: '#9467bd',
+        dots: m.history.length <= FEW,
+        points: timeSeries(m, (p) => p.spreadBps),
+      },
+    ],
+    width: 488,
+    height: 280,
+  });
+}
+
+function sizeLimitTable(m: MarketReport): string[] {
+  if (m.sizeLimits.length === 0) return [];
+  const thresholds = [...new Set(m.sizeLimits.map((l) => trimDecimal(l.thresholdBps)))].sort(compareDecimal);
+  const find = (side: string, t: string): SizeLimit | undefined =>
+    m.sizeLimits.find((l) => l.side === side && trimDecimal(l.thresholdBps) === t);
+  const cells = (l: SizeLimit | undefined) => {
+    if (!l) return '<td>—</td><td>—</td><td>—</td>';
+    const more = l.bookExhausted ? '≥ ' : '';
+    const cls = l.bookExhausted ? ' class="exhausted"' : '';
+    return (
+      `<td${cls}>${esc(more + money(l.maxNotionalUsd))}</td>` +
+      `<td${cls}>${esc(more + formatDecimal(l.maxBase, 4))}</td><td>${l.levelsUsed}</td>`
+    );
+  };
+  const exhausted = m.sizeLimits.some((l) => l.bookExhausted);
+  return [
+    '<h4>Largest order within a slippage threshold (slippage vs mid, before fees)</h4>',
+    '<table class="limits">',
+    `<thead><tr><th rowspan="2">threshold (bps)</th><th class="group" colspan="3">buy</th><th class="group" colspan="3">sell</th></tr>` +
+      `<tr><th>USD</th><th>${esc(m.base)}</th><th>levels</th><th>USD</th><th>${esc(m.base)}</th><th>levels</th></tr></thead>`,
+    `<tbody>${thresholds.map((t) => `<tr><td>${esc(t)}</td>${cells(find('buy', t))}${cells(find('sell', t))}</tr>`).join('\n')}</tbody>`,
+    '</table>',
+    exhausted
+      ? '<p class="caption exhausted">≥ the whole stored side is within the threshold: the book we keep (LEVELS_WITHIN_BPS, the venue’s depth limit) runs out first.</p>'
+      : '',
+  ];
+}

@@ -1,0 +1,474 @@
+/**
+ * Optimal-transaction sizing on small books worked by hand: v_max_size (the largest order
+ * within a slippage threshold), v_cost_curve (the fill at a ladder of sizes) and
+ * v_optimal_split (the cheapest split of an order across venues).
+ */
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Level, OrderBook } from '../../src/book/index.ts';
+import type { Warehouse } from '../../src/warehouse/db.ts';
+import { Loader, type LoadSettings } from '../../src/warehouse/load.ts';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { canonical } from '../helpers/numeric.ts';
+
+let testDb: TestDatabase;
+let warehouse: Warehouse;
+
+beforeAll(async () => {
+  testDb = await createTestDatabase();
+  warehouse = await testDb.open();
+});
+afterAll(async () => {
+  await warehouse.close();
+  await testDb.cleanup();
+});
+
+const RUN_1 = '01900000-0000-7000-8000-000000000801';
+const RUN_2 = '01900000-0000-7000-8000-000000000802';
+
+const SETTINGS: LoadSettings = {
+  notionalsUsd: ['300'],
+  depthBandsBps: [100],
+  takerFeeBps: { coinbase: '60', binance: '10' },
+  costCurveUsd: ['101', '300', '1000'],
+  slippageBpsThresholds: ['25', '60', '100', '500'],
+  levelsWithinBps: null,
+  usdStablecoins: ['USDT'],
+};
+
+const levels = (pairs: [string, string][]): Level[] =>
+  pairs.map(([price, size]) => ({ price, size, orderCount: null }));
+
+let keys = 0;
+async function load(
+  venue: 'coinbase' | 'binance',
+  symbol: string,
+  base: string,
+  quote: string,
+  runId: string,
+  book: { bids: [string, string][]; asks: [string, string][] },
+  settings: Partial<LoadSettings> = {},
+): Promise<string> {
+  const orderBook: OrderBook = {
+    venue,
+    symbol,
+    sequence: 1n,
+    exchangeTime: null,
+    bids: levels(book.bids),
+    asks: levels(book.asks),
+  };
+  const result = await new Loader(warehouse.db, { ...SETTINGS, ...settings }).load({
+    book: orderBook,
+    base,
+    quote,
+    rawKey: `sizing-test-${++keys}`,
+    runId,
+    requestedAt: '2026-05-01T00:00:00Z',
+    receivedAt: '2026-05-01T00:00:01Z',
+  });
+  return result.snapshotId;
+}
+
+// bids 100×1, 99×2, 98×5 · asks 101×1, 102×2, 103×5 · mid = (100 + 101) / 2 = 100.5
+const BOOK_A = {
+  bids: [
+    ['100', '1'],
+    ['99', '2'],
+    ['98', '5'],
+  ] as [string, string][],
+  asks: [
+    ['101', '1'],
+    ['102', '2'],
+    ['103', '5'],
+  ] as [string, string][],
+};
+
+describe('v_max_size', () => {
+  let a: string;
+  let b: string;
+  beforeAll(async () => {
+    a = await load('coinbase', 'SYN-USD', 'SYN', 'USD', RUN_1, BOOK_A);
+    // bids 99×1, 98×1 · asks 101×1, 102×1 · mid 100: the best levels are exactly 100 bps away.
+    b = await load('binance', 'SYBUSDT', 'SYB', 'USDT', RUN_1, {
+      bids: [
+        ['99', '1'],
+        ['98', '1'],
+      ],
+      asks: [
+        ['101', '1'],
+        ['102', '1'],
+      ],
+    });
+    await load('coinbase', 'SYN-EUR', 'SYN', 'EUR', RUN_1, BOOK_A);
+  });
+
+  async function limits(snapshotId: string, side: string) {
+    const { rows } = await sql<Record<string, unknown>>`
+      select threshold_bps, max_notional_usd, max_base, levels_used, worst_price, avg_price,
+             slippage_bps, book_exhausted
+      from orderbook.v_max_size where snapshot_id = ${snapshotId} and side = ${side}
+      order by threshold_bps`.execute(warehouse.db);
+    return rows.map((r) => Object.values(r).map((v) => (typeof v === 'string' ? canonical(v) : v)));
+  }
+
+  it('buy: 0 below the best level, solved inside the level that crosses, the whole side when it never does', async () => {
+    expect(await limits(a, 'buy')).toEqual([
+      // 25 bps: the best ask alone is (101 − 100.5) / 100.5 × 10000 = 49.75 bps away: nothing fits.
+      ['25', '0', '0', 0, null, null, null, false],
+      // 60 bps: P = 100.5 × 1.006 = 101.103. Level 1 (101 × 1) averages 101 <= P; with all of
+      // level 2 it would be 305 / 3 = 101.67 > P. Inside level 2: (101 + 102x) / (1 + x) = P
+      // ⇒ x = (101.103 − 101) / (102 − 101.103) = 0.103 / 0.897 = 0.114827201783723522…
+      // base 1.114827201783723523, USD 101 + 102 × 0.103 / 0.897 = 112.712374581939799331.
+      ['60', '112.712374581939799331', '1.114827201783723523', 2, '102', '101.103', '60', false],
+      // 100 bps: P = 101.505, x = (101.505 − 101) / (102 − 101.505) = 0.505 / 0.495 = 101/99:
+      // base 200/99 = 2.020202…, USD 101 + 102 × 101/99 = 20301/99 = 205.060606…
+      ['100', '205.060606060606060606', '2.020202020202020202', 2, '102', '101.505', '100', false],
+      // 500 bps: P = 105.525 is above every ask: all 820 USD / 8 units (avg 102.5, 199 bps).
+      ['500', '820', '8', 3, '103', '102.5', '199.004975124378109453', true],
+    ]);
+  });
+
+  it('sell mirrors it below mid', async () => {
+    expect(await limits(a, 'sell')).toEqual([
+      ['25', '0', '0', 0, null, null, null, false],
+      // P = 100.5 × 0.994 = 99.897; x = (99.897 − 100) / (99 − 99.897) = 0.103 / 0.897 again;
+      // USD 100 + 99 × 0.103 / 0.897 = 111.367892976588628763.
+      ['60', '111.367892976588628763', '1.114827201783723523', 2, '99', '99.897', '60', false],
+      // P = 99.495; x = 101/99; USD 100 + 99 × 101/99 = 201 exactly.
+      ['100', '201', '2.020202020202020202', 2, '99', '99.495', '100', false],
+      ['500', '788', '8', 3, '98', '98.5', '199.004975124378109453', true],
+    ]);
+  });
+
+  it('a threshold equal to the best level’s own slippage takes that level whole and no more', async () => {
+    // Buy 100 bps: P = 101 = the best ask. Level 1 averages exactly P; level 2 (102) would lift
+    // it, and the part of it that fits is x = (101 × 1 − 101) / (102 − 101) = 0.
+    expect(await limits(b, 'buy')).toEqual([
+      ['25', '0', '0', 0, null, null, null, false],
+      ['60', '0', '0', 0, null, null, null, false],
+      ['100', '101', '1', 1, '101', '101', '100', false],
+      // 500 bps: both asks, 203 / 2 = 101.5, 150 bps.
+      ['500', '203', '2', 2, '102', '101.5', '150', true],
+    ]);
+    expect((await limits(b, 'sell'))[2]).toEqual(['100', '99', '1', 1, '99', '99', '100', false]);
+  });
+
+  it('has no rows for a market quoted in neither USD nor a USD stablecoin', async () => {
+    const { rows } = await sql<{ n: string }>`
+      select count(*) as n from orderbook.v_max_size where market = 'SYN-EUR'`.execute(warehouse.db);
+    expect(Number(rows[0]?.n)).toBe(0);
+  });
+});
+
+describe('v_cost_curve', () => {
+  let a: string;
+  beforeAll(async () => {
+    a = (
+      await sql<{ snapshot_id: string }>`
+        select snapshot_id from orderbook.v_snapshot where market = 'SYN-USD'`.execute(warehouse.db)
+    ).rows[0]?.snapshot_id as string;
+  });
+
+  it('prices every size of the ladder, null where the stored book cannot fill it', async () => {
+    const { rows } = await sql<Record<string, unknown>>`
+      select side, notional_usd, fully_filled, all_in_price, slippage_bps, all_in_cost_bps, filled_base, levels_used
+      from orderbook.v_cost_curve where snapshot_id = ${a} order by side, notional_usd`.execute(warehouse.db);
+    expect(rows.map((r) => Object.values(r).map((v) => (typeof v === 'string' ? canonical(v) : v)))).toEqual([
+      // $101 = the best ask whole: avg 101, all-in 101 × 1.006 = 101.606;
+      // cost (101.606 − 100.5) / 100.5 × 10000 = 110.049751243781094527 bps.
+      ['buy', '101', true, '101.606', '49.751243781094527363', '110.049751243781094527', '1', 1],
+      // $300: 1 + 199/102 units, avg 101.661129568106312292, all-in × 1.006 (see metrics.test.ts);
+      // (102.271096345514950166 − 100.5) / 100.5 × 10000 = 176.228492091039817512.
+      [
+        'buy',
+        '300',
+        true,
+        '102.271096345514950166',
+        '115.535280408588287797',
+        '176.228492091039817512',
+        '2.950980392156862745',
+        2,
+      ],
+      // The asks hold 820 USD: $1000 cannot be filled, so no price.
+      ['buy', '1000', false, null, null, null, null, null],
+      [
+        'sell',
+        '101',
+        true,
+        expect.any(String),
+        expect.any(String),
+        expect.any(String),
+        expect.any(String),
+        2,
+      ],
+      // (100.5 − 98.728378378378378378) / 100.5 × 10000 = 176.280758370310609154
+      [
+        'sell',
+        '300',
+        true,
+        '98.728378378378378378',
+        '116.982654296087131908',
+        '176.280758370310609154',
+        '3.020408163265306122',
+        3,
+      ],
+      ['sell', '1000', false, null, null, null, null, null],
+    ]);
+  });
+
+  it('is the same fill as v_execution_cost at a size both price', async () => {
+    const columns = sql.raw(
+      'side, notional_usd, filled_base, avg_price, worst_price, levels_used, slippage_bps, fee_bps, fee_usd, all_in_price, fully_filled',
+    );
+    const curve = await sql`select ${columns} from orderbook.v_cost_curve
+      where snapshot_id = ${a} and notional_usd = 300 order by side`.execute(warehouse.db);
+    const fill = await sql`select ${columns} from orderbook.v_execution_cost
+      where snapshot_id = ${a} and notional_usd = 300 order by side`.execute(warehouse.db);
+    expect(curve.rows).toHaveLength(2);
+    expect(curve.rows).toEqual(fill.rows);
+  });
+});
+
+describe('v_book_levels', () => {
+  it('gives each level with the cumulative base and USD from the best one, and its distance from mid', async () => {
+    const { rows } = await sql<Record<string, unknown>>`
+      select v.side, v.level_no, v.price, v.size, v.cum_base, v.cum_quote, v.distance_bps
+      from orderbook.v_book_levels v join orderbook.v_snapshot s using (snapshot_id)
+      where s.market = 'SYN-USD' order by v.side, v.level_no`.execute(warehouse.db);
+    expect(rows.map((r) => Object.values(r).map((v) => (typeof v === 'string' ? canonical(v) : v)))).toEqual([
+      // asks from mid 100.5: 0.5, 1.5, 2.5 away = 49.75…, 149.25…, 248.75… bps
+      ['ask', 1, '101', '1', '1', '101', '49.751243781094527363'],
+      ['ask', 2, '102', '2', '3', '305', '149.25373134328358209'],
+      ['ask', 3, '103', '5', '8', '820', '248.756218905472636816'],
+      ['bid', 1, '100', '1', '1', '100', '49.751243781094527363'],
+      ['bid', 2, '99', '2', '3', '298', '149.25373134328358209'],
+      ['bid', 3, '98', '5', '8', '788', '248.756218905472636816'],
+    ]);
+  });
+});
+
+describe('v_optimal_split', () => {
+  // Run 2, base SPL, fees coinbase 20 bps and binance 10 bps:
+  //   coinbase SPL-USD  asks 101 × 1, 111 × 10   all-in 101.202, 111.222
+  //                     bids  99 × 1,  89 × 10   all-in  98.802,  88.822
+  //   binance  SPLUSDT  asks 101.1 × 1, 111 × 10 all-in 101.2011, 111.111
+  //                     bids  98.9 × 1, 89 × 10  all-in  98.8011, 88.911
+  // Each side of each book holds 1211 / 1211.1 (asks) and 989 / 988.9 (bids) USD.
+  const settings: Partial<LoadSettings> = {
+    takerFeeBps: { coinbase: '20', binance: '10' },
+    notionalsUsd: ['250'],
+    costCurveUsd: ['2000', '5000'],
+  };
+  beforeAll(async () => {
+    const spl = (asks: [string, string][], bids: [string, string][]) => ({ asks, bids });
+    await load(
+      'coinbase',
+      'SPL-USD',
+      'SPL',
+      'USD',
+      RUN_2,
+      spl(
+        [
+          ['101', '1'],
+          ['111', '10'],
+        ],
+        [
+          ['99', '1'],
+          ['89', '10'],
+        ],
+      ),
+      settings,
+    );
+    await load(
+      'binance',
+      'SPLUSDT',
+      'SPL',
+      'USDT',
+      RUN_2,
+      spl(
+        [
+          ['101.1', '1'],
+          ['111', '10'],
+        ],
+        [
+          ['98.9', '1'],
+          ['89', '10'],
+        ],
+      ),
+      settings,
+    );
+    // Not a USD quote: never part of a split.
+    await load('coinbase', 'SPL-EUR', 'SPL', 'EUR', RUN_2, BOOK_A, settings);
+  });
+
+  async function split(runId: string, base: string, side: string, notional: string) {
+    const { rows } = await sql<Record<string, unknown>>`
+      select exchange, market, usd_amount, base_amount, fee_usd, levels_used, filled_usd, total_base,
+             total_fee_usd, blended_all_in_price, fully_filled, venues_used, best_single_exchange,
+             best_single_all_in_price, saving_bps
+      from orderbook.v_optimal_split
+      where run_id = ${runId} and base = ${base} and side = ${side} and notional_usd = ${notional}
+      order by exchange`.execute(warehouse.db);
+    return rows.map((r) =>
+      Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'string' ? canonical(v) : v])),
+    );
+  }
+
+  it('a $250 buy takes both best levels and beats both venues alone', async () => {
+    // Merged by all-in price: binance 101.2011 (101.1 USD, 1 unit), coinbase 101.202 (101 USD,
+    // 1 unit), then binance's 111.111 level for the 250 − 202.1 = 47.9 USD left: 47.9 / 111 units.
+    // Fees 101 × 0.002 = 0.202 and 149 × 0.001 = 0.149; base 2 + 47.9/111 = 2.431531531…
+    // blended all-in = (250 + 0.351) / 2.431531531… = 102.960211189329381252.
+    // Alone: coinbase 1 + 149/111 units → 250 / 2.342342… × 1.002 = 106.944230769230769231;
+    // binance 1 + 148.9/111 → 250 / 2.341441… × 1.001 = 106.878607156598691805 (the best).
+    // Saving (106.878607156598691805 − 102.960211189329381252) / 106.8786… × 10000.
+    const shared = {
+      filled_usd: '250',
+      total_base: '2.431531531531531532',
+      total_fee_usd: '0.351',
+      blended_all_in_price: '102.960211189329381252',
+      fully_filled: true,
+      venues_used: 2,
+      best_single_exchange: 'binance',
+      best_single_all_in_price: '106.878607156598691805',
+      saving_bps: '366.621166902752675332',
+    };
+    expect(await split(RUN_2, 'SPL', 'buy', '250')).toEqual([
+      {
+        exchange: 'binance',
+        market: 'SPLUSDT',
+        usd_amount: '149',
+        base_amount: '1.431531531531531532',
+        fee_usd: '0.149',
+        levels_used: 2,
+        ...shared,
+      },
+      {
+        exchange: 'coinbase',
+        market: 'SPL-USD',
+        usd_amount: '101',
+        base_amount: '1',
+        fee_usd: '0.202',
+        levels_used: 1,
+        ...shared,
+      },
+    ]);
+  });
+
+  it('a $250 sell: the highest all-in bids first', async () => {
+    // coinbase 98.802 (99 USD, 1), binance 98.8011 (98.9 USD, 1), then binance 88.911 for
+    // 250 − 197.9 = 52.1 USD: 52.1 / 89 units. Fees 0.198 + 151 × 0.001 = 0.349.
+    // blended = (250 − 0.349) / (2 + 52.1/89) = 96.562099087353324641. Alone: coinbase
+    // 250 / (1 + 151/89) × 0.998 = 92.522916666666666667, binance 92.577051228654727197 (best).
+    const rows = await split(RUN_2, 'SPL', 'sell', '250');
+    expect(rows.map((r) => [r.exchange, r.usd_amount, r.base_amount, r.fee_usd])).toEqual([
+      ['binance', '151', '1.585393258426966292', '0.151'],
+      ['coinbase', '99', '1', '0.198'],
+    ]);
+    expect(rows[0]).toMatchObject({
+      blended_all_in_price: '96.562099087353324641',
+      best_single_exchange: 'binance',
+      best_single_all_in_price: '92.577051228654727197',
+      // (96.562099087353324641 − 92.577051228654727197) / 92.577… × 10000
+      saving_bps: '430.457419609961982794',
+    });
+  });
+
+  it('fills across venues what no venue can alone, and says when even the merged books cannot', async () => {
+    // $2000 buy: no book holds it (1211 and 1211.1 USD of asks); together they do. Both best
+    // levels (202.1 USD), then binance 111.111 (1110 USD, 10 units) and coinbase 111.222 for
+    // the last 2000 − 1312.1 = 687.9 USD: 6.197297… units. Fees 788.9 × 0.002 + 1211.1 × 0.001.
+    const both = await split(RUN_2, 'SPL', 'buy', '2000');
+    expect(both.map((r) => [r.exchange, r.usd_amount, r.base_amount, r.fee_usd])).toEqual([
+      ['binance', '1211.1', '11', '1.2111'],
+      ['coinbase', '788.9', '7.197297297297297297', '1.5778'],
+    ]);
+    expect(both[0]).toMatchObject({
+      filled_usd: '2000',
+      total_fee_usd: '2.7889',
+      // (2000 + 2.7889) / (18 + 687.9/111)
+      blended_all_in_price: '110.059690034160106936',
+      fully_filled: true,
+      best_single_exchange: null,
+      best_single_all_in_price: null,
+      saving_bps: null,
+    });
+    // $5000: all 2422.1 USD of both books, not enough.
+    const short = await split(RUN_2, 'SPL', 'buy', '5000');
+    expect(short.map((r) => [r.usd_amount, r.base_amount])).toEqual([
+      ['1211.1', '11'],
+      ['1211', '11'],
+    ]);
+    expect(short[0]).toMatchObject({ filled_usd: '2422.1', fully_filled: false, saving_bps: null });
+  });
+
+  it('with one venue the split is its fill: same all-in price as fact_fill, saving 0', async () => {
+    // Run 1 has only coinbase SYN-USD quoted in USD for SYN (SYN-EUR does not compete).
+    const rows = await split(RUN_1, 'SYN', 'buy', '300');
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({
+      exchange: 'coinbase',
+      usd_amount: '300',
+      base_amount: '2.950980392156862745',
+      blended_all_in_price: '102.271096345514950166',
+      best_single_all_in_price: '102.271096345514950166',
+      saving_bps: '0',
+    });
+  });
+
+  it('covers the NOTIONALS_USD and COST_CURVE_USD sizes of the run, USD quotes only', async () => {
+    const { rows } = await sql<{ notional_usd: string; markets: string }>`
+      select notional_usd, string_agg(distinct market, ',' order by market) as markets
+      from orderbook.v_optimal_split where run_id = ${RUN_2} group by notional_usd order by notional_usd`.execute(
+      warehouse.db,
+    );
+    expect(rows.map((r) => [canonical(r.notional_usd), r.markets])).toEqual([
+      ['250', 'SPL-USD,SPLUSDT'],
+      ['2000', 'SPL-USD,SPLUSDT'],
+      ['5000', 'SPL-USD,SPLUSDT'],
+    ]);
+  });
+
+  it('reads only the run asked for: every scan of fact_snapshot in the plan is restricted to it', async () => {
+    const { rows } = await sql<{ 'QUERY PLAN': string }>`
+      explain select * from orderbook.v_optimal_split where run_id = ${RUN_2} and base = 'SPL'`.execute(
+      warehouse.db,
+    );
+    const plan = rows.map((r) => r['QUERY PLAN']);
+    // Each scan node is followed by its own conditions (indented further) until the next node.
+    const scans = plan.flatMap((line, i) => {
+      if (!/ on fact_snapshot /.test(line)) return [];
+      const rest = plan.slice(i + 1);
+      const next = rest.findIndex((l) => l.includes('->'));
+      return [[line, ...(next < 0 ? rest : rest.slice(0, next))].join('\n')];
+    });
+    expect(scans.length).toBeGreaterThan(0);
+    // The run itself, or (inside the walk) the run of the group being walked.
+    for (const scan of scans) expect(scan).toMatch(new RegExp(`run_id = ('${RUN_2}'::uuid|\\w+\\.run_id)`));
+  });
+
+  it('walks each book’s levels once, whatever the statistics say', async () => {
+    // Tables here were never analysed (autovacuum may be off), so the planner knows nothing of
+    // their sizes: the work must still be one pass over the levels, not one per size or venue.
+    const { rows } = await sql<{ 'QUERY PLAN': unknown }>`
+      explain (analyze, format json) select * from orderbook.v_optimal_split`.execute(warehouse.db);
+    let windowRows = 0;
+    const visit = (node: Record<string, unknown>) => {
+      if (node['Node Type'] === 'WindowAgg')
+        windowRows += Number(node['Actual Rows']) * Number(node['Actual Loops']);
+      for (const child of (node.Plans as Record<string, unknown>[] | undefined) ?? []) visit(child);
+    };
+    const [root] = rows[0]?.['QUERY PLAN'] as [{ Plan: Record<string, unknown> }];
+    visit(root.Plan);
+    const { rows: counts } = await sql<{ levels: string; split_rows: string }>`
+      select (select count(*) from orderbook.fact_level l join orderbook.v_snapshot s using (snapshot_id)
+              where s.quote_is_usd) as levels,
+             (select count(*) from orderbook.v_optimal_split) as split_rows`.execute(warehouse.db);
+    const levels = Number(counts[0]?.levels);
+    const splitRows = Number(counts[0]?.split_rows);
+    expect(levels).toBeGreaterThan(0);
+    // The merged walk sees each level once; the order totals see each output row once.
+    expect(windowRows).toBeGreaterThan(0);
+    expect(windowRows).toBeLessThanOrEqual(levels + splitRows);
+  });
+});
