@@ -36,7 +36,7 @@ create table orderbook.fact_trade (
   primary key (market_id, trade_id)
 );
 create index fact_trade_market_time on orderbook.fact_trade (market_id, traded_at);
-create index fact_trade_fetch on orderbook.fact_trade (fetch_id);
+create index fact_trade_by_fetch on orderbook.fact_trade (fetch_id);
 
 -- A run's books and its trades are counted apart: markets_ok/markets_failed are about books
 -- (as before), trades_failed counts markets whose trades could not be fetched, stored, parsed
