@@ -19,7 +19,12 @@ afterAll(async () => {
 describe('migrations', () => {
   it('create schema orderbook with the tables of DESIGN §5, and a second run changes nothing', async () => {
     const first = await migrate(warehouse.db);
-    expect(first.applied).toEqual(['0001_warehouse', '0002_reader_role', '0003_run_interrupted']);
+    expect(first.applied).toEqual([
+      '0001_warehouse',
+      '0002_reader_role',
+      '0003_run_interrupted',
+      '0004_trades',
+    ]);
     const second = await migrate(warehouse.db);
     expect(second.applied).toEqual([]);
     const { rows } = await sql<{ table_name: string }>`
@@ -38,6 +43,8 @@ describe('migrations', () => {
       'fact_level',
       'fact_snapshot',
       'fact_top',
+      'fact_trade',
+      'fact_trade_fetch',
       'kysely_migration',
       'kysely_migration_lock',
     ]);
