@@ -152,6 +152,18 @@ export async function runOnce(deps: RunDeps): Promise<RunSummary> {
           );
         });
       };
+      if (outcome.error) {
+        log.error(
+          { ...fields, stage: outcome.error.stage, kind: outcome.error.kind, err: outcome.error.message },
+          'market failed',
+        );
+        await record(outcome.error);
+      } else if (outcome.abandoned) {
+        log.warn(fields, 'market abandoned: shutting down');
+      } else {
+        log.info({ ...fields, bids: outcome.bidLevels, asks: outcome.askLevels }, 'market done');
+      }
+      // After the book's: the trades were asked for after it.
       const tradesError = outcome.trades?.error;
       if (tradesError) {
         log.error(
@@ -165,17 +177,6 @@ export async function runOnce(deps: RunDeps): Promise<RunSummary> {
           'market trades failed',
         );
         await record(tradesError);
-      }
-      if (outcome.error) {
-        log.error(
-          { ...fields, stage: outcome.error.stage, kind: outcome.error.kind, err: outcome.error.message },
-          'market failed',
-        );
-        await record(outcome.error);
-      } else if (outcome.abandoned) {
-        log.warn(fields, 'market abandoned: shutting down');
-      } else {
-        log.info({ ...fields, bids: outcome.bidLevels, asks: outcome.askLevels }, 'market done');
       }
     },
     deps.signal,
