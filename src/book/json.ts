@@ -34,3 +34,11 @@ export function parseJsonExact(text: string): unknown {
   }
   return fast;
 }
+
+/**
+ * Parses `text` keeping every integer beyond 2^53 exact, however deep: for arrays of records
+ * (trades), where the top-level check of parseJsonExact cannot see the numbers.
+ */
+export function parseJsonDeepExact(text: string): unknown {
+  return JSON.parse(text, keepBigIntegers);
+}

@@ -1,8 +1,8 @@
 /** Binance Spot public market data: https://developers.binance.com/docs/binance-spot-api-docs/rest-api */
 import { z } from 'zod';
 import type { HttpResponse, VenueHttp } from './http.ts';
-import { binanceDepthWeight } from './ratelimit.ts';
-import { errorField, type MarketInfo, type VenueClient } from './venue.ts';
+import { BINANCE_TRADES_WEIGHT, binanceDepthWeight } from './ratelimit.ts';
+import { errorField, TRADES_LIMIT, type MarketInfo, type VenueClient } from './venue.ts';
 
 const exchangeInfoSchema = z.looseObject({
   symbols: z.array(
@@ -65,6 +65,14 @@ export class BinanceClient implements VenueClient {
       url: `${this.baseUrl}/api/v3/depth?symbol=${encodeURIComponent(symbol)}&limit=${this.depthLimit}`,
       market: symbol,
       weight: binanceDepthWeight(this.depthLimit),
+    });
+  }
+
+  fetchTrades(symbol: string): Promise<HttpResponse> {
+    return this.http.get({
+      url: `${this.baseUrl}/api/v3/trades?symbol=${encodeURIComponent(symbol)}&limit=${TRADES_LIMIT}`,
+      market: symbol,
+      weight: BINANCE_TRADES_WEIGHT,
     });
   }
 

@@ -1,7 +1,7 @@
 /** Coinbase Exchange public REST: https://docs.cdp.coinbase.com/exchange/reference */
 import { z } from 'zod';
 import type { HttpResponse, VenueHttp } from './http.ts';
-import { errorField, type MarketInfo, type VenueClient } from './venue.ts';
+import { errorField, TRADES_LIMIT, type MarketInfo, type VenueClient } from './venue.ts';
 
 const productsSchema = z.array(
   z.looseObject({
@@ -51,6 +51,14 @@ export class CoinbaseClient implements VenueClient {
   fetchBook(symbol: string): Promise<HttpResponse> {
     return this.http.get({
       url: `${this.baseUrl}/products/${encodeURIComponent(symbol)}/book?level=2`,
+      market: symbol,
+    });
+  }
+
+  fetchTrades(symbol: string): Promise<HttpResponse> {
+    // One request against the public 10/s like any other; newest first, `limit` at most 1000.
+    return this.http.get({
+      url: `${this.baseUrl}/products/${encodeURIComponent(symbol)}/trades?limit=${TRADES_LIMIT}`,
       market: symbol,
     });
   }

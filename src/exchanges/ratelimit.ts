@@ -143,3 +143,6 @@ export function binanceDepthWeight(limit: number): number {
   if (limit <= 1000) return 50;
   return 250;
 }
+
+/** Binance's weight for GET /api/v3/trades, whatever its `limit` (1-1000). */
+export const BINANCE_TRADES_WEIGHT = 25;

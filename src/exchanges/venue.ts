@@ -12,6 +12,13 @@ export interface MarketInfo {
 
 export type MetadataEndpoint = 'products' | 'exchangeInfo';
 
+/**
+ * Trades asked per market per run: the most either venue answers in one request (Coinbase
+ * paginates at 1000, Binance caps `limit` at 1000). A busy market trades more than that between
+ * hourly runs; v_vwap says how many it missed.
+ */
+export const TRADES_LIMIT = 1000;
+
 /** A venue behind one interface: how to ask for its books and metadata, and how to read its errors. */
 export interface VenueClient {
   readonly venue: Venue;
@@ -20,6 +27,8 @@ export interface VenueClient {
   fetchMetadata(symbols: string[]): Promise<HttpResponse>;
   parseMetadata(text: string): Map<string, MarketInfo>;
   fetchBook(symbol: string): Promise<HttpResponse>;
+  /** The venue's most recent public trades of a market (TRADES_LIMIT of them, newest included). */
+  fetchTrades(symbol: string): Promise<HttpResponse>;
   /** The venue's own words from an error body, with advice where there is some to give. */
   describeError(response: HttpResponse): string;
   /** Why the venue is not being asked any more in this run (418 ban), or null. */

@@ -1,7 +1,7 @@
 /**
- * `npm run backfill`: rebuild the warehouse from the raw store. Loads the raw objects of the
- * range that are not in the warehouse yet, then recomputes the derived rows of every snapshot in
- * the range, set-based, in batches. Streams the listing (memory stays flat however large the
+ * `npm run backfill`: rebuild the warehouse from the raw store. Loads the raw books of the range
+ * that are not in the warehouse yet, then the raw trades responses likewise, then recomputes
+ * the derived rows of every snapshot in the range, set-based, in batches. Streams the listing (memory stays flat however large the
  * lake), is idempotent (each object loads in its own transaction, keyed on its raw key) and so
  * resumable: a killed backfill is finished by running it again.
  */
@@ -11,7 +11,16 @@ import { BookError, parseBook } from '../book/index.ts';
 import type { Config } from '../config.ts';
 import type { Logger } from '../log.ts';
 import { isVenue, SYMBOL_PATTERN, type Venue } from '../markets.ts';
-import { listSnapshots, RawStoreError, readSnapshot, type RawStore } from '../raw/index.ts';
+import {
+  listSnapshots,
+  listTrades,
+  RawStoreError,
+  readSnapshot,
+  readTrades,
+  type RawStore,
+  type SnapshotFilter,
+} from '../raw/index.ts';
+import { parseTrades, TradesError } from '../trades/index.ts';
 import { deriveSnapshots, type DeriveSettings } from '../warehouse/derive.ts';
 import type { Loader } from '../warehouse/load.ts';
 import type { Database } from '../warehouse/schema.ts';
@@ -36,11 +45,24 @@ export interface KeyProblem {
   reason: string;
 }
 
-export interface BackfillSummary {
+/** What the load of one kind of raw object did. */
+export interface LoadCounts {
   listed: number;
   loaded: number;
   alreadyPresent: number;
-  /** Raw objects that are not loadable books (error responses, broken bodies): kept, skipped. */
+}
+
+export interface BackfillSummary {
+  /** Book objects (under exchange=…/). */
+  listed: number;
+  loaded: number;
+  alreadyPresent: number;
+  /** Trades objects (under _trades/), counted the same way. */
+  trades: LoadCounts;
+  /**
+   * Raw objects, books or trades, that are not loadable (error responses, broken bodies): kept,
+   * skipped. A trades object's key starts with `_trades/`.
+   */
   invalid: KeyProblem[];
   /**
    * What could not be done: raw objects that could not be read or loaded (key = raw key), a
@@ -154,6 +176,7 @@ export async function backfill(deps: BackfillDeps, options: BackfillOptions = {}
     listed: 0,
     loaded: 0,
     alreadyPresent: 0,
+    trades: { listed: 0, loaded: 0, alreadyPresent: 0 },
     invalid: [],
     failed: [],
     derived: 0,
@@ -171,7 +194,12 @@ export async function backfill(deps: BackfillDeps, options: BackfillOptions = {}
       log.error({ rawKey: key, err: reason }, what);
     },
   };
-  if (!options.deriveOnly) await loadPhase(deps, options, summary, outcome, log);
+  if (!options.deriveOnly) {
+    deps.progress?.phase('load');
+    await loadPhase(deps, options, BOOKS, summary, outcome, log);
+    deps.progress?.phase('trades');
+    await loadPhase(deps, options, TRADES, summary.trades, outcome, log);
+  }
   deps.progress?.phase('derive');
   summary.derived = await derivePhase(deps, options, outcome, (n) => deps.progress?.derived(n));
   summary.durationMs = Math.round(performance.now() - started);
@@ -180,6 +208,9 @@ export async function backfill(deps: BackfillDeps, options: BackfillOptions = {}
     listed: summary.listed,
     loaded: summary.loaded,
     alreadyPresent: summary.alreadyPresent,
+    tradesListed: summary.trades.listed,
+    tradesLoaded: summary.trades.loaded,
+    tradesAlreadyPresent: summary.trades.alreadyPresent,
     invalid: summary.invalid.length,
     invalidKeys: summary.invalid.map((i) => i.key),
     failed: summary.failed.length,
@@ -245,28 +276,48 @@ class KeyQueue {
   }
 }
 
+/** One kind of raw object: how to list it, which keys the warehouse has, how to load one. */
+interface ObjectKind {
+  list(store: RawStore, filter: SnapshotFilter): AsyncGenerator<string>;
+  present(db: Kysely<Database>, keys: string[]): Promise<Set<string>>;
+  /** Never throws: every object ends loaded, present, invalid or failed. */
+  load(deps: BackfillDeps, key: string, counts: LoadCounts, outcome: Outcomes, log: Logger): Promise<void>;
+}
+
+const BOOKS: ObjectKind = {
+  list: listSnapshots,
+  present: (db, keys) => presentKeys(db, 'orderbook.fact_snapshot', keys),
+  load: loadOne,
+};
+
+const TRADES: ObjectKind = {
+  list: listTrades,
+  present: (db, keys) => presentKeys(db, 'orderbook.fact_trade_fetch', keys),
+  load: loadTradesOne,
+};
+
 /**
  * Lists the range and loads what the warehouse lacks. One producer walks the listing, checks a
- * chunk of keys against fact_snapshot in one query and queues the missing ones; `concurrency`
+ * chunk of keys against the warehouse in one query and queues the missing ones; `concurrency`
  * workers read, parse and load them meanwhile, so listing (one LIST per hour folder on S3) and
  * loading overlap. In memory at once: a chunk being listed, a chunk queued, the loads in flight.
  */
 async function loadPhase(
   deps: BackfillDeps,
   options: BackfillOptions,
-  summary: BackfillSummary,
+  kind: ObjectKind,
+  summary: LoadCounts,
   outcome: Outcomes,
   log: Logger,
 ): Promise<void> {
   const chunkSize = Math.max(1, options.chunk ?? 500);
   const concurrency = Math.max(1, options.concurrency ?? deps.config.concurrency);
-  deps.progress?.phase('load');
   const queue = new KeyQueue(chunkSize);
 
   const enqueue = async (keys: string[]) => {
     let present: Set<string>;
     try {
-      present = await presentKeys(deps.db, keys);
+      present = await kind.present(deps.db, keys);
     } catch (error) {
       // Not fatal: each load is keyed on its raw key and skips what is already there.
       log.warn({ keys: keys.length, err: message(error) }, 'presence check failed: loading the chunk anyway');
@@ -281,7 +332,7 @@ async function loadPhase(
     let chunk: string[] = [];
     let at = '';
     try {
-      const listing = listSnapshots(deps.store, {
+      const listing = kind.list(deps.store, {
         from: options.from,
         to: options.to,
         exchange: options.exchange,
@@ -311,7 +362,7 @@ async function loadPhase(
 
   const work = async () => {
     for (let key = await queue.pull(); key !== undefined; key = await queue.pull()) {
-      await loadOne(deps, key, summary, outcome, log);
+      await kind.load(deps, key, summary, outcome, log);
       deps.progress?.object();
     }
   };
@@ -319,10 +370,14 @@ async function loadPhase(
   await Promise.all([produce(), ...Array.from({ length: concurrency }, work)]);
 }
 
-async function presentKeys(db: Kysely<Database>, keys: string[]): Promise<Set<string>> {
+async function presentKeys(
+  db: Kysely<Database>,
+  table: 'orderbook.fact_snapshot' | 'orderbook.fact_trade_fetch',
+  keys: string[],
+): Promise<Set<string>> {
   if (keys.length === 0) return new Set();
   const rows = await db
-    .selectFrom('orderbook.fact_snapshot')
+    .selectFrom(table)
     .select('raw_key')
     .where('raw_key', '=', sql<string>`any(${keys}::text[])`)
     .execute();
@@ -333,7 +388,7 @@ async function presentKeys(db: Kysely<Database>, keys: string[]): Promise<Set<st
 async function loadOne(
   deps: BackfillDeps,
   key: string,
-  summary: BackfillSummary,
+  summary: LoadCounts,
   outcome: Outcomes,
   log: Logger,
 ): Promise<void> {
@@ -381,6 +436,62 @@ async function loadOne(
     if (result.inserted) {
       summary.loaded++;
       log.debug({ rawKey: key, snapshotId: result.snapshotId }, 'raw object loaded');
+    } else {
+      summary.alreadyPresent++;
+    }
+  } catch (error) {
+    outcome.failed(key, `load: ${message(error)}`);
+  }
+}
+
+/** A trades object the way loadOne does a book: never throws. */
+async function loadTradesOne(
+  deps: BackfillDeps,
+  key: string,
+  summary: LoadCounts,
+  outcome: Outcomes,
+  log: Logger,
+): Promise<void> {
+  let record;
+  try {
+    record = await readTrades(deps.store, key);
+  } catch (error) {
+    outcome.failed(key, `read: ${message(error)}`);
+    return;
+  }
+  const { meta } = record;
+  if (meta.status < 200 || meta.status >= 300) {
+    outcome.invalid(key, `HTTP ${meta.status} response, not trades`);
+    return;
+  }
+  if (meta.base === null || meta.quote === null) {
+    outcome.invalid(key, 'envelope names no base/quote asset');
+    return;
+  }
+  if (record.payloadText === null) {
+    outcome.invalid(key, 'body is not UTF-8 text (kept as payload_base64), not trades');
+    return;
+  }
+  let batch;
+  try {
+    batch = parseTrades(meta.exchange, meta.market, record.payloadText);
+  } catch (error) {
+    outcome.invalid(key, error instanceof TradesError ? error.message : `unparseable: ${message(error)}`);
+    return;
+  }
+  try {
+    const result = await deps.loader.loadTrades({
+      batch,
+      base: meta.base,
+      quote: meta.quote,
+      rawKey: key,
+      runId: meta.run_id,
+      requestedAt: meta.requested_at,
+      receivedAt: meta.received_at,
+    });
+    if (result.inserted) {
+      summary.loaded++;
+      log.debug({ rawKey: key, fetchId: result.fetchId, trades: result.trades }, 'raw trades loaded');
     } else {
       summary.alreadyPresent++;
     }

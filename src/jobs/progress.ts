@@ -5,7 +5,7 @@
 import type { Logger } from '../log.ts';
 
 export interface ProgressSink {
-  phase(name: 'load' | 'derive'): void;
+  phase(name: Phase): void;
   /** Objects seen by the listing so far. */
   listed(total: number): void;
   /** The listing is complete: the total is known from here on. */
@@ -16,8 +16,11 @@ export interface ProgressSink {
   finish(): void;
 }
 
+/** Books are loaded, then trades, then derived. */
+export type Phase = 'load' | 'trades' | 'derive';
+
 interface State {
-  phase: 'load' | 'derive';
+  phase: Phase;
   listed: number;
   total: number | null;
   done: number;
@@ -48,7 +51,11 @@ abstract class BaseProgress implements ProgressSink {
     derived: 0,
     startedAt: Date.now(),
   };
-  phase(name: 'load' | 'derive'): void {
+  phase(name: Phase): void {
+    if (name === 'trades') {
+      // A listing of its own: counts and rate start over.
+      Object.assign(this.state, { listed: 0, total: null, done: 0, startedAt: Date.now() });
+    }
     this.state.phase = name;
     this.changed();
   }
@@ -80,7 +87,7 @@ export class TerminalProgress extends BaseProgress {
     super();
     this.out = out;
   }
-  override phase(name: 'load' | 'derive'): void {
+  override phase(name: Phase): void {
     // Leave the finished phase's final line on screen (redraws are throttled, so the last one
     // drawn may be stale) and start the next phase on a line of its own.
     if (name !== this.state.phase && this.drawn) this.out.write(`\r\x1b[2K${this.line(Date.now())}\n`);
@@ -104,7 +111,8 @@ export class TerminalProgress extends BaseProgress {
     const filled = total > 0 ? Math.min(width, Math.round((s.done / total) * width)) : 0;
     const bar = `${'█'.repeat(filled)}${'░'.repeat(width - filled)}`;
     const of = s.total === null ? `${total}+` : String(total);
-    return `load    [${bar}] ${s.done}/${of} objects  ${Math.round(rate(s, now))}/s${eta(s, now)}`;
+    const label = s.phase === 'trades' ? 'trades ' : 'load   ';
+    return `${label} [${bar}] ${s.done}/${of} objects  ${Math.round(rate(s, now))}/s${eta(s, now)}`;
   }
 }
 

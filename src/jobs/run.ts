@@ -1,15 +1,17 @@
 /**
  * One cycle: for every configured market, fetch the book, keep the response in the raw store,
- * parse and validate it, and load it into the warehouse. Raw is written before anything is
- * judged, so whatever reached us stays for backfill; a failed market is recorded in etl_error
- * and never stops the others.
+ * parse and validate it, and load it into the warehouse; then the same for the market's recent
+ * public trades. Raw is written before anything is judged, so whatever reached us stays for
+ * backfill; a failed market is recorded in etl_error and never stops the others, and a market's
+ * failed trades never cost it its book (nor the other way round).
  */
 import { parseBook, BookError, type OrderBook } from '../book/index.ts';
 import type { Config } from '../config.ts';
 import { HttpError, type HttpResponse, type MarketInfo, type VenueClient } from '../exchanges/index.ts';
 import type { Logger } from '../log.ts';
 import { marketLabel, type Market, type Venue } from '../markets.ts';
-import { writeMeta, writeSnapshot, type RawStore } from '../raw/index.ts';
+import { writeMeta, writeSnapshot, writeTrades, type RawStore } from '../raw/index.ts';
+import { parseTrades, TradesError, type TradeBatch } from '../trades/index.ts';
 import { uuidv7 } from '../util/ids.ts';
 import type { Loader } from '../warehouse/load.ts';
 import { finishRun, recordError, startRun } from '../warehouse/runlog.ts';
@@ -33,10 +35,24 @@ export class StageError extends Error {
   }
 }
 
+/** How a market's trades went: fetched, kept, parsed and loaded, or where that stopped. */
+export interface TradesOutcome {
+  rawKey: string | null;
+  /** Set when the trades failed; its kind starts with `trades_`. */
+  error: StageError | null;
+  /** Trades in the response (0 until parsed). */
+  trades: number;
+  /** Of those, trades not stored by an earlier run. */
+  newTrades: number;
+  /** fact_trade_fetch row of the loaded response. */
+  fetchId: string | null;
+}
+
 export interface MarketOutcome {
   market: Market;
+  /** Raw key of the book response. */
   rawKey: string | null;
-  /** Set when the market failed. */
+  /** Set when the market's book failed (or the market could not be asked for at all). */
   error: StageError | null;
   bidLevels: number;
   askLevels: number;
@@ -44,6 +60,8 @@ export interface MarketOutcome {
   snapshotId: string | null;
   /** Never started because the run was asked to stop; markets in flight finish instead. */
   abandoned: boolean;
+  /** Null when trades were not asked for: the market is unknown or its venue's list failed. */
+  trades: TradesOutcome | null;
 }
 
 export interface RunSummary {
@@ -51,10 +69,17 @@ export interface RunSummary {
   startedAt: Date;
   finishedAt: Date;
   outcomes: MarketOutcome[];
+  /** Markets whose book loaded. */
   marketsOk: number;
+  /** Markets whose book failed. */
   marketsFailed: number;
   marketsAbandoned: number;
-  /** DESIGN §3: 0 every market loaded, 2 some failed or were abandoned. (1, could not start, is the CLI's.) */
+  /** Markets whose trades failed (whatever became of their book). */
+  tradesFailed: number;
+  /**
+   * DESIGN §3: 0 every market's book and trades loaded, 2 something failed or was abandoned.
+   * (1, could not start, is the CLI's.)
+   */
   exitCode: 0 | 2;
 }
 
@@ -106,32 +131,52 @@ export async function runOnce(deps: RunDeps): Promise<RunSummary> {
         venue: market.venue,
         market: market.symbol,
         rawKey: outcome.rawKey,
+        trades: outcome.trades?.trades,
+        newTrades: outcome.trades?.newTrades,
         ms: Math.round(performance.now() - started),
+      };
+      const record = async (error: StageError) => {
+        await recordError(deps.db, {
+          runId,
+          exchange: market.venue,
+          market: market.symbol,
+          stage: error.stage,
+          kind: error.kind,
+          message: error.message,
+          rawKey: error.rawKey,
+        }).catch((cause: unknown) => {
+          // The database may be what failed; the log line before still says everything.
+          log.error(
+            { venue: market.venue, market: market.symbol, err: String(cause) },
+            'etl_error not recorded',
+          );
+        });
       };
       if (outcome.error) {
         log.error(
           { ...fields, stage: outcome.error.stage, kind: outcome.error.kind, err: outcome.error.message },
           'market failed',
         );
-        await recordError(deps.db, {
-          runId,
-          exchange: market.venue,
-          market: market.symbol,
-          stage: outcome.error.stage,
-          kind: outcome.error.kind,
-          message: outcome.error.message,
-          rawKey: outcome.error.rawKey,
-        }).catch((error: unknown) => {
-          // The database may be what failed; the log line above still says everything.
-          log.error(
-            { venue: market.venue, market: market.symbol, err: String(error) },
-            'etl_error not recorded',
-          );
-        });
+        await record(outcome.error);
       } else if (outcome.abandoned) {
         log.warn(fields, 'market abandoned: shutting down');
       } else {
         log.info({ ...fields, bids: outcome.bidLevels, asks: outcome.askLevels }, 'market done');
+      }
+      // After the book's: the trades were asked for after it.
+      const tradesError = outcome.trades?.error;
+      if (tradesError) {
+        log.error(
+          {
+            ...fields,
+            rawKey: outcome.trades?.rawKey,
+            stage: tradesError.stage,
+            kind: tradesError.kind,
+            err: tradesError.message,
+          },
+          'market trades failed',
+        );
+        await record(tradesError);
       }
     },
     deps.signal,
@@ -146,6 +191,7 @@ export async function runOnce(deps: RunDeps): Promise<RunSummary> {
   outcomes.sort((a, b) => (order.get(marketLabel(a.market)) ?? 0) - (order.get(marketLabel(b.market)) ?? 0));
   const marketsFailed = outcomes.filter((o) => o.error).length;
   const marketsAbandoned = outcomes.filter((o) => o.abandoned).length;
+  const tradesFailed = outcomes.filter((o) => o.trades?.error).length;
   const summary: RunSummary = {
     runId,
     startedAt,
@@ -154,7 +200,8 @@ export async function runOnce(deps: RunDeps): Promise<RunSummary> {
     marketsOk: outcomes.length - marketsFailed - marketsAbandoned,
     marketsFailed,
     marketsAbandoned,
-    exitCode: marketsFailed + marketsAbandoned > 0 ? 2 : 0,
+    tradesFailed,
+    exitCode: marketsFailed + marketsAbandoned + tradesFailed > 0 ? 2 : 0,
   };
   await finishRun(deps.db, summary).catch((error: unknown) => {
     log.error({ err: String(error) }, 'etl_run not updated');
@@ -164,7 +211,9 @@ export async function runOnce(deps: RunDeps): Promise<RunSummary> {
       marketsOk: summary.marketsOk,
       marketsFailed,
       marketsAbandoned,
+      tradesFailed,
       levels: outcomes.reduce((n, o) => n + o.bidLevels + o.askLevels, 0),
+      newTrades: outcomes.reduce((n, o) => n + (o.trades?.newTrades ?? 0), 0),
       durationMs: summary.finishedAt.getTime() - startedAt.getTime(),
     },
     'run finished',
@@ -244,7 +293,20 @@ function emptyOutcome(market: Market): MarketOutcome {
     askLevels: 0,
     snapshotId: null,
     abandoned: false,
+    trades: null,
   };
+}
+
+function unexpected(market: Market, error: unknown, rawKey: string | null, what = ''): StageError {
+  return error instanceof StageError
+    ? error
+    : new StageError(
+        'fetch',
+        `${what}unexpected`,
+        `${marketLabel(market)}: ${what ? 'trades: ' : ''}${String(error)}`,
+        rawKey,
+        error,
+      );
 }
 
 async function runMarket(
@@ -256,50 +318,155 @@ async function runMarket(
   runId: string,
 ): Promise<MarketOutcome> {
   const outcome = emptyOutcome(market);
+  let info: MarketInfo;
   try {
-    const info = (await metadataFor(market.venue)).get(market.symbol);
-    if (!info) {
+    const found = (await metadataFor(market.venue)).get(market.symbol);
+    if (!found) {
       throw new StageError(
         'fetch',
         'unknown_market',
         `${market.venue} does not list ${market.symbol} (check MARKETS)`,
       );
     }
-    const response = await fetchStage(() => client.fetchBook(market.symbol));
+    info = found;
+  } catch (error) {
+    outcome.error = unexpected(market, error, null);
+    return outcome;
+  }
+  try {
+    await runBook(market, info, client, store, loader, runId, outcome);
+  } catch (error) {
+    outcome.error = unexpected(market, error, outcome.rawKey);
+  }
+  outcome.trades = await runTrades(market, info, client, store, loader, runId);
+  return outcome;
+}
+
+async function runBook(
+  market: Market,
+  info: MarketInfo,
+  client: VenueClient,
+  store: RawStore,
+  loader: Loader,
+  runId: string,
+  outcome: MarketOutcome,
+): Promise<void> {
+  const response = await fetchStage(() => client.fetchBook(market.symbol));
+  try {
+    outcome.rawKey = await writeSnapshot(store, envelopeMeta(market, info, response, runId), response.body);
+  } catch (error) {
+    // Nothing is parsed or loaded without its raw object: the warehouse must be rebuildable.
+    throw new StageError('store', 'raw_store', `raw object not stored: ${String(error)}`, null, error);
+  }
+  if (!isOk(response)) {
+    throw new StageError(
+      'fetch',
+      `http_${response.status}`,
+      `${market.venue} ${market.symbol} GET ${response.url} answered HTTP ${response.status} after ${response.attempts} attempt(s): ${client.describeError(response)}`,
+      outcome.rawKey,
+    );
+  }
+  const book = parse(market, response.body, outcome.rawKey);
+  outcome.bidLevels = book.bids.length;
+  outcome.askLevels = book.asks.length;
+  try {
+    const loaded = await loader.load({
+      book,
+      base: info.base,
+      quote: info.quote,
+      rawKey: outcome.rawKey,
+      runId,
+      requestedAt: response.requestedAt.toISOString(),
+      receivedAt: response.receivedAt.toISOString(),
+    });
+    outcome.snapshotId = loaded.snapshotId;
+  } catch (error) {
+    throw new StageError(
+      'load',
+      'database',
+      `${marketLabel(market)}: not loaded: ${String(error)}`,
+      outcome.rawKey,
+      error,
+    );
+  }
+}
+
+function envelopeMeta(market: Market, info: MarketInfo, response: HttpResponse, runId: string) {
+  return {
+    exchange: market.venue,
+    market: market.symbol,
+    url: response.url,
+    requested_at: response.requestedAt.toISOString(),
+    received_at: response.receivedAt.toISOString(),
+    status: response.status,
+    run_id: runId,
+    base: info.base,
+    quote: info.quote,
+  };
+}
+
+/**
+ * The market's recent trades through the same four stages as its book. Every failure is a
+ * StageError of kind `trades_…` whose message says "trades", so etl_error tells it from the book's.
+ */
+async function runTrades(
+  market: Market,
+  info: MarketInfo,
+  client: VenueClient,
+  store: RawStore,
+  loader: Loader,
+  runId: string,
+): Promise<TradesOutcome> {
+  const outcome: TradesOutcome = { rawKey: null, error: null, trades: 0, newTrades: 0, fetchId: null };
+  const label = `${marketLabel(market)}: trades`;
+  try {
+    let response: HttpResponse;
     try {
-      outcome.rawKey = await writeSnapshot(
-        store,
-        {
-          exchange: market.venue,
-          market: market.symbol,
-          url: response.url,
-          requested_at: response.requestedAt.toISOString(),
-          received_at: response.receivedAt.toISOString(),
-          status: response.status,
-          run_id: runId,
-          base: info.base,
-          quote: info.quote,
-        },
-        response.body,
-      );
+      response = await client.fetchTrades(market.symbol);
     } catch (error) {
-      // Nothing is parsed or loaded without its raw object: the warehouse must be rebuildable.
-      throw new StageError('store', 'raw_store', `raw object not stored: ${String(error)}`, null, error);
+      if (error instanceof HttpError) {
+        throw new StageError('fetch', `trades_${error.kind}`, `${label}: ${error.message}`, null, error);
+      }
+      throw error;
+    }
+    try {
+      outcome.rawKey = await writeTrades(store, envelopeMeta(market, info, response, runId), response.body);
+    } catch (error) {
+      throw new StageError(
+        'store',
+        'trades_raw_store',
+        `${label}: raw object not stored: ${String(error)}`,
+        null,
+        error,
+      );
     }
     if (!isOk(response)) {
       throw new StageError(
         'fetch',
-        `http_${response.status}`,
-        `${market.venue} ${market.symbol} GET ${response.url} answered HTTP ${response.status} after ${response.attempts} attempt(s): ${client.describeError(response)}`,
+        `trades_http_${response.status}`,
+        `${label}: GET ${response.url} answered HTTP ${response.status} after ${response.attempts} attempt(s): ${client.describeError(response)}`,
         outcome.rawKey,
       );
     }
-    const book = parse(market, response.body, outcome.rawKey);
-    outcome.bidLevels = book.bids.length;
-    outcome.askLevels = book.asks.length;
+    let batch: TradeBatch;
     try {
-      const loaded = await loader.load({
-        book,
+      batch = parseTrades(market.venue, market.symbol, response.body.toString('utf8'));
+    } catch (error) {
+      if (error instanceof TradesError) {
+        throw new StageError(
+          'parse',
+          `trades_${error.kind}`,
+          `${label}: ${error.message}`,
+          outcome.rawKey,
+          error,
+        );
+      }
+      throw error;
+    }
+    outcome.trades = batch.trades.length;
+    try {
+      const loaded = await loader.loadTrades({
+        batch,
         base: info.base,
         quote: info.quote,
         rawKey: outcome.rawKey,
@@ -307,27 +474,19 @@ async function runMarket(
         requestedAt: response.requestedAt.toISOString(),
         receivedAt: response.receivedAt.toISOString(),
       });
-      outcome.snapshotId = loaded.snapshotId;
+      outcome.fetchId = loaded.fetchId;
+      outcome.newTrades = loaded.newTrades;
     } catch (error) {
       throw new StageError(
         'load',
-        'database',
-        `${marketLabel(market)}: not loaded: ${String(error)}`,
+        'trades_database',
+        `${label}: not loaded: ${String(error)}`,
         outcome.rawKey,
         error,
       );
     }
   } catch (error) {
-    outcome.error =
-      error instanceof StageError
-        ? error
-        : new StageError(
-            'fetch',
-            'unexpected',
-            `${marketLabel(market)}: ${String(error)}`,
-            outcome.rawKey,
-            error,
-          );
+    outcome.error = unexpected(market, error, outcome.rawKey, 'trades_');
   }
   return outcome;
 }

@@ -14,8 +14,12 @@ import {
   assertVenue,
   metaKey,
   parseSnapshotKey,
+  parseTradesKey,
   snapshotKey,
+  tradesKey,
+  TRADES_ROOT,
   type MetaEndpoint,
+  type SnapshotKeyParts,
 } from './keys.ts';
 import { S3RawStore, redactUrl, type S3Options } from './s3.ts';
 import { byteOrder, type RawStore } from './store.ts';
@@ -23,7 +27,16 @@ import { byteOrder, type RawStore } from './store.ts';
 export type { DecodedEnvelope, EnvelopeMeta, PayloadKind } from './envelope.ts';
 export { decodeEnvelope, encodeEnvelope } from './envelope.ts';
 export type { MetaEndpoint, MetaKeyParts, SnapshotKeyParts } from './keys.ts';
-export { META_ENDPOINTS, metaKey, parseMetaKey, parseSnapshotKey, snapshotKey } from './keys.ts';
+export {
+  META_ENDPOINTS,
+  metaKey,
+  parseMetaKey,
+  parseSnapshotKey,
+  parseTradesKey,
+  snapshotKey,
+  tradesKey,
+  TRADES_ROOT,
+} from './keys.ts';
 export type { ListResult, RawStore, RawStoreOp } from './store.ts';
 export { RawStoreError } from './store.ts';
 export type { S3Options } from './s3.ts';
@@ -85,6 +98,26 @@ export async function writeSnapshot(
   return key;
 }
 
+/**
+ * Stores one trades response of a market under `_trades/`, in the same envelope as a book;
+ * returns its key (what fact_trade_fetch.raw_key records).
+ */
+export async function writeTrades(
+  store: RawStore,
+  meta: SnapshotMeta,
+  body: Buffer,
+  gzipLevel?: number,
+): Promise<string> {
+  const key = tradesKey({
+    exchange: meta.exchange,
+    market: meta.market,
+    at: receivedAt(meta),
+    runId: meta.run_id,
+  });
+  await store.put(key, await encodeEnvelope(meta, body, gzipLevel));
+  return key;
+}
+
 /** The envelope of a venue-wide response names no market. */
 export type MetaEnvelopeMeta = Omit<EnvelopeMeta, 'market'> & { market?: null };
 
@@ -120,8 +153,21 @@ export async function readEnvelope(store: RawStore, key: string): Promise<Decode
  * must fail here rather than land under the wrong market.
  */
 export async function readSnapshot(store: RawStore, key: string): Promise<SnapshotRecord> {
-  const parts = parseSnapshotKey(key);
-  if (!parts) throw new Error(`raw: ${JSON.stringify(key)} is not a snapshot key`);
+  return readMarketObject(store, key, parseSnapshotKey(key), 'snapshot');
+}
+
+/** Reads a trades response, with the same key/envelope agreement check as readSnapshot. */
+export async function readTrades(store: RawStore, key: string): Promise<SnapshotRecord> {
+  return readMarketObject(store, key, parseTradesKey(key), 'trades');
+}
+
+async function readMarketObject(
+  store: RawStore,
+  key: string,
+  parts: SnapshotKeyParts | null,
+  what: string,
+): Promise<SnapshotRecord> {
+  if (!parts) throw new Error(`raw: ${JSON.stringify(key)} is not a ${what} key`);
   const decoded = await decodeEnvelope(await store.get(key));
   const { meta } = decoded;
   const mismatch =
@@ -177,7 +223,21 @@ function childrenMatching(prefixes: string[], parent: string, pattern: RegExp): 
  * one-hour backfill over years of lake lists a handful of folders and memory never holds more
  * than one folder's listing.
  */
-export async function* listSnapshots(store: RawStore, filter: SnapshotFilter = {}): AsyncGenerator<string> {
+export function listSnapshots(store: RawStore, filter: SnapshotFilter = {}): AsyncGenerator<string> {
+  return listPartitioned(store, '', parseSnapshotKey, filter);
+}
+
+/** Trades keys matching the filter, in the same order and with the same pruning as listSnapshots. */
+export function listTrades(store: RawStore, filter: SnapshotFilter = {}): AsyncGenerator<string> {
+  return listPartitioned(store, `${TRADES_ROOT}/`, parseTradesKey, filter);
+}
+
+async function* listPartitioned(
+  store: RawStore,
+  root: string,
+  parse: (key: string) => SnapshotKeyParts | null,
+  filter: SnapshotFilter,
+): AsyncGenerator<string> {
   if (filter.exchange !== undefined) assertVenue(filter.exchange);
   if (filter.market !== undefined) assertMarket(filter.market);
   const from = filter.from?.getTime() ?? -Infinity;
@@ -187,8 +247,8 @@ export async function* listSnapshots(store: RawStore, filter: SnapshotFilter = {
 
   const exchanges =
     filter.exchange !== undefined
-      ? [`exchange=${filter.exchange}/`]
-      : childrenMatching((await store.listChildren('')).prefixes, '', EXCHANGE_DIR);
+      ? [`${root}exchange=${filter.exchange}/`]
+      : childrenMatching((await store.listChildren(root)).prefixes, root, EXCHANGE_DIR);
   for (const ex of exchanges) {
     const markets =
       filter.market !== undefined
@@ -205,7 +265,7 @@ export async function* listSnapshots(store: RawStore, filter: SnapshotFilter = {
           if (start + HOUR_MS <= from || start >= to) continue;
           const hits: { key: string; at: number }[] = [];
           for (const key of (await store.listChildren(hourDir)).keys) {
-            const parts = parseSnapshotKey(key);
+            const parts = parse(key);
             if (!parts) continue;
             const at = parts.at.getTime();
             if (at >= from && at < to) hits.push({ key, at });

@@ -3,6 +3,7 @@
  *
  *   exchange={exchange}/market={market}/date={YYYY-MM-DD}/hour={HH}/{YYYYMMDDTHHmmss.SSSZ}-{run_id}.json.gz
  *   _meta/exchange={exchange}/endpoint={endpoint}/date={YYYY-MM-DD}/hour={HH}/{ts}-{run_id}.json.gz
+ *   _trades/exchange={exchange}/market={market}/date={YYYY-MM-DD}/hour={HH}/{ts}-{run_id}.json.gz
  *
  * Hive-style folders let Athena/Trino/Spark/DuckDB prune by partition; the fixed-width UTC
  * timestamp first in the file name makes lexical order within an hour equal to time order.
@@ -19,6 +20,12 @@ export type MetaEndpoint = (typeof META_ENDPOINTS)[number];
 /** Leading underscore: Hive-convention readers skip this folder when they scan the book lake. */
 export const META_ROOT = '_meta';
 export const KEY_SUFFIX = '.json.gz';
+/**
+ * Trades responses: the book lake's layout under its own root. The underscore keeps the book
+ * lake a single Hive table (Spark and Hive skip `_` folders when they scan the root), while the
+ * trades lake is one too when a reader is pointed at `{prefix}/_trades/`.
+ */
+export const TRADES_ROOT = '_trades';
 
 export interface SnapshotKeyParts {
   exchange: Venue;
@@ -90,6 +97,11 @@ export function snapshotKey(parts: SnapshotKeyParts): string {
   return `exchange=${parts.exchange}/market=${parts.market}/${fileName(t, parts.runId)}`;
 }
 
+/** Where one trades response of a market goes: the snapshot layout under `_trades/`. */
+export function tradesKey(parts: SnapshotKeyParts): string {
+  return `${TRADES_ROOT}/${snapshotKey(parts)}`;
+}
+
 export function metaKey(parts: MetaKeyParts): string {
   assertVenue(parts.exchange);
   if (!(META_ENDPOINTS as readonly string[]).includes(parts.endpoint)) {
@@ -145,6 +157,11 @@ export function parseSnapshotKey(key: string): SnapshotKeyParts | null {
   const [, exchange, market, ...rest] = m as unknown as [string, Venue, string, ...string[]];
   const tail = parseTail(rest);
   return tail ? { exchange, market, ...tail } : null;
+}
+
+export function parseTradesKey(key: string): SnapshotKeyParts | null {
+  const prefix = `${TRADES_ROOT}/`;
+  return key.startsWith(prefix) ? parseSnapshotKey(key.slice(prefix.length)) : null;
 }
 
 export function parseMetaKey(key: string): MetaKeyParts | null {

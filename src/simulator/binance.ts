@@ -1,10 +1,11 @@
-/** Binance Spot public REST: GET /api/v3/depth and /api/v3/exchangeInfo, with request-weight accounting. */
+/** Binance Spot public REST: GET /api/v3/depth, /api/v3/trades and /api/v3/exchangeInfo, with request-weight accounting. */
 import type { Book, PriceFormat, Side } from './books.ts';
 import { crossBook, emptyBook } from './books.ts';
 import { SIZE_SCALE, sizeStepUnits } from './catalog.ts';
 import { fixedToString, parseDecimal } from './decimal.ts';
 import { ByteWriter, levelPunctuation } from './writer.ts';
 import { createWeightMeter } from './ratelimit.ts';
+import type { SimTrade } from './trades.ts';
 import type { BookFault, Reply } from './types.ts';
 import { jsonReply, type MarketRuntime, type Route, type VenueApi } from './venue.ts';
 
@@ -13,6 +14,9 @@ const WEIGHT_LIMIT_PER_MINUTE = 6000;
 const DEFAULT_LIMIT = 100;
 const MAX_LIMIT = 5000;
 const EXCHANGE_INFO_WEIGHT = 20;
+const TRADES_WEIGHT = 25;
+const TRADES_DEFAULT_LIMIT = 500;
+const TRADES_MAX_LIMIT = 1000;
 const SYMBOL_PATTERN = /^[A-Z0-9-_.]{1,20}$/;
 
 export interface BinanceOptions {
@@ -38,9 +42,10 @@ export function createBinance(options: BinanceOptions): VenueApi {
     jsonReply(status, JSON.stringify({ code, msg }), CONTENT_TYPE);
   const invalidSymbol = (): Reply => error(400, -1121, 'Invalid symbol.');
 
-  // Binance clamps a limit above 5000 to 5000 rather than refusing it.
-  const parseLimit = (raw: string | null): Parsed<number> => {
-    if (raw === null) return { ok: true, value: DEFAULT_LIMIT };
+  // Binance clamps a depth limit above 5000 to 5000 rather than refusing it; trades are taken to
+  // do the same at their 1000.
+  const parseLimit = (raw: string | null, fallback = DEFAULT_LIMIT, max = MAX_LIMIT): Parsed<number> => {
+    if (raw === null) return { ok: true, value: fallback };
     if (!/^[0-9]{1,20}$/.test(raw)) {
       return {
         ok: false,
@@ -55,9 +60,9 @@ export function createBinance(options: BinanceOptions): VenueApi {
     if (value < 1)
       return {
         ok: false,
-        reply: error(400, -1100, "Illegal value found in parameter 'limit'; legal range is '[1, 5000]'."),
+        reply: error(400, -1100, `Illegal value found in parameter 'limit'; legal range is '[1, ${max}]'.`),
       };
-    return { ok: true, value: Math.min(value, MAX_LIMIT) };
+    return { ok: true, value: Math.min(value, max) };
   };
 
   const checkSymbol = (raw: string | null): Parsed<MarketRuntime> => {
@@ -83,6 +88,7 @@ export function createBinance(options: BinanceOptions): VenueApi {
 
   const weightOf = (route: Route): number => {
     if (route.endpoint === 'exchangeInfo') return EXCHANGE_INFO_WEIGHT;
+    if (route.endpoint === 'trades') return TRADES_WEIGHT;
     if (route.endpoint !== 'book') return 0;
     const limit = parseLimit(route.url.searchParams.get('limit'));
     return depthWeight(limit.ok ? limit.value : DEFAULT_LIMIT);
@@ -99,6 +105,17 @@ export function createBinance(options: BinanceOptions): VenueApi {
     if (fault?.kind === 'crossed') book = crossBook(book);
     if (fault?.kind === 'empty') book = emptyBook(book, fault.side ?? 'both');
     return jsonReply(200, depthJson(book, runtime.generator.format, fault?.kind === 'schema'), CONTENT_TYPE);
+  };
+
+  const trades = (route: Route, fault: BookFault | null): Reply => {
+    const limit = parseLimit(route.url.searchParams.get('limit'), TRADES_DEFAULT_LIMIT, TRADES_MAX_LIMIT);
+    if (!limit.ok) return limit.reply;
+    const symbol = checkSymbol(route.symbol);
+    if (!symbol.ok) return symbol.reply;
+    const runtime = symbol.value;
+    const list = fault?.kind === 'empty' ? [] : runtime.tape.recent(options.now(), limit.value);
+    const body = `[${list.map((t) => tradeJson(t, runtime, fault?.kind === 'schema')).join(',')}]`;
+    return jsonReply(200, body, CONTENT_TYPE);
   };
 
   const exchangeInfo = (route: Route, fault: BookFault | null): Reply => {
@@ -142,6 +159,8 @@ export function createBinance(options: BinanceOptions): VenueApi {
     route(url) {
       if (url.pathname === '/api/v3/depth')
         return { endpoint: 'book', symbol: url.searchParams.get('symbol') };
+      if (url.pathname === '/api/v3/trades')
+        return { endpoint: 'trades', symbol: url.searchParams.get('symbol') };
       if (url.pathname === '/api/v3/exchangeInfo')
         return { endpoint: 'exchangeInfo', symbol: url.searchParams.get('symbol') };
       return { endpoint: 'unknown', symbol: null };
@@ -165,6 +184,7 @@ export function createBinance(options: BinanceOptions): VenueApi {
     respond(route, fault) {
       if (route.endpoint === 'book') return depth(route, fault);
       if (route.endpoint === 'exchangeInfo') return exchangeInfo(route, fault);
+      if (route.endpoint === 'trades') return trades(route, fault);
       return error(404, -1000, `Unknown path ${route.url.pathname}.`);
     },
     errorReply(status) {
@@ -195,6 +215,21 @@ function parseSymbols(raw: string): string[] | null {
   if (!Array.isArray(parsed)) return null;
   const names = parsed.filter((v): v is string => typeof v === 'string' && SYMBOL_PATTERN.test(v));
   return names.length === parsed.length ? names : null;
+}
+
+/**
+ * Oldest first, fields in the venue's order; price and qty with 8 decimals, quoteQty (price × qty)
+ * exact without trailing zeros, as in the API's example. isBuyerMaker: the taker sold.
+ */
+function tradeJson(t: SimTrade, runtime: MarketRuntime, schema: boolean): string {
+  const { priceScale, tickUnits } = runtime.generator.format;
+  const priceUnits = BigInt(t.priceTicks * tickUnits);
+  const price = fixedToString({ units: priceUnits, scale: priceScale }, 8);
+  const qty = fixedToString({ units: BigInt(t.sizeUnits), scale: SIZE_SCALE }, 8);
+  const quoteQty = fixedToString({ units: priceUnits * BigInt(t.sizeUnits), scale: priceScale + SIZE_SCALE });
+  // The wrong shape: quantities as JSON numbers.
+  const q = schema ? qty : `"${qty}"`;
+  return `{"id":${t.id.toString()},"price":"${price}","qty":${q},"quoteQty":"${quoteQty}","time":${t.timeMs},"isBuyerMaker":${String(!t.takerBuy)},"isBestMatch":true}`;
 }
 
 /** Compact, fields in the venue's order, every price and quantity with 8 decimals. */

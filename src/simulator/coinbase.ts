@@ -1,4 +1,4 @@
-/** Coinbase Exchange public REST: GET /products, /products/{id}, /products/{id}/book?level=1|2|3. */
+/** Coinbase Exchange public REST: GET /products, /products/{id}, /products/{id}/book?level=1|2|3, /products/{id}/trades. */
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { Book, PriceFormat, Side } from './books.ts';
@@ -7,7 +7,8 @@ import { SIZE_SCALE } from './catalog.ts';
 import { fixedToString, parseDecimal, rescale } from './decimal.ts';
 import { ByteWriter, levelPunctuation } from './writer.ts';
 import { createRequestRateLimiter } from './ratelimit.ts';
-import type { Reply } from './types.ts';
+import type { SimTrade } from './trades.ts';
+import type { BookFault, Reply } from './types.ts';
 import { jsonReply, type MarketRuntime, type VenueApi } from './venue.ts';
 
 const CONTENT_TYPE = 'application/json; charset=utf-8';
@@ -36,7 +37,10 @@ export function createCoinbase(options: CoinbaseOptions): VenueApi {
       const parts = url.pathname.split('/').filter((p) => p !== '');
       if (parts[0] !== 'products' || parts.length > 3) return { endpoint: 'unknown', symbol: null };
       const id = parts[1] === undefined ? null : safeDecode(parts[1]);
-      if (parts.length === 3) return { endpoint: parts[2] === 'book' ? 'book' : 'unknown', symbol: id };
+      if (parts.length === 3) {
+        const endpoint = parts[2] === 'book' ? 'book' : parts[2] === 'trades' ? 'trades' : 'unknown';
+        return { endpoint, symbol: id };
+      }
       return { endpoint: 'products', symbol: id };
     },
     admit(route) {
@@ -56,6 +60,7 @@ export function createCoinbase(options: CoinbaseOptions): VenueApi {
       if (route.endpoint === 'unknown' || !runtime) return message(404, 'NotFound');
       if (route.endpoint === 'products')
         return jsonReply(200, product(runtime, fault?.kind === 'schema'), CONTENT_TYPE);
+      if (route.endpoint === 'trades') return trades(runtime, route.url.searchParams, fault, options.now());
       const level = route.url.searchParams.get('level') ?? '1';
       if (level !== '1' && level !== '2' && level !== '3') return message(400, 'Invalid level');
       if (runtime.recorded && !fault) return jsonReply(200, runtime.recorded, CONTENT_TYPE);
@@ -76,6 +81,49 @@ export function createCoinbase(options: CoinbaseOptions): VenueApi {
       );
     },
   };
+}
+
+/** Coinbase's cursor pagination: `limit` (at most 1000, the default), `before`/`after` a trade id. */
+function trades(
+  runtime: MarketRuntime,
+  params: URLSearchParams,
+  fault: BookFault | null,
+  now: number,
+): Reply {
+  const numeric = (name: string): bigint | undefined | null => {
+    const raw = params.get(name);
+    if (raw === null) return undefined;
+    return /^\d{1,19}$/.test(raw) ? BigInt(raw) : null;
+  };
+  const limit = numeric('limit');
+  const beforeId = numeric('before');
+  const afterId = numeric('after');
+  if (limit === null || limit === 0n || beforeId === null || afterId === null) {
+    return jsonReply(400, JSON.stringify({ message: 'Invalid pagination parameters' }), CONTENT_TYPE);
+  }
+  const n = limit === undefined || limit > 1000n ? 1000 : Number(limit);
+  const list = fault?.kind === 'empty' ? [] : runtime.tape.recent(now, n, { beforeId, afterId });
+  const newestFirst = [...list].reverse();
+  const body = `[${newestFirst.map((t) => tradeJson(t, runtime, fault?.kind === 'schema')).join(',')}]`;
+  const reply = jsonReply(200, body, CONTENT_TYPE);
+  const [newest] = newestFirst;
+  const oldest = newestFirst.at(-1);
+  if (newest && oldest) {
+    reply.headers['Cb-Before'] = newest.id.toString();
+    reply.headers['Cb-After'] = oldest.id.toString();
+  }
+  return reply;
+}
+
+/** `side` is the maker's: a taker buy lifted a resting sell. Decimals padded to 8 places. */
+function tradeJson(t: SimTrade, runtime: MarketRuntime, schema: boolean): string {
+  const { priceScale, tickUnits } = runtime.generator.format;
+  const price = fixedToString({ units: BigInt(t.priceTicks * tickUnits), scale: priceScale }, 8);
+  const size = fixedToString({ units: BigInt(t.sizeUnits), scale: SIZE_SCALE }, 8);
+  const time = `${new Date(t.timeMs).toISOString().slice(0, -1)}${String(t.micros).padStart(3, '0')}Z`;
+  // The wrong shape: sizes and prices as JSON numbers.
+  const [p, s] = schema ? [price, size] : [`"${price}"`, `"${size}"`];
+  return `{"trade_id":${t.id.toString()},"side":"${t.takerBuy ? 'sell' : 'buy'}","size":${s},"price":${p},"time":"${time}"}`;
 }
 
 function safeDecode(segment: string): string {

@@ -37,7 +37,7 @@ export const faultSchema = z.discriminatedUnion('kind', [
 
 export const faultTargetSchema = z.object({
   venue: z.enum(VENUES),
-  endpoint: z.enum(['book', 'products', 'exchangeInfo']).optional(),
+  endpoint: z.enum(['book', 'products', 'exchangeInfo', 'trades']).optional(),
   symbol: z.string().min(1).optional(),
 }) satisfies z.ZodType<FaultTarget>;
 

@@ -7,6 +7,7 @@ import { createBookGenerator } from './books.ts';
 import { defaultSimMarkets } from './catalog.ts';
 import { createCoinbase } from './coinbase.ts';
 import { CONTROL_PREFIX, handleControl } from './control.ts';
+import { createTradeTape } from './trades.ts';
 import {
   createFaultQueue,
   faultSchema,
@@ -29,7 +30,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   const now = opts.now ?? Date.now;
   const seed = opts.seed ?? 1;
   const enforceRateLimits = opts.enforceRateLimits ?? false;
-  const runtimes = await loadMarkets(opts.markets ?? defaultSimMarkets(), seed);
+  const runtimes = await loadMarkets(opts.markets ?? defaultSimMarkets(), seed, now());
   const venueOptions = (venue: Venue) => ({
     markets: runtimes.filter((r) => r.market.venue === venue),
     enforceRateLimits,
@@ -176,7 +177,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   };
 }
 
-async function loadMarkets(markets: SimMarketList, seed: number): Promise<MarketRuntime[]> {
+async function loadMarkets(markets: SimMarketList, seed: number, startMs: number): Promise<MarketRuntime[]> {
   const seen = new Set<string>();
   return Promise.all(
     markets.map(async (market) => {
@@ -187,6 +188,7 @@ async function loadMarkets(markets: SimMarketList, seed: number): Promise<Market
         market,
         generator: createBookGenerator(market, seed),
         recorded: market.recorded === undefined ? null : await readFile(market.recorded),
+        tape: createTradeTape(market, seed, startMs),
       };
     }),
   );

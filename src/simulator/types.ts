@@ -41,7 +41,7 @@ export type Fault =
   | { kind: 'schema' }
   | { kind: 'oversize'; bytes: number };
 
-export type Endpoint = 'book' | 'products' | 'exchangeInfo';
+export type Endpoint = 'book' | 'products' | 'exchangeInfo' | 'trades';
 
 export interface FaultTarget {
   venue: Venue;
@@ -75,5 +75,8 @@ export interface Reply {
   body: string | Buffer;
 }
 
-/** Faults that change what the book says rather than how it is delivered. */
+/**
+ * Faults that change what the book says rather than how it is delivered. On a trades endpoint
+ * `schema` sends the wrong shape, `empty` an empty list, and `crossed` means nothing.
+ */
 export type BookFault = Extract<Fault, { kind: 'crossed' | 'empty' | 'schema' }>;

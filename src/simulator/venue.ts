@@ -1,5 +1,6 @@
 import type { Venue } from '../markets.ts';
 import type { BookGenerator } from './books.ts';
+import type { TradeTape } from './trades.ts';
 import type { BookFault, Endpoint, Reply, SimMarket } from './types.ts';
 
 /** A listed market with its running state. */
@@ -8,6 +9,8 @@ export interface MarketRuntime {
   generator: BookGenerator;
   /** The recorded book body, when the market serves one instead of generated books. */
   recorded: Buffer | null;
+  /** The market's public trades. */
+  tape: TradeTape;
 }
 
 export interface Route {

@@ -1,13 +1,14 @@
 /**
  * One snapshot into the warehouse, in one transaction: dimensions, fact_snapshot, its levels
  * (set-based, one statement), then the derived rows. Keyed on the raw object, so loading the
- * same object twice changes nothing.
+ * same object twice changes nothing. Trades responses load the same way (load-trades.ts).
  */
 import { CompiledQuery, sql, type Kysely } from 'kysely';
 import { levelsWithin } from '../book/cut.ts';
 import type { Level, OrderBook } from '../book/index.ts';
 import type { Venue } from '../markets.ts';
 import { deriveSnapshots, type DeriveSettings } from './derive.ts';
+import { insertTrades, type TradesLoadResult, type TradesToLoad } from './load-trades.ts';
 import type { Database } from './schema.ts';
 
 export interface LoadSettings extends DeriveSettings {
@@ -63,7 +64,17 @@ export class Loader {
     const bids = levelsWithin(book, 'bids', this.settings.levelsWithinBps);
     const asks = levelsWithin(book, 'asks', this.settings.levelsWithinBps);
     return this.db.transaction().execute(async (tx) => {
-      const marketId = await this.upsertMarket(tx, snapshot);
+      const marketId = await upsertMarket(
+        tx,
+        {
+          venue: book.venue,
+          symbol: book.symbol,
+          base: snapshot.base,
+          quote: snapshot.quote,
+          receivedAt: snapshot.receivedAt,
+        },
+        (asset) => this.isUsd(asset),
+      );
       const inserted = await tx
         .insertInto('orderbook.fact_snapshot')
         .values({
@@ -97,42 +108,75 @@ export class Loader {
     });
   }
 
-  private async upsertMarket(tx: Kysely<Database>, snapshot: SnapshotToLoad): Promise<number> {
-    const assets = await tx
-      .insertInto('orderbook.dim_asset')
-      .values(
-        [...new Set([snapshot.base, snapshot.quote])].map((code) => ({ code, is_usd: this.isUsd(code) })),
-      )
-      .onConflict((oc) => oc.column('code').doUpdateSet({ is_usd: (eb) => eb.ref('excluded.is_usd') }))
-      .returning(['asset_id', 'code'])
-      .execute();
-    const assetId = (code: string) => {
-      const row = assets.find((a) => a.code === code);
-      if (!row) throw new Error(`dim_asset upsert returned no id for ${code}`);
-      return row.asset_id;
-    };
-    const market = await tx
-      .insertInto('orderbook.dim_market')
-      .values({
-        exchange_id: EXCHANGE_ID[snapshot.book.venue],
-        symbol: snapshot.book.symbol,
-        base_asset_id: assetId(snapshot.base),
-        quote_asset_id: assetId(snapshot.quote),
-        first_seen: snapshot.receivedAt,
-        last_seen: snapshot.receivedAt,
-      })
-      .onConflict((oc) =>
-        oc.columns(['exchange_id', 'symbol']).doUpdateSet({
-          base_asset_id: (eb) => eb.ref('excluded.base_asset_id'),
-          quote_asset_id: (eb) => eb.ref('excluded.quote_asset_id'),
-          first_seen: sql`least(orderbook.dim_market.first_seen, excluded.first_seen)`,
-          last_seen: sql`greatest(orderbook.dim_market.last_seen, excluded.last_seen)`,
-        }),
-      )
-      .returning('market_id')
-      .executeTakeFirstOrThrow();
-    return market.market_id;
+  /** One trades response, in one transaction; loading the same raw object twice changes nothing. */
+  async loadTrades(load: TradesToLoad): Promise<TradesLoadResult> {
+    return this.db.transaction().execute(async (tx) => {
+      const marketId = await upsertMarket(
+        tx,
+        {
+          venue: load.batch.venue,
+          symbol: load.batch.symbol,
+          base: load.base,
+          quote: load.quote,
+          receivedAt: load.receivedAt,
+        },
+        (asset) => this.isUsd(asset),
+      );
+      return insertTrades(tx, marketId, load);
+    });
   }
+}
+
+export interface MarketSeen {
+  venue: Venue;
+  symbol: string;
+  base: string;
+  quote: string;
+  /** When a response about the market arrived: widens first_seen/last_seen. */
+  receivedAt: string;
+}
+
+/**
+ * The market's dimension rows, created or updated, and its id. Order-independent (first_seen
+ * and last_seen only widen), so loads in any order, and backfills, agree.
+ */
+export async function upsertMarket(
+  tx: Kysely<Database>,
+  seen: MarketSeen,
+  isUsd: (asset: string) => boolean,
+): Promise<number> {
+  const assets = await tx
+    .insertInto('orderbook.dim_asset')
+    .values([...new Set([seen.base, seen.quote])].map((code) => ({ code, is_usd: isUsd(code) })))
+    .onConflict((oc) => oc.column('code').doUpdateSet({ is_usd: (eb) => eb.ref('excluded.is_usd') }))
+    .returning(['asset_id', 'code'])
+    .execute();
+  const assetId = (code: string) => {
+    const row = assets.find((a) => a.code === code);
+    if (!row) throw new Error(`dim_asset upsert returned no id for ${code}`);
+    return row.asset_id;
+  };
+  const market = await tx
+    .insertInto('orderbook.dim_market')
+    .values({
+      exchange_id: EXCHANGE_ID[seen.venue],
+      symbol: seen.symbol,
+      base_asset_id: assetId(seen.base),
+      quote_asset_id: assetId(seen.quote),
+      first_seen: seen.receivedAt,
+      last_seen: seen.receivedAt,
+    })
+    .onConflict((oc) =>
+      oc.columns(['exchange_id', 'symbol']).doUpdateSet({
+        base_asset_id: (eb) => eb.ref('excluded.base_asset_id'),
+        quote_asset_id: (eb) => eb.ref('excluded.quote_asset_id'),
+        first_seen: sql`least(orderbook.dim_market.first_seen, excluded.first_seen)`,
+        last_seen: sql`greatest(orderbook.dim_market.last_seen, excluded.last_seen)`,
+      }),
+    )
+    .returning('market_id')
+    .executeTakeFirstOrThrow();
+  return market.market_id;
 }
 
 /** Column arrays for INSERT_LEVELS: the first `bids` bids then the first `asks` asks. */

@@ -42,12 +42,16 @@ export async function finishRun(
     marketsOk: number;
     marketsFailed: number;
     marketsAbandoned: number;
+    /** Markets whose trades failed (their books are counted above). */
+    tradesFailed: number;
   },
 ): Promise<void> {
+  // A failed trades fetch makes the run partial like a failed book does (exit code 2); 'failed'
+  // still means no book at all was loaded.
   const status =
     run.marketsAbandoned > 0
       ? 'interrupted'
-      : run.marketsFailed === 0
+      : run.marketsFailed === 0 && run.tradesFailed === 0
         ? 'ok'
         : run.marketsOk === 0
           ? 'failed'
@@ -60,6 +64,7 @@ export async function finishRun(
       markets_ok: run.marketsOk,
       markets_failed: run.marketsFailed,
       markets_abandoned: run.marketsAbandoned,
+      trades_failed: run.tradesFailed,
     })
     .where('run_id', '=', run.runId)
     .execute();

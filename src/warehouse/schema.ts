@@ -38,6 +38,8 @@ export interface EtlRunTable {
   markets_ok: number;
   markets_failed: number;
   markets_abandoned: ColumnType<number, number | undefined, number>;
+  /** Markets whose trades failed this run (their book is counted in markets_ok/markets_failed). */
+  trades_failed: ColumnType<number, number | undefined, number>;
 }
 
 export interface EtlErrorTable {
@@ -126,6 +128,28 @@ export interface FactSizeLimitTable {
   book_exhausted: boolean;
 }
 
+export interface FactTradeFetchTable {
+  fetch_id: GeneratedAlways<string>;
+  market_id: number;
+  run_id: string;
+  requested_at: Timestamp;
+  received_at: Timestamp;
+  trade_count: number;
+  first_trade_id: BigIntId | null;
+  last_trade_id: BigIntId | null;
+  raw_key: string;
+}
+
+export interface FactTradeTable {
+  market_id: number;
+  trade_id: BigIntId;
+  traded_at: Timestamp;
+  price: Numeric;
+  size: Numeric;
+  taker_side: 'buy' | 'sell';
+  fetch_id: BigIntId;
+}
+
 export interface Database {
   'orderbook.dim_exchange': DimExchangeTable;
   'orderbook.dim_asset': DimAssetTable;
@@ -139,4 +163,6 @@ export interface Database {
   'orderbook.fact_fill': FactFillTable;
   'orderbook.fact_cost_curve': FactCostCurveTable;
   'orderbook.fact_size_limit': FactSizeLimitTable;
+  'orderbook.fact_trade_fetch': FactTradeFetchTable;
+  'orderbook.fact_trade': FactTradeTable;
 }

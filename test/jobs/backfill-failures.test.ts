@@ -83,13 +83,14 @@ describe('backfill when things go wrong', () => {
   it('when the listing breaks off, loads and derives what it listed and says where it stopped', async () => {
     const { warehouse } = await lake.database();
     // The store answers for Binance, then its listing of Coinbase fails (as S3 does after its
-    // retries): binance= sorts first, so six objects are listed before the failure.
+    // retries), for books and trades alike: binance= sorts first, so six objects of each are
+    // listed before the failure.
     const flaky: RawStore = {
       location: lake.store.location,
       put: (key, data) => lake.store.put(key, data),
       get: (key) => lake.store.get(key),
       listChildren: (prefix) =>
-        prefix === 'exchange=coinbase/'
+        prefix === 'exchange=coinbase/' || prefix === '_trades/exchange=coinbase/'
           ? Promise.reject(
               new RawStoreError('list', prefix, lake.store.location, new Error('connection reset')),
             )
@@ -100,7 +101,8 @@ describe('backfill when things go wrong', () => {
     const { summary } = await run(warehouse, {}, flaky);
     expect(summary).toMatchObject({ listed: 6, loaded: 5, alreadyPresent: 0, derived: 5 });
     expect(summary.invalid.map((i) => i.key)).toEqual([keyOf(1, 'ETHUSDT')]);
-    expect(summary.failed.map((f) => f.key)).toEqual(['exchange=coinbase/']);
+    expect(summary.trades).toEqual({ listed: 6, loaded: 6, alreadyPresent: 0 });
+    expect(summary.failed.map((f) => f.key)).toEqual(['exchange=coinbase/', '_trades/exchange=coinbase/']);
     expect(summary.failed[0]?.reason).toMatch(/^listing stopped: .*connection reset/);
     const markets = (await contents(warehouse)).markets.map((m) => (JSON.parse(m) as string[])[1]);
     expect(markets).toEqual(['BTCUSDT', 'ETHUSDT']);

@@ -130,6 +130,15 @@ export async function contents(warehouse: Warehouse) {
         join orderbook.dim_asset b on b.asset_id = m.base_asset_id
         join orderbook.dim_asset q on q.asset_id = m.quote_asset_id order by 1, 2`),
     assets: await query(`select code, is_usd from orderbook.dim_asset order by 1`),
+    tradeFetches: await query(`select f.raw_key, m.symbol, f.run_id, f.requested_at, f.received_at,
+        f.trade_count, f.first_trade_id, f.last_trade_id
+        from orderbook.fact_trade_fetch f join orderbook.dim_market m using (market_id) order by 1`),
+    // Each trade with the raw object of the fetch it is attributed to, not the surrogate fetch_id.
+    trades: await query(`select e.code, m.symbol, t.trade_id, t.traded_at, t.price, t.size, t.taker_side,
+        f.raw_key
+        from orderbook.fact_trade t join orderbook.fact_trade_fetch f on f.fetch_id = t.fetch_id
+        join orderbook.dim_market m on m.market_id = t.market_id
+        join orderbook.dim_exchange e on e.exchange_id = m.exchange_id order by 1, 2, 3`),
   };
 }
 

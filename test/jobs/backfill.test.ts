@@ -12,7 +12,7 @@ import {
   type BackfillOptions,
 } from '../../src/jobs/backfill.ts';
 import { LogProgress, TerminalProgress, type ProgressSink } from '../../src/jobs/progress.ts';
-import { listSnapshots, readSnapshot, type RawStore } from '../../src/raw/index.ts';
+import { listSnapshots, listTrades, readSnapshot, type RawStore } from '../../src/raw/index.ts';
 import type { Warehouse } from '../../src/warehouse/db.ts';
 import { Loader } from '../../src/warehouse/load.ts';
 import { createTestDatabase } from '../helpers/db.ts';
@@ -78,12 +78,21 @@ describe('backfill', () => {
       assets: 4,
     });
     expect((await rowCounts(lake.original)).levels).toBeGreaterThan(100);
+    // And every market's trades each run: 12 fetches of 1000 overlapping trades.
+    const tradeKeys: string[] = [];
+    for await (const key of listTrades(lake.store)) tradeKeys.push(key);
+    expect(tradeKeys).toHaveLength(12);
+    const counts = await rowCounts(lake.original);
+    expect(counts.tradeFetches).toBe(12);
+    expect(counts.trades).toBeGreaterThanOrEqual(4000);
+    expect(counts.trades).toBeLessThan(12000);
   });
 
   it('into an empty database gives exactly the rows the runs gave; twice = once', async () => {
     const rebuilt = await database();
     const { summary, lines } = await run(rebuilt);
     expect(summary).toMatchObject({ listed: 12, loaded: 10, alreadyPresent: 0, failed: [], derived: 10 });
+    expect(summary.trades).toEqual({ listed: 12, loaded: 12, alreadyPresent: 0 });
     expect(summary.invalid.map((i) => i.key).sort()).toEqual(lake.invalidKeys);
     expect(summary.invalid.map((i) => i.reason).sort()).toEqual([
       'HTTP 503 response, not a book',
@@ -112,6 +121,7 @@ describe('backfill', () => {
       listed: 12,
       loaded: 0,
       alreadyPresent: 10,
+      trades: { listed: 12, loaded: 0, alreadyPresent: 12 },
       failed: [],
       derived: 10,
     });
@@ -354,9 +364,10 @@ describe('backfill', () => {
       .split('\n')
       .map((l) => l.split('\r').at(-1)?.replaceAll('\u001b[2K', ''))
       .filter((l) => l !== '');
-    expect(finalLines).toHaveLength(2);
+    expect(finalLines).toHaveLength(3);
     expect(finalLines[0]).toMatch(/^load +\[█{24}\] 12\/12 objects +\d+\/s/);
-    expect(finalLines[1]).toBe('derive  10 snapshots');
+    expect(finalLines[1]).toMatch(/^trades +\[█{24}\] 12\/12 objects +\d+\/s/);
+    expect(finalLines[2]).toBe('derive  10 snapshots');
 
     // Not a terminal (cron, a container log): log lines, here one per change so the test need
     // not wait the default 10 s between them.

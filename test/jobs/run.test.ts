@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseBook } from '../../src/book/index.ts';
 import { loadConfig } from '../../src/config.ts';
@@ -13,9 +14,16 @@ import {
   openRawStore,
   readEnvelope,
   readSnapshot,
+  readTrades,
   type RawStore,
 } from '../../src/raw/index.ts';
-import { defaultSimMarkets, startSimulator, type Simulator } from '../../src/simulator/index.ts';
+import {
+  defaultSimMarkets,
+  startSimulator,
+  type SimMarket,
+  type Simulator,
+} from '../../src/simulator/index.ts';
+import { parseTrades } from '../../src/trades/index.ts';
 import type { Warehouse } from '../../src/warehouse/db.ts';
 import { Loader } from '../../src/warehouse/load.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
@@ -306,5 +314,158 @@ describe('one run against the simulator', () => {
     expect(failed.bidLevels).toBe(0);
     expect(await snapshotsOf(summary.runId)).toEqual([]);
     expect(await runRow(summary.runId)).toMatchObject({ status: 'failed', markets_ok: 0, markets_failed: 1 });
+  });
+});
+
+describe('trades in a run', () => {
+  async function fetchesOf(runId: string) {
+    return warehouse.db
+      .selectFrom('orderbook.fact_trade_fetch as f')
+      .innerJoin('orderbook.dim_market as m', 'm.market_id', 'f.market_id')
+      .select(['m.symbol', 'f.raw_key', 'f.trade_count', 'f.first_trade_id', 'f.last_trade_id'])
+      .where('f.run_id', '=', runId)
+      .orderBy('m.symbol')
+      .execute();
+  }
+
+  /** Trade ids of a stored trades response, read straight from the raw object. */
+  async function rawTradeIds(key: string): Promise<bigint[]> {
+    const record = await readTrades(store, key);
+    return parseTrades(record.meta.exchange, record.meta.market, record.payloadText ?? '').trades.map((t) =>
+      BigInt(t.tradeId),
+    );
+  }
+
+  async function storedTrades(symbol: string) {
+    const { rows } = await sql<{ n: string; distinct_ids: string; min_id: string; max_id: string }>`
+      select count(*) as n, count(distinct t.trade_id) as distinct_ids, min(t.trade_id) as min_id,
+             max(t.trade_id) as max_id
+      from orderbook.fact_trade t join orderbook.dim_market m using (market_id)
+      where m.symbol = ${symbol}`.execute(warehouse.db);
+    const row = rows[0];
+    if (!row) throw new Error('no row');
+    return {
+      n: Number(row.n),
+      distinct: Number(row.distinct_ids),
+      min: BigInt(row.min_id),
+      max: BigInt(row.max_id),
+    };
+  }
+
+  it('fetches each market’s recent trades with its book, keeps them under _trades/ and loads them', async () => {
+    const summary = await run();
+    expect([summary.exitCode, summary.marketsOk, summary.tradesFailed]).toEqual([0, 4, 0]);
+    const asked = sim.requests.filter((r) => r.endpoint === 'trades');
+    expect(asked.map((r) => [r.venue, r.symbol]).sort()).toEqual([
+      ['binance', 'BTCUSDT'],
+      ['binance', 'ETHUSDT'],
+      ['coinbase', 'BTC-USD'],
+      ['coinbase', 'ETH-USD'],
+    ]);
+    const fetches = await fetchesOf(summary.runId);
+    expect(fetches.map((f) => [f.symbol, f.trade_count])).toEqual([
+      ['BTC-USD', 1000],
+      ['BTCUSDT', 1000],
+      ['ETH-USD', 1000],
+      ['ETHUSDT', 1000],
+    ]);
+    for (const f of fetches) {
+      const o = outcome(summary, f.symbol);
+      expect(o.trades).toMatchObject({ rawKey: f.raw_key, error: null, trades: 1000 });
+      expect(f.raw_key).toMatch(
+        new RegExp(
+          `^_trades/exchange=(coinbase|binance)/market=${f.symbol}/date=\\d{4}-\\d{2}-\\d{2}/hour=\\d{2}/\\d{8}T\\d{6}\\.\\d{3}Z-${summary.runId}\\.json\\.gz$`,
+        ),
+      );
+      const ids = await rawTradeIds(f.raw_key);
+      expect([String(ids[0]), String(ids.at(-1))]).toEqual([f.first_trade_id, f.last_trade_id]);
+    }
+    // The book listing backfill walks still holds only the books.
+    expect(await allKeys()).toHaveLength(4);
+    const raw = await readTrades(store, fetches[1]?.raw_key ?? '');
+    expect([raw.meta.base, raw.meta.quote, raw.meta.status]).toEqual(['BTC', 'USDT', 200]);
+    expect(raw.meta.url).toBe(`${sim.url}/api/v3/trades?symbol=BTCUSDT&limit=1000`);
+  });
+
+  it('a second, overlapping run adds only the trades that are new, never a duplicate', async () => {
+    // A simulator on a pinned clock: exactly 10 s of trades (40 slots of 250 ms) pass between runs.
+    let clock = Date.UTC(2026, 10, 21, 13, 0, 0);
+    // Its own market, so trades other tests stored do not count.
+    const fdusd: SimMarket = {
+      venue: 'binance',
+      symbol: 'BTCFDUSD',
+      base: 'BTC',
+      quote: 'FDUSD',
+      startMid: '84700.01',
+      tickSize: '0.01',
+      levels: 50,
+    };
+    const pinned = await startSimulator({ seed: 11, markets: [fdusd], now: () => clock });
+    try {
+      const env = { MARKETS: 'binance:BTCFDUSD', COINBASE_API_URL: pinned.url, BINANCE_API_URL: pinned.url };
+      const first = await run(env);
+      const before = await storedTrades('BTCFDUSD');
+      clock += 10_000;
+      const second = await run(env);
+      const after = await storedTrades('BTCFDUSD');
+      const firstIds = await rawTradeIds(outcome(first, 'BTCFDUSD').trades?.rawKey ?? '');
+      const secondIds = await rawTradeIds(outcome(second, 'BTCFDUSD').trades?.rawKey ?? '');
+      expect([firstIds.length, secondIds.length]).toEqual([1000, 1000]);
+      // The second fetch is the first moved on by 40 trades: 960 overlap, 40 are new.
+      expect(secondIds[0]).toBe((firstIds[0] ?? 0n) + 40n);
+      expect(outcome(first, 'BTCFDUSD').trades?.newTrades).toBe(1000);
+      expect(outcome(second, 'BTCFDUSD').trades?.newTrades).toBe(40);
+      expect(after.n).toBe(before.n + 40);
+      expect(after.distinct).toBe(after.n);
+      expect([after.min, after.max]).toEqual([firstIds[0], secondIds.at(-1)]);
+    } finally {
+      await pinned.close();
+    }
+  });
+
+  it('a failed trades fetch or parse is in etl_error and exit code 2, and the book still loads', async () => {
+    sim.injectFault(
+      { venue: 'binance', endpoint: 'trades', symbol: 'ETHUSDT' },
+      { kind: 'status', status: 502 },
+      10,
+    );
+    sim.injectFault({ venue: 'coinbase', endpoint: 'trades', symbol: 'BTC-USD' }, { kind: 'schema' });
+    const { log, lines } = capturingLogger();
+    const summary = await run({}, log);
+    expect([summary.exitCode, summary.marketsOk, summary.marketsFailed, summary.tradesFailed]).toEqual([
+      2, 4, 0, 2,
+    ]);
+    // Both books loaded.
+    expect((await snapshotsOf(summary.runId)).map((r) => r.symbol)).toEqual([
+      'BTC-USD',
+      'BTCUSDT',
+      'ETH-USD',
+      'ETHUSDT',
+    ]);
+    const down = outcome(summary, 'ETHUSDT').trades;
+    const schema = outcome(summary, 'BTC-USD').trades;
+    expect(down?.rawKey).toMatch(/^_trades\/exchange=binance\/market=ETHUSDT\//);
+    expect((await readTrades(store, down?.rawKey ?? '')).meta.status).toBe(502);
+    const errors = await errorsOf(summary.runId);
+    expect(errors.map((e) => [e.exchange, e.market, e.stage, e.kind, e.raw_key])).toEqual([
+      ['coinbase', 'BTC-USD', 'parse', 'trades_schema', schema?.rawKey],
+      ['binance', 'ETHUSDT', 'fetch', 'trades_http_502', down?.rawKey],
+    ]);
+    expect(errors[0]?.message).toMatch(/^coinbase:BTC-USD: trades: unexpected payload shape/);
+    expect(errors[1]?.message).toMatch(
+      /^binance:ETHUSDT: trades: GET .* answered HTTP 502 after 3 attempt\(s\)/,
+    );
+    expect(await runRow(summary.runId)).toMatchObject({
+      status: 'partial',
+      markets_ok: 4,
+      markets_failed: 0,
+      trades_failed: 2,
+    });
+    expect(
+      lines()
+        .filter((l) => l.msg === 'market trades failed')
+        .map((l) => l.market),
+    ).toEqual(expect.arrayContaining(['BTC-USD', 'ETHUSDT']));
+    expect(lines().find((l) => l.msg === 'run finished')).toMatchObject({ marketsOk: 4, tradesFailed: 2 });
   });
 });

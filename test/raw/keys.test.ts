@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { metaKey, parseMetaKey, parseSnapshotKey, snapshotKey } from '../../src/raw/keys.ts';
+import {
+  metaKey,
+  parseMetaKey,
+  parseSnapshotKey,
+  parseTradesKey,
+  snapshotKey,
+  tradesKey,
+} from '../../src/raw/keys.ts';
 
 const LAYOUT =
   /^exchange=(coinbase|binance)\/market=[A-Z0-9-]{1,30}\/date=\d{4}-\d{2}-\d{2}\/hour=\d{2}\/\d{8}T\d{6}\.\d{3}Z-[A-Za-z0-9-]{1,64}\.json\.gz$/;
@@ -117,5 +124,21 @@ describe('metaKey', () => {
     expect(() => metaKey({ exchange: 'binance', endpoint: '../x' as 'products', at, runId: 'r1' })).toThrow(
       /endpoint/,
     );
+  });
+});
+
+describe('tradesKey', () => {
+  it('mirrors the book layout under _trades/, and parses back only there', () => {
+    const at = new Date('2026-09-02T07:00:01.500Z');
+    const key = tradesKey({ exchange: 'coinbase', market: 'BTC-USD', at, runId: 'r1' });
+    expect(key).toBe(
+      '_trades/exchange=coinbase/market=BTC-USD/date=2026-09-02/hour=07/20260902T070001.500Z-r1.json.gz',
+    );
+    expect(parseTradesKey(key)).toEqual({ exchange: 'coinbase', market: 'BTC-USD', at, runId: 'r1' });
+    // A trades object is never taken for a book, nor a book for trades.
+    expect(parseSnapshotKey(key)).toBeNull();
+    expect(parseTradesKey(key.slice('_trades/'.length))).toBeNull();
+    expect(parseTradesKey(`x${key}`)).toBeNull();
+    expect(() => tradesKey({ exchange: 'coinbase', market: '../BTC', at, runId: 'r1' })).toThrow(/market/);
   });
 });

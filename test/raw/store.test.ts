@@ -11,12 +11,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   RawStoreError,
   listSnapshots,
+  listTrades,
   openRawStore,
   probeRawStore,
   readEnvelope,
   readSnapshot,
+  readTrades,
   writeMeta,
   writeSnapshot,
+  writeTrades,
   type RawStore,
   type SnapshotFilter,
   type SnapshotMeta,
@@ -211,6 +214,33 @@ describe.each(KINDS)('raw store: $name', (kind) => {
     expect(env.meta.market).toBeNull();
     expect(await collect(store)).toEqual([]);
     await expect(readSnapshot(store, key)).rejects.toThrow(/not a snapshot key/);
+  });
+
+  it('keeps trades under _trades/, listed apart from books with the same filters', async () => {
+    const store = kind.make();
+    const body = Buffer.from('[{"id":5000000000,"price":"84705.63000000","qty":"0.00100000"}]');
+    const book = await writeSnapshot(store, meta('binance', 'BTCUSDT', '2026-09-02T07:00:00.100Z'), body);
+    const early = await writeTrades(store, meta('binance', 'BTCUSDT', '2026-09-02T07:00:00.250Z'), body);
+    const late = await writeTrades(store, meta('binance', 'BTCUSDT', '2026-09-02T08:00:00.250Z'), body);
+    const other = await writeTrades(store, meta('coinbase', 'BTC-USD', '2026-09-02T07:00:00.250Z'), body);
+    expect(early).toBe(
+      '_trades/exchange=binance/market=BTCUSDT/date=2026-09-02/hour=07/20260902T070000.250Z-run-1.json.gz',
+    );
+    const trades = async (filter?: SnapshotFilter) => {
+      const out: string[] = [];
+      for await (const key of listTrades(store, filter)) out.push(key);
+      return out;
+    };
+    // The book listing that backfill walks is unchanged by the trades beside it.
+    expect(await collect(store)).toEqual([book]);
+    expect(await trades()).toEqual([early, late, other]);
+    expect(await trades({ exchange: 'coinbase' })).toEqual([other]);
+    expect(await trades({ market: 'BTCUSDT', from: new Date('2026-09-02T07:30:00Z') })).toEqual([late]);
+    const read = await readTrades(store, early);
+    expect(read.body.equals(body)).toBe(true);
+    expect(read.meta.market).toBe('BTCUSDT');
+    await expect(readSnapshot(store, early)).rejects.toThrow(/not a snapshot key/);
+    await expect(readTrades(store, book)).rejects.toThrow(/not a trades key/);
   });
 
   it('refuses a snapshot whose envelope disagrees with its key', async () => {

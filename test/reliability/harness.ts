@@ -12,7 +12,7 @@ import { createVenueClients } from '../../src/exchanges/index.ts';
 import { RequestRateLimiter, WeightBudgetLimiter } from '../../src/exchanges/ratelimit.ts';
 import { runOnce, type MarketOutcome, type RunSummary } from '../../src/jobs/run.ts';
 import type { Logger } from '../../src/log.ts';
-import { listSnapshots, openRawStore, type RawStore } from '../../src/raw/index.ts';
+import { listSnapshots, listTrades, openRawStore, type RawStore } from '../../src/raw/index.ts';
 import { startSimulator, type SimMarket, type Simulator } from '../../src/simulator/index.ts';
 import type { Warehouse } from '../../src/warehouse/db.ts';
 import { Loader } from '../../src/warehouse/load.ts';
@@ -132,7 +132,15 @@ export async function errorRows(warehouse: Warehouse, runId: string) {
     .select(['exchange', 'market', 'stage', 'kind', 'message', 'raw_key'])
     .where('run_id', '=', runId)
     .orderBy('market')
+    .orderBy('error_id')
     .execute();
+}
+
+/** Raw keys of the trades responses in the store. */
+export async function tradeKeys(store: RawStore): Promise<string[]> {
+  const keys: string[] = [];
+  for await (const key of listTrades(store)) keys.push(key);
+  return keys;
 }
 
 export async function runRow(warehouse: Warehouse, runId: string) {
@@ -146,7 +154,8 @@ export async function runRow(warehouse: Warehouse, runId: string) {
 /**
  * The invariant behind "nothing lost": every raw object of the run is either a loaded snapshot
  * or named by an etl_error row, and every loaded snapshot is whole (all its stored levels and
- * its top, depth and fill rows, which only come together in one transaction).
+ * its top, depth and fill rows, which only come together in one transaction). The same holds
+ * for trades responses: each one is a loaded fetch with all its trades, or in etl_error.
  */
 export async function expectAccountedFor(
   h: Harness,
@@ -160,6 +169,23 @@ export async function expectAccountedFor(
   const unexplained = keys.filter((k) => !explained.has(k));
   if (unexplained.length > 0)
     throw new Error(`raw objects neither loaded nor in etl_error: ${unexplained.join(', ')}`);
+  const { rows: fetches } = await sql<{ raw_key: string; trade_count: number; stored: string }>`
+    select f.raw_key, f.trade_count,
+      (select count(*) from orderbook.fact_trade t
+       where t.market_id = f.market_id and t.trade_id between f.first_trade_id and f.last_trade_id) as stored
+    from orderbook.fact_trade_fetch f where f.run_id = ${summary.runId}`.execute(h.warehouse.db);
+  const tradesExplained = new Set([...fetches.map((f) => f.raw_key), ...errors.map((e) => e.raw_key)]);
+  const tradesUnexplained = (await tradeKeys(h.store))
+    .filter((k) => k.endsWith(`-${summary.runId}.json.gz`))
+    .filter((k) => !tradesExplained.has(k));
+  if (tradesUnexplained.length > 0)
+    throw new Error(`trades objects neither loaded nor in etl_error: ${tradesUnexplained.join(', ')}`);
+  for (const f of fetches) {
+    // The simulator numbers trades one by one: a whole fetch leaves every id of its range stored.
+    if (Number(f.stored) !== f.trade_count) {
+      throw new Error(`trades fetch ${f.raw_key} is not whole: ${JSON.stringify(f)}`);
+    }
+  }
   for (const s of loaded) {
     if (Number(s.levels) !== s.stored_levels || s.tops !== '1' || Number(s.depths) === 0) {
       throw new Error(`snapshot ${s.raw_key} is not whole: ${JSON.stringify(s)}`);

@@ -39,17 +39,21 @@ interface FlakyS3 {
   endpoint: string;
   /** Requests seen, as `METHOD path`. */
   seen: string[];
-  /** The next `times` PUTs of book objects answer `status` without reaching s3rver. */
-  failPuts(status: number, times: number): void;
+  /** The next `times` PUTs of book (or trades) objects answer `status` without reaching s3rver. */
+  failPuts(status: number, times: number, objects?: 'books' | 'trades'): void;
   close(): Promise<void>;
 }
 
 async function startFlakyS3(target: S3rver): Promise<FlakyS3> {
   const seen: string[] = [];
-  let failing = { status: 0, remaining: 0 };
+  let failing = { status: 0, remaining: 0, trades: false };
   const server = http.createServer((req, res) => {
     seen.push(`${req.method ?? ''} ${req.url ?? ''}`);
-    if (req.method === 'PUT' && !req.url?.includes('/_meta/') && failing.remaining > 0) {
+    const url = req.url ?? '';
+    const refusable = failing.trades
+      ? url.includes('/_trades/')
+      : !url.includes('/_meta/') && !url.includes('/_trades/');
+    if (req.method === 'PUT' && refusable && failing.remaining > 0) {
       failing.remaining--;
       req.resume();
       req.on('end', () => {
@@ -73,8 +77,8 @@ async function startFlakyS3(target: S3rver): Promise<FlakyS3> {
   return {
     endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     seen,
-    failPuts(status, times) {
-      failing = { status, remaining: times };
+    failPuts(status, times, objects = 'books') {
+      failing = { status, remaining: times, trades: objects === 'trades' };
     },
     async close() {
       server.closeAllConnections();
@@ -118,7 +122,9 @@ beforeEach(async () => {
   await h.freshStore();
 });
 
-const puts = () => flaky.seen.filter((r) => r.startsWith('PUT ') && !r.includes('/_meta/'));
+/** PUTs of book objects (not venue metadata, not trades). */
+const puts = () =>
+  flaky.seen.filter((r) => r.startsWith('PUT ') && !r.includes('/_meta/') && !r.includes('/_trades/'));
 
 describe('S3 raw store faults', () => {
   it('503s on a put are retried and the market loads once its object is stored', async () => {
@@ -152,6 +158,28 @@ describe('S3 raw store faults', () => {
     expect(await loadedSnapshots(h.warehouse, summary.runId)).toEqual([]);
     expect(await rawKeys(h.store)).toEqual([]);
     expect(await runRow(h.warehouse, summary.runId)).toMatchObject({ status: 'failed', markets_failed: 2 });
+  });
+
+  it('trades that cannot be stored are not parsed or loaded; the book still loads; exit 2', async () => {
+    h.store = s3Store(flaky.endpoint, 'trades-down');
+    flaky.seen.length = 0;
+    flaky.failPuts(500, 3, 'trades');
+    const summary = await h.run({ MARKETS: 'binance:ETHUSDT' });
+    expect([summary.exitCode, summary.marketsOk, summary.tradesFailed]).toEqual([2, 1, 1]);
+    const errors = await errorRows(h.warehouse, summary.runId);
+    expect(errors.map((e) => [e.market, e.stage, e.kind, e.raw_key])).toEqual([
+      ['ETHUSDT', 'store', 'trades_raw_store', null],
+    ]);
+    expect(errors[0]?.message).toMatch(/^binance:ETHUSDT: trades: raw object not stored/);
+    expect(flaky.seen.filter((r) => r.startsWith('PUT ') && r.includes('/_trades/'))).toHaveLength(3);
+    const { rows } = await sql<{ n: string }>`
+      select count(*) as n from orderbook.fact_trade_fetch where run_id = ${summary.runId}`.execute(
+      h.warehouse.db,
+    );
+    expect(rows[0]?.n).toBe('0');
+    expect((await loadedSnapshots(h.warehouse, summary.runId)).map((s) => s.symbol)).toEqual(['ETHUSDT']);
+    expect(await runRow(h.warehouse, summary.runId)).toMatchObject({ status: 'partial', trades_failed: 1 });
+    await expectAccountedFor(h, summary, () => 4);
   });
 
   it('an S3 endpoint that is down at start: exit 1, naming the store, before any venue is asked', async () => {

@@ -2,10 +2,11 @@
  * Every venue fault the simulator can produce, through a whole run over real HTTP. For each:
  * the faulty market is loaded (when the fault was transient) or recorded in etl_error with its
  * stage and reason, its raw response is kept when there was one, the other markets load, every
- * raw object is accounted for, and the exit code is 2 exactly when something failed.
+ * raw object is accounted for, and the exit code is 2 exactly when something failed. The same
+ * faults on the trades endpoints never cost a market its book.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { readSnapshot } from '../../src/raw/index.ts';
+import { readSnapshot, readTrades } from '../../src/raw/index.ts';
 import type { Fault } from '../../src/simulator/index.ts';
 import { defaultSimMarkets } from '../../src/simulator/index.ts';
 import {
@@ -16,6 +17,7 @@ import {
   rawKeys,
   runRow,
   startHarness,
+  tradeKeys,
   type Harness,
 } from './harness.ts';
 
@@ -271,11 +273,16 @@ describe('venue faults, end to end', () => {
     const summary = await h.run({ CONCURRENCY: '1' });
     expect(summary.exitCode).toBe(2);
     expect(h.sim.requests.filter((r) => r.venue === 'binance' && r.endpoint === 'book')).toHaveLength(1);
+    // Trades are not asked for either: each market's trades fail, unasked, with the same reason.
+    expect(h.sim.requests.filter((r) => r.venue === 'binance' && r.endpoint === 'trades')).toEqual([]);
     const errors = await errorRows(h.warehouse, summary.runId);
     expect(errors.map((e) => [e.market, e.stage, e.kind, e.raw_key === null])).toEqual([
       ['BTCUSDT', 'fetch', 'http_418', false],
+      ['BTCUSDT', 'fetch', 'trades_venue_blocked', true],
       ['ETHUSDT', 'fetch', 'venue_blocked', true],
+      ['ETHUSDT', 'fetch', 'trades_venue_blocked', true],
     ]);
+    expect(summary.tradesFailed).toBe(2);
     expect((await readSnapshot(h.store, outcomeOf(summary, 'BTCUSDT').rawKey ?? '')).meta.status).toBe(418);
     expect((await loadedSnapshots(h.warehouse, summary.runId)).map((s) => s.symbol)).toEqual(['BTC-USD']);
     await expectAccountedFor(h, summary, () => FILLS_PER_SNAPSHOT);
@@ -292,6 +299,161 @@ describe('venue faults, end to end', () => {
     });
     expect(await loadedSnapshots(h.warehouse, summary.runId)).toEqual([]);
     expect(await rawKeys(h.store)).toHaveLength(3);
+    await expectAccountedFor(h, summary, () => FILLS_PER_SNAPSHOT);
+  });
+});
+
+interface TradesCase {
+  name: string;
+  symbol: 'BTC-USD' | 'BTCUSDT';
+  fault: Fault;
+  times: number;
+  /** Trades requests the market should cost (attempts, with HTTP_RETRIES=2). */
+  requests: number;
+  /** null: the trades load in the end (`trades` of them). */
+  failure: { stage: string; kind: string; message: RegExp } | null;
+  trades?: number;
+  raw: { status: number; payload: 'json' | 'text' } | null;
+}
+
+// The same faults on the trades endpoints: whatever happens to a market's trades, its book loads.
+const TRADES_CASES: TradesCase[] = [
+  {
+    name: '5xx twice, then success',
+    symbol: 'BTC-USD',
+    fault: { kind: 'status', status: 503 },
+    times: 2,
+    requests: 3,
+    failure: null,
+    trades: 1000,
+    raw: { status: 200, payload: 'json' },
+  },
+  {
+    name: '5xx on every attempt',
+    symbol: 'BTCUSDT',
+    fault: { kind: 'status', status: 500 },
+    times: 10,
+    requests: 3,
+    failure: {
+      stage: 'fetch',
+      kind: 'trades_http_500',
+      message: /^binance:BTCUSDT: trades: GET .* answered HTTP 500 after 3 attempt\(s\)/,
+    },
+    raw: { status: 500, payload: 'json' },
+  },
+  {
+    name: 'a timeout on every attempt',
+    symbol: 'BTC-USD',
+    fault: { kind: 'delay', ms: 1500 },
+    times: 10,
+    requests: 3,
+    failure: { stage: 'fetch', kind: 'trades_timeout', message: /trades: .*no complete response in 400 ms/ },
+    raw: null,
+  },
+  {
+    name: 'connection reset on every attempt',
+    symbol: 'BTCUSDT',
+    fault: { kind: 'reset' },
+    times: 10,
+    requests: 3,
+    failure: { stage: 'fetch', kind: 'trades_network', message: /ECONNRESET|socket hang up|aborted/ },
+    raw: null,
+  },
+  {
+    name: 'truncated JSON',
+    symbol: 'BTC-USD',
+    fault: { kind: 'truncate' },
+    times: 1,
+    requests: 1,
+    failure: { stage: 'parse', kind: 'trades_not_json', message: /trades: body is not JSON/ },
+    raw: { status: 200, payload: 'text' },
+  },
+  {
+    name: 'an HTML error page with status 200',
+    symbol: 'BTCUSDT',
+    fault: { kind: 'html' },
+    times: 1,
+    requests: 1,
+    failure: { stage: 'parse', kind: 'trades_not_json', message: /trades: body is not JSON/ },
+    raw: { status: 200, payload: 'text' },
+  },
+  {
+    name: 'schema-invalid trades',
+    symbol: 'BTC-USD',
+    fault: { kind: 'schema' },
+    times: 1,
+    requests: 1,
+    failure: { stage: 'parse', kind: 'trades_schema', message: /trades: unexpected payload shape/ },
+    raw: { status: 200, payload: 'json' },
+  },
+  {
+    name: 'no trades at all (an empty list is an answer)',
+    symbol: 'BTCUSDT',
+    fault: { kind: 'empty' },
+    times: 1,
+    requests: 1,
+    failure: null,
+    trades: 0,
+    raw: { status: 200, payload: 'json' },
+  },
+  {
+    name: 'a body over the size cap: not retried, not kept',
+    symbol: 'BTC-USD',
+    fault: { kind: 'oversize', bytes: 300_000 },
+    times: 10,
+    requests: 1,
+    failure: { stage: 'fetch', kind: 'trades_too_large', message: /200000/ },
+    raw: null,
+  },
+];
+
+describe('trades faults, end to end', () => {
+  it.each(TRADES_CASES)('$name', async (c) => {
+    h.sim.injectFault({ venue: venueOf(c.symbol), endpoint: 'trades', symbol: c.symbol }, c.fault, c.times);
+    const summary = await h.run({ HTTP_MAX_BYTES: '200000' });
+
+    expect(h.sim.requests.filter((r) => r.endpoint === 'trades' && r.symbol === c.symbol)).toHaveLength(
+      c.requests,
+    );
+    expect(summary.exitCode).toBe(c.failure ? 2 : 0);
+    expect(summary.tradesFailed).toBe(c.failure ? 1 : 0);
+    // Every book loads, the faulty market's included.
+    expect((await loadedSnapshots(h.warehouse, summary.runId)).map((s) => s.symbol)).toEqual(ALL);
+
+    const faulty = outcomeOf(summary, c.symbol).trades;
+    const errors = await errorRows(h.warehouse, summary.runId);
+    if (c.failure) {
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toMatchObject({
+        exchange: venueOf(c.symbol),
+        market: c.symbol,
+        stage: c.failure.stage,
+        kind: c.failure.kind,
+        raw_key: faulty?.rawKey,
+      });
+      expect(errors[0]?.message).toMatch(c.failure.message);
+      expect(await runRow(h.warehouse, summary.runId)).toMatchObject({
+        status: 'partial',
+        markets_ok: 3,
+        markets_failed: 0,
+        trades_failed: 1,
+      });
+    } else {
+      expect(errors).toEqual([]);
+      expect(faulty?.trades).toBe(c.trades);
+      expect(await runRow(h.warehouse, summary.runId)).toMatchObject({ status: 'ok', trades_failed: 0 });
+    }
+
+    const kept = await tradeKeys(h.store);
+    if (c.raw) {
+      const record = await readTrades(h.store, faulty?.rawKey ?? '');
+      expect(record.meta.status).toBe(c.raw.status);
+      expect(record.payloadKind).toBe(c.raw.payload);
+      expect(kept).toHaveLength(3);
+    } else {
+      expect(faulty?.rawKey).toBeNull();
+      expect(kept).toHaveLength(2);
+    }
     await expectAccountedFor(h, summary, () => FILLS_PER_SNAPSHOT);
   });
 });

@@ -23,6 +23,7 @@ describe('migrations', () => {
       '0001_warehouse',
       '0002_reader_role',
       '0003_run_interrupted',
+      '0004_trades',
       '0005_sizing',
     ]);
     const second = await migrate(warehouse.db);
@@ -45,6 +46,8 @@ describe('migrations', () => {
       'fact_size_limit',
       'fact_snapshot',
       'fact_top',
+      'fact_trade',
+      'fact_trade_fetch',
       'kysely_migration',
       'kysely_migration_lock',
     ]);

@@ -19,14 +19,20 @@ const VIEWS = [
   'v_depth',
   'v_etl_health',
   'v_execution_cost',
+  'v_forecast_error',
   'v_latest',
   'v_max_size',
+  'v_max_spread',
   'v_mid_price_day',
+  'v_mid_price_forecast',
   'v_mid_price_hour',
   'v_mid_price_minute',
   'v_optimal_split',
   'v_optimal_transactions',
   'v_snapshot',
+  'v_spread_rolling',
+  'v_trade',
+  'v_vwap',
 ];
 const TABLES = [
   'dim_asset',
@@ -41,6 +47,8 @@ const TABLES = [
   'fact_size_limit',
   'fact_snapshot',
   'fact_top',
+  'fact_trade',
+  'fact_trade_fetch',
 ];
 
 const markets: Record<string, number> = {};

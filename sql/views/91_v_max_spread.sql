@@ -1,0 +1,35 @@
+-- v_max_spread: the widest spread of each market in each UTC hour and each UTC day, and when it
+-- was seen. One row per market × period ('hour' or 'day') × bucket (the start of the hour or day
+-- in UTC). Widest = the largest spread in quote units; ties go to the larger spread_bps, then
+-- to the earliest snapshot. snapshot_id, captured_at and spread_bps are that snapshot's;
+-- snapshots counts the bucket's snapshots.
+drop view if exists orderbook.v_max_spread cascade;
+create view orderbook.v_max_spread as
+with s as (
+  select v.exchange, v.market, v.base, v.quote, v.snapshot_id, v.captured_at, v.market_id,
+         t.spread, t.spread_bps
+  from orderbook.v_snapshot v
+  join orderbook.fact_top t on t.snapshot_id = v.snapshot_id
+),
+bucketed as (
+  select 'hour'::text as period,
+         date_trunc('hour', s.captured_at at time zone 'UTC') at time zone 'UTC' as bucket, s.*
+  from s
+  union all
+  select 'day'::text,
+         date_trunc('day', s.captured_at at time zone 'UTC') at time zone 'UTC', s.*
+  from s
+),
+ranked as (
+  select b.*,
+    row_number() over w as rank,
+    count(*) over (partition by b.market_id, b.period, b.bucket) as snapshots
+  from bucketed b
+  window w as (partition by b.market_id, b.period, b.bucket
+               order by b.spread desc, b.spread_bps desc, b.captured_at, b.snapshot_id)
+)
+select exchange, market, base, quote, period, bucket, snapshot_id, captured_at,
+       spread as max_spread, spread_bps, snapshots
+from ranked
+where rank = 1;
+grant select on orderbook.v_max_spread to orderbook_reader;

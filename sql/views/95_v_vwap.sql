@@ -1,0 +1,51 @@
+-- v_vwap: volume-weighted average price and volume of each market's stored trades, over its
+-- last 200 trades (period 'last_200', bucket null) and per UTC hour (period 'hour', bucket =
+-- the start of the hour), with when the trades span and who took liquidity.
+--   vwap = Σ price × size / Σ size (computed at 40 decimals, rounded to 18)
+--   volume = Σ size (base units), notional = Σ price × size (quote units)
+--   taker_buy_volume / taker_sell_volume = the volume whose taker bought / sold
+--   trades_missing = trade ids the venue used in the span that were never fetched: both
+--   venues number a market's trades one by one, so 0 means the figures cover every trade of
+--   the span; each run fetches the newest 1000, so a busy hour between hourly runs is partial.
+drop view if exists orderbook.v_vwap cascade;
+create view orderbook.v_vwap as
+with named as (
+  select m.market_id, e.code as exchange, m.symbol as market, b.code as base, q.code as quote
+  from orderbook.dim_market m
+  join orderbook.dim_exchange e on e.exchange_id = m.exchange_id
+  join orderbook.dim_asset b on b.asset_id = m.base_asset_id
+  join orderbook.dim_asset q on q.asset_id = m.quote_asset_id
+),
+grouped as (
+  select n.exchange, n.market, n.base, n.quote, 'last_200'::text as period, null::timestamptz as bucket,
+         l.trade_id, l.traded_at, l.price, l.size, l.taker_side
+  from named n
+  -- The newest 200 by trade id: a backward walk of the primary key, per market.
+  cross join lateral (
+    select t.trade_id, t.traded_at, t.price, t.size, t.taker_side
+    from orderbook.fact_trade t
+    where t.market_id = n.market_id
+    order by t.trade_id desc
+    limit 200
+  ) l
+  union all
+  select n.exchange, n.market, n.base, n.quote, 'hour'::text,
+         date_trunc('hour', t.traded_at at time zone 'UTC') at time zone 'UTC',
+         t.trade_id, t.traded_at, t.price, t.size, t.taker_side
+  from named n
+  join orderbook.fact_trade t on t.market_id = n.market_id
+)
+select
+  exchange, market, base, quote, period, bucket,
+  count(*) as trades,
+  min(traded_at) as first_trade_at,
+  max(traded_at) as last_trade_at,
+  round(sum(price * size)::numeric(1000, 40) / sum(size), 18) as vwap,
+  sum(size) as volume,
+  sum(price * size) as notional,
+  coalesce(sum(size) filter (where taker_side = 'buy'), 0) as taker_buy_volume,
+  coalesce(sum(size) filter (where taker_side = 'sell'), 0) as taker_sell_volume,
+  max(trade_id) - min(trade_id) + 1 - count(*) as trades_missing
+from grouped
+group by exchange, market, base, quote, period, bucket;
+grant select on orderbook.v_vwap to orderbook_reader;
