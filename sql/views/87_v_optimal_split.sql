@@ -1,22 +1,33 @@
--- v_optimal_split: the cheapest way to split an order across venues. Per run × base asset ×
--- side × size, one row per competing book (USD and USD-stablecoin quotes, as v_best_venue):
--- how much of the order goes to it, and the order's totals repeated on each row.
+-- v_optimal_split: the cheapest way to buy (the most proceeds to sell) the quantity that N USD
+-- buys (sells), across venues. Per run × base asset × side × size N, one row per competing book
+-- (USD and USD-stablecoin quotes, as v_best_venue): how much of the order goes to it, and the
+-- order's totals repeated on each row.
 --
--- The run's books of one base are merged and walked from the best all-in level price —
--- price × (1 + fee/10000) to buy, price × (1 − fee/10000) to sell, each book's taker fee as its
--- fills were priced — the way fact_fill walks one book: whole levels while the USD traded
--- (price × size, before fees) stays within N, then the part (N − USD before) / price of the
--- next one. Taking the lowest all-in price first is the cheapest way to buy (the most proceeds
--- for selling) the base quantity the walk ends with: no other split of that quantity costs less.
+-- The split. The run's books of one base are merged and walked from the best all-in level
+-- price — price × (1 + fee/10000) to buy, price × (1 − fee/10000) to sell, each book's taker
+-- fee as its fills were priced — the way fact_fill walks one book: whole levels while the USD
+-- traded (price × size, before fees) stays within N, then the part (N − USD before) / price of
+-- the next one. The walk ends with a base quantity Q (total_base). Every unit's all-in cost is
+-- its level's all-in price, so taking the cheapest units first is the cheapest way to buy Q
+-- (the most proceeds for selling Q): no other allocation of Q across these books does better.
 --   usd_amount      USD traded on this book (before fees); they sum to N when fully_filled
 --   base_amount     base bought or sold there; fee_usd = usd_amount × fee_bps / 10000
---   blended_all_in_price = (Σ usd_amount ± Σ fee_usd) / Σ base_amount   (+ buy, − sell)
---   best_single_*   the best book alone at the same N: v_best_venue's winner (fully filled only)
+--   blended_all_in_price = (Σ usd_amount ± Σ fee_usd) / Q   (+ buy, − sell)
+-- The comparison. Each book alone trading the same Q, walked by its own levels: whole levels
+-- while their cumulative base stays within Q, then the part Q − base before of the next one;
+-- its all-in price = USD of that walk × (1 ± fee/10000) / Q.
+--   best_single_*   the book with the best such price (lowest to buy, highest to sell; ties to
+--                   the first exchange, market) among those whose stored side holds Q; null
+--                   when none does, or when the split itself is not fully_filled (the books
+--                   together cannot take N)
 --   saving_bps      (single − blended) / single × 10000 to buy, (blended − single) / single ×
---                   10000 to sell: what the split saves on the best single venue's all-in price
+--                   10000 to sell: what the split saves on the best venue alone for the same
+--                   quantity. One venue alone is one way of allocating Q, so it is never negative
+--                   (0 when the split uses one venue). Computed from the prices at 40 decimals,
+--                   before they are rounded to 18 for output.
 -- Sizes: every size the books were priced at, NOTIONALS_USD (fact_fill) and COST_CURVE_USD
--- (fact_cost_curve), so each split has its single-venue comparison. Filter on run_id (and base):
--- the walk then reads only that run's levels; unfiltered, each run × base × side is walked once.
+-- (fact_cost_curve). Filter on run_id (and base): the walk then reads only that run's levels;
+-- unfiltered, each run × base × side is walked once.
 drop view if exists orderbook.v_optimal_split cascade;
 create view orderbook.v_optimal_split as
 with book as not materialized (
@@ -27,81 +38,118 @@ with book as not materialized (
   ) fee
   where s.quote_is_usd
 ),
-order_size as (
-  -- Sizes in both tables are the same fill twice: harmless to a minimum.
-  select b.run_id, b.base, f.side, f.notional_usd,
-         max(b.captured_at) as captured_at,
-         (array_agg(b.exchange order by case when f.side = 'buy' then f.all_in_price else -f.all_in_price end,
-                    b.exchange, b.market) filter (where f.fully_filled))[1] as single_exchange,
-         (array_agg(b.market order by case when f.side = 'buy' then f.all_in_price else -f.all_in_price end,
-                    b.exchange, b.market) filter (where f.fully_filled))[1] as single_market,
-         case when f.side = 'buy' then min(f.all_in_price) filter (where f.fully_filled)
-              else max(f.all_in_price) filter (where f.fully_filled) end as single_all_in_price
+grp as (
+  -- One row per run × base × side, its sizes as an array: everything below runs once per group
+  -- (a lateral subquery), reading only that run's levels, whatever plan the statistics suggest.
+  -- Sizes in both tables are the same size twice: counted once.
+  select b.run_id, b.base, f.side, max(b.captured_at) as captured_at,
+         array_agg(distinct f.notional_usd order by f.notional_usd) as sizes,
+         max(f.notional_usd) as largest
   from book b
   join (
-    select snapshot_id, side, notional_usd, all_in_price, fully_filled from orderbook.fact_fill
+    select snapshot_id, side, notional_usd from orderbook.fact_fill
     union all
-    select snapshot_id, side, notional_usd, all_in_price, fully_filled from orderbook.fact_cost_curve
+    select snapshot_id, side, notional_usd from orderbook.fact_cost_curve
   ) f on f.snapshot_id = b.snapshot_id
-  group by b.run_id, b.base, f.side, f.notional_usd
-),
-grp as (
-  -- One row per run × base × side, its sizes as arrays: everything below runs once per group
-  -- (a lateral subquery), reading only that run's levels, whatever plan the statistics suggest.
-  select run_id, base, side, max(captured_at) as captured_at,
-         array_agg(notional_usd order by notional_usd) as sizes,
-         array_agg(single_exchange order by notional_usd) as single_exchanges,
-         array_agg(single_market order by notional_usd) as single_markets,
-         array_agg(single_all_in_price order by notional_usd) as single_prices
-  from order_size
-  group by run_id, base, side
+  group by b.run_id, b.base, f.side
 ),
 allocation as (
   select g.run_id, g.captured_at, g.base, g.side, a.*
   from grp g
   cross join lateral (
-    select t.notional_usd, t.snapshot_id, t.exchange, t.market, t.quote, t.fee_bps,
-           t.single_exchange, t.single_market, t.single_all_in_price,
-           sum(t.usd) as usd_amount,
-           sum(t.base_amount) as base_exact,
-           sum(t.level) as levels_used,
-           case g.side when 'buy' then max(t.price) else min(t.price) end as worst_price
-    from (
-      select w.snapshot_id, w.exchange, w.market, w.quote, w.fee_bps, n.*,
-             least(w.price * w.size, n.notional_usd - w.quote_before) as usd,
-             case when w.price * w.size <= n.notional_usd - w.quote_before then w.size
-                  else (n.notional_usd - w.quote_before)::numeric(1000, 40) / w.price end as base_amount,
-             1 as level,
-             w.price
-      from (
-        -- The group's books merged, best all-in level price first.
-        select b.snapshot_id, b.exchange, b.market, b.quote, b.fee_bps, l.price, l.size,
-               coalesce(sum(l.price * l.size) over (
-                 order by case l.side when 'ask' then l.price * (1 + b.fee_bps / 10000)
-                                      else -(l.price * (1 - b.fee_bps / 10000)) end,
-                          b.exchange, b.market, l.level_no
-                 rows between unbounded preceding and 1 preceding), 0) as quote_before
-        from book b
-        join orderbook.fact_level l
-          on l.snapshot_id = b.snapshot_id and l.side = case g.side when 'buy' then 'ask' else 'bid' end
-        where b.run_id = g.run_id and b.base = g.base
-      ) w
-      -- The sizes this level is (part of): referring to w keeps the walk the outer side.
-      cross join lateral (
-        select * from unnest(g.sizes, g.single_exchanges, g.single_markets, g.single_prices)
-          as z (notional_usd, single_exchange, single_market, single_all_in_price)
-        where z.notional_usd > w.quote_before
-      ) n
-      union all
-      -- Every book of the group at every size, so a book the split leaves out shows 0.
-      select b.snapshot_id, b.exchange, b.market, b.quote, b.fee_bps, n.*, 0, 0, 0, null
+    with venue as materialized (
+      select b.snapshot_id, b.exchange, b.market, b.quote, b.fee_bps
       from book b
-      cross join unnest(g.sizes, g.single_exchanges, g.single_markets, g.single_prices)
-        as n (notional_usd, single_exchange, single_market, single_all_in_price)
       where b.run_id = g.run_id and b.base = g.base
-    ) t
-    group by t.notional_usd, t.snapshot_id, t.exchange, t.market, t.quote, t.fee_bps,
-             t.single_exchange, t.single_market, t.single_all_in_price
+    ),
+    level as materialized (
+      -- The group's books merged, best all-in level price first (equal ones by venue name), with
+      -- the USD traded before each level.
+      select v.snapshot_id, l.level_no, l.price, l.size, l.price * l.size as usd,
+             coalesce(sum(l.price * l.size) over (
+               order by case l.side when 'ask' then l.price * (1 + v.fee_bps / 10000)
+                                    else -(l.price * (1 - v.fee_bps / 10000)) end,
+                        v.exchange, v.market, l.level_no
+               rows between unbounded preceding and 1 preceding), 0) as quote_before
+      from venue v
+      join orderbook.fact_level l
+        on l.snapshot_id = v.snapshot_id and l.side = case g.side when 'buy' then 'ask' else 'bid' end
+    ),
+    part as (
+      select t.notional_usd, t.snapshot_id,
+             sum(t.usd) as usd_amount,
+             sum(t.base_amount) as base_exact,
+             sum(t.level) as levels_used,
+             case g.side when 'buy' then max(t.price) else min(t.price) end as worst_price
+      from (
+        select w.snapshot_id, n.notional_usd,
+               least(w.usd, n.notional_usd - w.quote_before) as usd,
+               case when w.usd <= n.notional_usd - w.quote_before then w.size
+                    else (n.notional_usd - w.quote_before)::numeric(1000, 40) / w.price end as base_amount,
+               1 as level,
+               w.price
+        -- Only the levels the largest size reaches, each matched with the sizes it is (part of).
+        from (
+          select * from level w where w.quote_before < g.largest offset 0
+        ) w
+        join unnest(g.sizes) as n (notional_usd) on n.notional_usd > w.quote_before
+        union all
+        -- Every book of the group at every size, so a book the split leaves out shows 0.
+        select v.snapshot_id, n.notional_usd, 0, 0, 0, null
+        from venue v
+        cross join unnest(g.sizes) as n (notional_usd)
+      ) t
+      group by t.notional_usd, t.snapshot_id
+    ),
+    quantity as (
+      -- Q of each size the books together fill: what each venue alone is compared on.
+      select p.notional_usd, sum(p.base_exact) as q
+      from part p
+      group by p.notional_usd
+      having sum(p.usd_amount) = p.notional_usd
+    ),
+    ladder as materialized (
+      -- Each book's own levels, best first (the merged walk's rows, read once), with the base
+      -- and USD before each in that book alone.
+      select w.snapshot_id, w.price, w.size,
+             row_number() over o as rung,
+             coalesce(sum(w.size) over o, 0) as base_before,
+             coalesce(sum(w.usd) over o, 0) as quote_before
+      from level w
+      window o as (partition by w.snapshot_id order by w.level_no rows between unbounded preceding and 1 preceding)
+    ),
+    rungs as materialized (
+      select snapshot_id, array_agg(base_before order by rung) as base_before, sum(size) as base_total
+      from ladder
+      group by snapshot_id
+    ),
+    reach as materialized (
+      -- Each book alone for Q, if its side holds Q: the rung where its cumulative base reaches Q
+      -- is the last whose base before is at most Q (width_bucket's binary search on the array).
+      select q.notional_usd, q.q, r.snapshot_id, width_bucket(q.q, r.base_before) as rung
+      from quantity q
+      join rungs r on q.q <= r.base_total
+    ),
+    single as (
+      -- Whole levels before that rung, and the part Q − base before of it.
+      select distinct on (r.notional_usd) r.notional_usd, v.exchange, v.market, c.all_in_exact
+      from reach r
+      join ladder l on l.snapshot_id = r.snapshot_id and l.rung = r.rung
+      join venue v on v.snapshot_id = r.snapshot_id
+      cross join lateral (
+        select ((l.quote_before + (r.q - l.base_before) * l.price)
+                * (case g.side when 'buy' then 1 + v.fee_bps / 10000 else 1 - v.fee_bps / 10000 end))
+                ::numeric(1000, 40) / r.q as all_in_exact
+      ) c
+      order by r.notional_usd, case g.side when 'buy' then c.all_in_exact else -c.all_in_exact end,
+               v.exchange, v.market
+    )
+    select p.notional_usd, v.snapshot_id, v.exchange, v.market, v.quote, v.fee_bps,
+           p.usd_amount, p.base_exact, p.levels_used, p.worst_price,
+           s.exchange as single_exchange, s.market as single_market, s.all_in_exact as single_exact
+    from part p
+    join venue v on v.snapshot_id = p.snapshot_id
+    left join single s on s.notional_usd = p.notional_usd
   ) a
 ),
 total as (
@@ -116,8 +164,8 @@ total as (
 ),
 blended as (
   select t.*,
-         round((case t.side when 'buy' then t.filled_usd + t.total_fee_usd else t.filled_usd - t.total_fee_usd end)
-               ::numeric(1000, 40) / nullif(t.total_base_exact, 0), 18) as blended_all_in_price
+         (case t.side when 'buy' then t.filled_usd + t.total_fee_usd else t.filled_usd - t.total_fee_usd end)
+           ::numeric(1000, 40) / nullif(t.total_base_exact, 0) as blended_exact
   from total t
 )
 select
@@ -133,15 +181,14 @@ select
   round(total_base_exact, 18) as total_base,
   total_fee_usd,
   round(filled_usd::numeric(1000, 40) / nullif(total_base_exact, 0), 18) as blended_avg_price,
-  blended_all_in_price,
+  round(blended_exact, 18) as blended_all_in_price,
   filled_usd = notional_usd as fully_filled,
   venues_used::integer as venues_used,
   single_exchange as best_single_exchange,
   single_market as best_single_market,
-  single_all_in_price as best_single_all_in_price,
+  round(single_exact, 18) as best_single_all_in_price,
   round(
-    case side when 'buy' then single_all_in_price - blended_all_in_price
-              else blended_all_in_price - single_all_in_price end
-    ::numeric(1000, 40) * 10000 / single_all_in_price, 18) as saving_bps
+    case side when 'buy' then single_exact - blended_exact else blended_exact - single_exact end
+    * 10000 / single_exact, 18) as saving_bps
 from blended;
 grant select on orderbook.v_optimal_split to orderbook_reader;

@@ -156,7 +156,7 @@ function assetSection(asset: AssetReport, markets: MarketReport[]): string[] {
       '<h3>Best venue and optimal split per order size</h3>',
       `<p class="note">run ${esc(asset.runId)} · ${esc(formatTimestamp(asset.capturedAt ?? ''))} UTC. ` +
         'The optimal split walks all venues’ levels together from the best all-in price (price with each ' +
-        'venue’s taker fee); the saving is against the best single venue’s all-in price.</p>',
+        'venue’s taker fee); the saving is against the best venue alone buying or selling the same quantity.</p>',
       splitTable(asset.orders, colors),
     );
   } else {

@@ -317,11 +317,12 @@ describe('v_optimal_split', () => {
   it('a $250 buy takes both best levels and beats both venues alone', async () => {
     // Merged by all-in price: binance 101.2011 (101.1 USD, 1 unit), coinbase 101.202 (101 USD,
     // 1 unit), then binance's 111.111 level for the 250 − 202.1 = 47.9 USD left: 47.9 / 111 units.
-    // Fees 101 × 0.002 = 0.202 and 149 × 0.001 = 0.149; base 2 + 47.9/111 = 2.431531531…
-    // blended all-in = (250 + 0.351) / 2.431531531… = 102.960211189329381252.
-    // Alone: coinbase 1 + 149/111 units → 250 / 2.342342… × 1.002 = 106.944230769230769231;
-    // binance 1 + 148.9/111 → 250 / 2.341441… × 1.001 = 106.878607156598691805 (the best).
-    // Saving (106.878607156598691805 − 102.960211189329381252) / 106.8786… × 10000.
+    // Fees 101 × 0.002 = 0.202 and 149 × 0.001 = 0.149; Q = 2 + 47.9/111 = 2.431531531… units
+    // blended all-in = (250 + 0.351) / Q = 102.960211189329381252.
+    // Each venue alone buying the same Q: its best unit, then Q − 1 = 1 + 47.9/111 units at 111:
+    //   coinbase (101 + 111 + 47.9) × 1.002 / Q = 259.9 × 1.002 / Q = 107.101140422378658763
+    //   binance (101.1 + 111 + 47.9) × 1.001 / Q = 260 × 1.001 / Q = 107.035420526120785476 (the best)
+    // Saving (260.26 − 250.351) / 260.26 × 10000 (Q cancels) = 380.734649965419196188.
     const shared = {
       filled_usd: '250',
       total_base: '2.431531531531531532',
@@ -330,8 +331,8 @@ describe('v_optimal_split', () => {
       fully_filled: true,
       venues_used: 2,
       best_single_exchange: 'binance',
-      best_single_all_in_price: '106.878607156598691805',
-      saving_bps: '366.621166902752675332',
+      best_single_all_in_price: '107.035420526120785476',
+      saving_bps: '380.734649965419196188',
     };
     expect(await split(RUN_2, 'SPL', 'buy', '250')).toEqual([
       {
@@ -358,8 +359,9 @@ describe('v_optimal_split', () => {
   it('a $250 sell: the highest all-in bids first', async () => {
     // coinbase 98.802 (99 USD, 1), binance 98.8011 (98.9 USD, 1), then binance 88.911 for
     // 250 − 197.9 = 52.1 USD: 52.1 / 89 units. Fees 0.198 + 151 × 0.001 = 0.349.
-    // blended = (250 − 0.349) / (2 + 52.1/89) = 96.562099087353324641. Alone: coinbase
-    // 250 / (1 + 151/89) × 0.998 = 92.522916666666666667, binance 92.577051228654727197 (best).
+    // Q = 2 + 52.1/89; blended = (250 − 0.349) / Q = 96.562099087353324641. Each alone selling Q:
+    // coinbase (99 + 89 + 52.1) × 0.998 / Q = 240.1 × 0.998 / Q = 92.682147761842677097,
+    // binance (98.9 + 89 + 52.1) × 0.999 / Q = 240 × 0.999 / Q = 92.736375488917861799 (best).
     const rows = await split(RUN_2, 'SPL', 'sell', '250');
     expect(rows.map((r) => [r.exchange, r.usd_amount, r.base_amount, r.fee_usd])).toEqual([
       ['binance', '151', '1.585393258426966292', '0.151'],
@@ -368,9 +370,9 @@ describe('v_optimal_split', () => {
     expect(rows[0]).toMatchObject({
       blended_all_in_price: '96.562099087353324641',
       best_single_exchange: 'binance',
-      best_single_all_in_price: '92.577051228654727197',
-      // (96.562099087353324641 − 92.577051228654727197) / 92.577… × 10000
-      saving_bps: '430.457419609961982794',
+      best_single_all_in_price: '92.736375488917861799',
+      // (249.651 − 239.76) / 239.76 × 10000 (Q cancels)
+      saving_bps: '412.537537537537537538',
     });
   });
 
@@ -378,6 +380,7 @@ describe('v_optimal_split', () => {
     // $2000 buy: no book holds it (1211 and 1211.1 USD of asks); together they do. Both best
     // levels (202.1 USD), then binance 111.111 (1110 USD, 10 units) and coinbase 111.222 for
     // the last 2000 − 1312.1 = 687.9 USD: 6.197297… units. Fees 788.9 × 0.002 + 1211.1 × 0.001.
+    // The 18 + 687.9/111 = 24.197… units it buys are more than either book's 11: no single venue.
     const both = await split(RUN_2, 'SPL', 'buy', '2000');
     expect(both.map((r) => [r.exchange, r.usd_amount, r.base_amount, r.fee_usd])).toEqual([
       ['binance', '1211.1', '11', '1.2111'],
@@ -399,7 +402,13 @@ describe('v_optimal_split', () => {
       ['1211.1', '11'],
       ['1211', '11'],
     ]);
-    expect(short[0]).toMatchObject({ filled_usd: '2422.1', fully_filled: false, saving_bps: null });
+    expect(short[0]).toMatchObject({
+      filled_usd: '2422.1',
+      fully_filled: false,
+      best_single_exchange: null,
+      best_single_all_in_price: null,
+      saving_bps: null,
+    });
   });
 
   it('with one venue the split is its fill: same all-in price as fact_fill, saving 0', async () => {
@@ -414,6 +423,145 @@ describe('v_optimal_split', () => {
       best_single_all_in_price: '102.271096345514950166',
       saving_bps: '0',
     });
+  });
+
+  it('compares with each venue alone buying the same quantity, so the split never costs more', async () => {
+    // Fees coinbase 60, binance 10 bps; a $100 buy of XYZ.
+    //   binance XYZUSDT asks 100 × 0.5, 101 × 100   all-in 100.1, 101.101
+    //   coinbase XYZ-USD asks 100.497 × 100         all-in 101.099982
+    // Merged: binance 100 whole (50 USD, 0.5), then coinbase 101.099982 (< 101.101) for the last
+    // 50 USD: 50 / 100.497 = 0.497527289371822044 units. Q = 0.997527289371822044.
+    // Fees 50 × 0.001 + 50 × 0.006 = 0.35; blended = 100.35 / Q = 100.598751602268363118.
+    // Binance alone for Q: 0.5 at 100, then Q − 0.5 = 50/100.497 at 101:
+    //   (50 + 101 × 50/100.497) × 1.001 / Q = 100.599259340538761178; coinbase alone 100.497 ×
+    //   1.006 = 101.099982. Saving (100.599259340538761178 − 100.598751602268363118) / 100.5992… ×
+    //   10000 = 0.050471372625052332. (Binance alone at $100 buys only 0.5 + 50/101 units, at
+    //   100.598009950248756219: below the blended price, but for a different quantity.)
+    const run = '01900000-0000-7000-8000-000000000803';
+    const settings: Partial<LoadSettings> = { notionalsUsd: ['100'], costCurveUsd: ['100'] };
+    await load(
+      'binance',
+      'XYZUSDT',
+      'XYZ',
+      'USDT',
+      run,
+      {
+        asks: [
+          ['100', '0.5'],
+          ['101', '100'],
+        ],
+        bids: [['99', '1']],
+      },
+      settings,
+    );
+    await load(
+      'coinbase',
+      'XYZ-USD',
+      'XYZ',
+      'USD',
+      run,
+      { asks: [['100.497', '100']], bids: [['99', '1']] },
+      settings,
+    );
+    const rows = await split(run, 'XYZ', 'buy', '100');
+    expect(rows.map((r) => [r.exchange, r.usd_amount, r.base_amount, r.fee_usd, r.levels_used])).toEqual([
+      ['binance', '50', '0.5', '0.05', 1],
+      ['coinbase', '50', '0.497527289371822044', '0.3', 1],
+    ]);
+    expect(rows[0]).toMatchObject({
+      filled_usd: '100',
+      total_base: '0.997527289371822044',
+      total_fee_usd: '0.35',
+      blended_all_in_price: '100.598751602268363118',
+      fully_filled: true,
+      best_single_exchange: 'binance',
+      best_single_all_in_price: '100.599259340538761178',
+      saving_bps: '0.050471372625052332',
+    });
+  });
+
+  it('walks the books in all-in price order, not raw price order, down to the partial level', async () => {
+    // Fees coinbase 60, binance 10 bps.
+    //   coinbase ZZZ-USD asks 100 × 1, 101 × 10   all-in 100.6, 101.606
+    //                    bids 99.7 × 1, 98 × 10   all-in 99.1018, 97.412
+    //   binance ZZZUSDT  asks 100.3 × 2, 102 × 10 all-in 100.4003, 102.102
+    //                    bids 99.5 × 2, 97 × 10   all-in 99.4005, 96.903
+    // By raw price a $150 buy would take coinbase's 100 whole and 50 / 100.3 of binance's best;
+    // by all-in price it takes 150 / 100.3 = 1.49551345962113659 of binance's best and nothing
+    // else: blended 100.3 × 1.001 = 100.4003. Coinbase alone for that Q: 1 at 100, Q − 1 at 101:
+    // (100 + 101 × (Q − 1)) × 1.006 / Q = 100.933321333333333333; so binance, saving 0.
+    // A $150 sell: raw price would take coinbase's 99.7 whole and 50.3 / 99.5 of binance's best;
+    // all-in takes 150 / 99.5 = 1.507537688442211055 of binance's best: 99.5 × 0.999 = 99.4005.
+    // Coinbase alone: (99.7 + 98 × (Q − 1)) × 0.994 / Q = 98.532900666666666667.
+    const run = '01900000-0000-7000-8000-000000000804';
+    const settings: Partial<LoadSettings> = { notionalsUsd: ['150'], costCurveUsd: ['150'] };
+    await load(
+      'coinbase',
+      'ZZZ-USD',
+      'ZZZ',
+      'USD',
+      run,
+      {
+        asks: [
+          ['100', '1'],
+          ['101', '10'],
+        ],
+        bids: [
+          ['99.7', '1'],
+          ['98', '10'],
+        ],
+      },
+      settings,
+    );
+    await load(
+      'binance',
+      'ZZZUSDT',
+      'ZZZ',
+      'USDT',
+      run,
+      {
+        asks: [
+          ['100.3', '2'],
+          ['102', '10'],
+        ],
+        bids: [
+          ['99.5', '2'],
+          ['97', '10'],
+        ],
+      },
+      settings,
+    );
+    const buy = await split(run, 'ZZZ', 'buy', '150');
+    expect(buy.map((r) => [r.exchange, r.usd_amount, r.base_amount, r.levels_used])).toEqual([
+      ['binance', '150', '1.49551345962113659', 1],
+      ['coinbase', '0', '0', 0],
+    ]);
+    expect(buy[0]).toMatchObject({
+      blended_all_in_price: '100.4003',
+      venues_used: 1,
+      best_single_exchange: 'binance',
+      best_single_all_in_price: '100.4003',
+      saving_bps: '0',
+    });
+    const sell = await split(run, 'ZZZ', 'sell', '150');
+    expect(sell.map((r) => [r.exchange, r.usd_amount, r.base_amount, r.levels_used])).toEqual([
+      ['binance', '150', '1.507537688442211055', 1],
+      ['coinbase', '0', '0', 0],
+    ]);
+    expect(sell[0]).toMatchObject({
+      blended_all_in_price: '99.4005',
+      best_single_exchange: 'binance',
+      best_single_all_in_price: '99.4005',
+      saving_bps: '0',
+    });
+  });
+
+  it('never saves less than nothing, in any run, side or size', async () => {
+    const { rows } = await sql<{ n: string; compared: string }>`
+      select count(*) filter (where saving_bps < 0) as n, count(saving_bps) as compared
+      from orderbook.v_optimal_split`.execute(warehouse.db);
+    expect(Number(rows[0]?.compared)).toBeGreaterThan(0);
+    expect(Number(rows[0]?.n)).toBe(0);
   });
 
   it('covers the NOTIONALS_USD and COST_CURVE_USD sizes of the run, USD quotes only', async () => {
@@ -443,13 +591,16 @@ describe('v_optimal_split', () => {
       return [[line, ...(next < 0 ? rest : rest.slice(0, next))].join('\n')];
     });
     expect(scans.length).toBeGreaterThan(0);
-    // The run itself, or (inside the walk) the run of the group being walked.
-    for (const scan of scans) expect(scan).toMatch(new RegExp(`run_id = ('${RUN_2}'::uuid|\\w+\\.run_id)`));
+    // The run itself, or (inside the walk) the run of the group being walked: a column of the
+    // outer row, or the parameter that carries it into the walk's own CTEs.
+    for (const scan of scans)
+      expect(scan).toMatch(new RegExp(`run_id = ('${RUN_2}'::uuid|\\w+\\.run_id|\\$\\d+)\\b`));
   });
 
   it('walks each book’s levels once, whatever the statistics say', async () => {
     // Tables here were never analysed (autovacuum may be off), so the planner knows nothing of
-    // their sizes: the work must still be one pass over the levels, not one per size or venue.
+    // their sizes: the work must still be a fixed number of passes over the levels, not one per
+    // size or venue.
     const { rows } = await sql<{ 'QUERY PLAN': unknown }>`
       explain (analyze, format json) select * from orderbook.v_optimal_split`.execute(warehouse.db);
     let windowRows = 0;
@@ -467,8 +618,9 @@ describe('v_optimal_split', () => {
     const levels = Number(counts[0]?.levels);
     const splitRows = Number(counts[0]?.split_rows);
     expect(levels).toBeGreaterThan(0);
-    // The merged walk sees each level once; the order totals see each output row once.
+    // The merged walk sees each level once, and so do the running totals of each book alone
+    // (for the single-venue walk of the same quantity); the order totals see each output row once.
     expect(windowRows).toBeGreaterThan(0);
-    expect(windowRows).toBeLessThanOrEqual(levels + splitRows);
+    expect(windowRows).toBeLessThanOrEqual(2 * levels + splitRows);
   });
 });
