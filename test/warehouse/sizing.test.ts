@@ -153,6 +153,55 @@ describe('v_max_size', () => {
     expect((await limits(b, 'sell'))[2]).toEqual(['100', '99', '1', 1, '99', '99', '100', false]);
   });
 
+  it('solves inside level 3, 4 or 5 from the running totals of every level before it', async () => {
+    // bids 99, 98, 97, 96 × 1, then 90 × 10 · asks 101, 102, 103, 104 × 1, then 110 × 10 · mid 100.
+    // Averages of whole asks: 101, 101.5, 102, 102.5 (then (410 + 110 k) / (4 + k)); of bids:
+    // 99, 98.5, 98, 97.5. Each limit is taken in part from the level that crosses P, with B and Q
+    // the base and USD of ALL the levels before it (not just the one before):
+    const deep = await load(
+      'coinbase',
+      'DEP-USD',
+      'DEP',
+      'USD',
+      RUN_1,
+      {
+        bids: [
+          ['99', '1'],
+          ['98', '1'],
+          ['97', '1'],
+          ['96', '1'],
+          ['90', '10'],
+        ],
+        asks: [
+          ['101', '1'],
+          ['102', '1'],
+          ['103', '1'],
+          ['104', '1'],
+          ['110', '10'],
+        ],
+      },
+      { slippageBpsThresholds: ['180', '220', '500'] },
+    );
+    expect(await limits(deep, 'buy')).toEqual([
+      // P = 101.8, in level 3 (102 > P ≥ 101.5): B 2, Q 203, x = (101.8 × 2 − 203) / (103 − 101.8)
+      // = 0.6 / 1.2 = 0.5 → base 2.5, USD 203 + 103 × 0.5 = 254.5.
+      ['180', '254.5', '2.5', 3, '103', '101.8', '180', false],
+      // P = 102.2, in level 4: B 3, Q 306, x = (306.6 − 306) / (104 − 102.2) = 1/3 →
+      // base 3.333…, USD 306 + 104/3 = 340.666…
+      ['220', '340.666666666666666667', '3.333333333333333333', 4, '104', '102.2', '220', false],
+      // P = 105, in level 5: B 4, Q 410, x = (420 − 410) / (110 − 105) = 2 → base 6, USD 410 + 220 = 630.
+      ['500', '630', '6', 5, '110', '105', '500', false],
+    ]);
+    expect(await limits(deep, 'sell')).toEqual([
+      // P = 98.2: B 2, Q 197, x = (196.4 − 197) / (97 − 98.2) = 0.5 → USD 197 + 48.5 = 245.5.
+      ['180', '245.5', '2.5', 3, '97', '98.2', '180', false],
+      // P = 97.8: B 3, Q 294, x = (293.4 − 294) / (96 − 97.8) = 1/3 → USD 294 + 96/3 = 326.
+      ['220', '326', '3.333333333333333333', 4, '96', '97.8', '220', false],
+      // P = 95: B 4, Q 390, x = (380 − 390) / (90 − 95) = 2 → USD 390 + 180 = 570.
+      ['500', '570', '6', 5, '90', '95', '500', false],
+    ]);
+  });
+
   it('has no rows for a market quoted in neither USD nor a USD stablecoin', async () => {
     const { rows } = await sql<{ n: string }>`
       select count(*) as n from orderbook.v_max_size where market = 'SYN-EUR'`.execute(warehouse.db);
