@@ -240,14 +240,18 @@ describe('v_cost_curve', () => {
       ],
       // The asks hold 820 USD: $1000 cannot be filled, so no price.
       ['buy', '1000', false, null, null, null, null, null],
+      // $101 sell: the best bid whole (100 USD, 1 unit), then 1 USD of the 99 level: 1/99 unit.
+      // filled 1 + 1/99 = 100/99 = 1.010101…, avg 101 / (100/99) = 99.99, slippage
+      // (100.5 − 99.99) / 100.5 × 10000 = 50.746268656716417910 bps; all-in 99.99 × 0.994 =
+      // 99.39006, cost (100.5 − 99.39006) / 100.5 × 10000 = 110.441791044776119402985… bps.
       [
         'sell',
         '101',
         true,
-        expect.any(String),
-        expect.any(String),
-        expect.any(String),
-        expect.any(String),
+        '99.39006',
+        '50.74626865671641791',
+        '110.441791044776119403',
+        '1.010101010101010101',
         2,
       ],
       // (100.5 − 98.728378378378378378) / 100.5 × 10000 = 176.280758370310609154
