@@ -351,6 +351,54 @@ describe('v_mid_price_forecast and v_forecast_error', () => {
   });
 });
 
+describe('v_mid_price_forecast with a longer window', () => {
+  // FORECAST_WINDOW = 5 (views recreated for this block, then put back to 3), so the window
+  // holds four gaps and their median is not their mean. MMM-USD on 2026-03-04, mid on a line
+  // rising 6 an hour: 09:00 100 · 09:10 101 · 09:30 103 · 10:00 106 · 11:00 112.
+  beforeAll(async () => {
+    await migrate(warehouse.db, undefined, { ...DEFAULT_VIEW_SETTINGS, forecastWindow: 5 });
+    await market(1, 'MMM-USD', 'MMM', 'USD');
+    await snapshot('MMM-USD', '2026-03-04T09:00:00Z', '100', '1');
+    await snapshot('MMM-USD', '2026-03-04T09:10:00Z', '101', '1');
+    await snapshot('MMM-USD', '2026-03-04T09:30:00Z', '103', '1');
+    await snapshot('MMM-USD', '2026-03-04T10:00:00Z', '106', '1');
+    await snapshot('MMM-USD', '2026-03-04T11:00:00Z', '112', '1');
+  });
+  afterAll(async () => {
+    await migrate(warehouse.db, undefined, { ...DEFAULT_VIEW_SETTINGS, forecastWindow: 3 });
+  });
+
+  it('forecasts at the median gap of the window, not the mean', async () => {
+    // 10:00: four snapshots (fewer than K while the history is short), gaps 10, 20, 30 min →
+    //   median 20 min → 10:20; the line gives 106 + 6 × 20/60 = 108.
+    // 11:00: all five, gaps 10, 20, 30, 60 min → median (20 + 30)/2 = 25 min → 11:25, and
+    //   112 + 6 × 25/60 = 114.5. (The mean gap, 30 min, would say 11:30 and 115; the lower
+    //   middle gap, 20 min, 11:20 and 114.)
+    const forecasts = await rows(sql`
+      select captured_at, window_snapshots, window_start, median_interval::text, forecast_at
+      from orderbook.v_mid_price_forecast
+      where market = 'MMM-USD' and captured_at >= '2026-03-04T10:00:00Z' order by captured_at`);
+    expect(forecasts).toEqual([
+      ['2026-03-04T10:00:00.000Z', '4', '2026-03-04T09:00:00.000Z', '00:20:00', '2026-03-04T10:20:00.000Z'],
+      ['2026-03-04T11:00:00.000Z', '5', '2026-03-04T09:00:00.000Z', '00:25:00', '2026-03-04T11:25:00.000Z'],
+    ]);
+    // The line itself is fitted in float8 (exact points, so r² = 1).
+    const { rows: lines } = await sql<{ forecast_mid: string; slope_per_hour: number; r_squared: number }>`
+      select forecast_mid, slope_per_hour, r_squared from orderbook.v_mid_price_forecast
+      where market = 'MMM-USD' and captured_at >= '2026-03-04T10:00:00Z' order by captured_at`.execute(
+      warehouse.db,
+    );
+    expect(lines.map((l) => Number(l.forecast_mid))).toEqual([
+      expect.closeTo(108, 9),
+      expect.closeTo(114.5, 9),
+    ]);
+    for (const line of lines) {
+      expect(line.slope_per_hour).toBeCloseTo(6, 9);
+      expect(line.r_squared).toBeCloseTo(1, 12);
+    }
+  });
+});
+
 describe('v_trade and v_vwap', () => {
   // VVVUSDT: trade i (1..205) at 10:00:00 + 30 s × (i − 1) on 2026-03-05; odd ids 101 × 2, taker
   // buy; even ids 100 × 1, taker sell. Id 150 never fetched. Two overlapping fetches: 1-120 and 100-205.
