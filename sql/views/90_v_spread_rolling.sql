@@ -8,6 +8,9 @@
 --   _24h     the same over 24 hours.
 -- Averages are exact (numeric, computed at 40 decimals, rounded to 18); spread_vs_* compares
 -- spread_bps with the window's average spread_bps (bps, so a moving price does not skew 24 h).
+-- The windows are partitioned by the market's names as well as its id (the names follow from
+-- the id): a filter on exchange, market, base or quote then picks the snapshots before any
+-- window runs, rather than after every market's windows were computed.
 drop view if exists orderbook.v_spread_rolling cascade;
 create view orderbook.v_spread_rolling as
 with s as (
@@ -29,11 +32,11 @@ r as (
     round(avg(spread_bps::numeric(1000, 40)) over h24, 18) as avg_spread_bps_24h
   from s
   window
-    k as (partition by market_id order by captured_at, snapshot_id
+    k as (partition by market_id, exchange, market, base, quote order by captured_at, snapshot_id
           rows between {{FORECAST_WINDOW_PRECEDING}} preceding and current row),
-    h1 as (partition by market_id order by captured_at
+    h1 as (partition by market_id, exchange, market, base, quote order by captured_at
            range between interval '1 hour' preceding and current row),
-    h24 as (partition by market_id order by captured_at
+    h24 as (partition by market_id, exchange, market, base, quote order by captured_at
             range between interval '24 hours' preceding and current row)
 )
 select

@@ -2,10 +2,12 @@
 -- was seen. One row per market × period ('hour' or 'day') × bucket (the start of the hour or day
 -- in UTC). Widest = the largest spread in quote units; ties go to the larger spread_bps, then
 -- to the earliest snapshot. snapshot_id, captured_at and spread_bps are that snapshot's;
--- snapshots counts the bucket's snapshots.
+-- snapshots counts the bucket's snapshots. The windows are partitioned by the market's names
+-- as well as its id (the names follow from the id), so a filter on exchange, market, base or
+-- quote picks the snapshots before they are ranked.
 drop view if exists orderbook.v_max_spread cascade;
 create view orderbook.v_max_spread as
-with s as (
+with s as not materialized ( -- read twice below, yet a filter on names must still reach it
   select v.exchange, v.market, v.base, v.quote, v.snapshot_id, v.captured_at, v.market_id,
          t.spread, t.spread_bps
   from orderbook.v_snapshot v
@@ -23,9 +25,9 @@ bucketed as (
 ranked as (
   select b.*,
     row_number() over w as rank,
-    count(*) over (partition by b.market_id, b.period, b.bucket) as snapshots
+    count(*) over (partition by b.market_id, b.exchange, b.market, b.base, b.quote, b.period, b.bucket) as snapshots
   from bucketed b
-  window w as (partition by b.market_id, b.period, b.bucket
+  window w as (partition by b.market_id, b.exchange, b.market, b.base, b.quote, b.period, b.bucket
                order by b.spread desc, b.spread_bps desc, b.captured_at, b.snapshot_id)
 )
 select exchange, market, base, quote, period, bucket, snapshot_id, captured_at,

@@ -7,17 +7,19 @@
 --   mean_abs_error_* / mean_abs_error_bps_* = the mean of |error| / |error_bps| in the window,
 --   forecasts_* = how many forecasts it holds.
 -- A forecast whose next snapshot has not arrived yet (the newest of each market) has no row.
+-- Every window is partitioned by the market's names (and arrived is joined on them too), so a
+-- filter on exchange, market, base or quote picks the snapshots before any window runs.
 drop view if exists orderbook.v_forecast_error cascade;
 create view orderbook.v_forecast_error as
 with arrived as (
   select
-    s.snapshot_id,
+    s.exchange, s.market, s.base, s.quote, s.snapshot_id,
     lead(s.snapshot_id) over m as actual_snapshot_id,
     lead(s.captured_at) over m as actual_at,
     lead(t.mid_price) over m as actual_mid
   from orderbook.v_snapshot s
   join orderbook.fact_top t on t.snapshot_id = s.snapshot_id
-  window m as (partition by s.market_id order by s.captured_at, s.snapshot_id)
+  window m as (partition by s.market_id, s.exchange, s.market, s.base, s.quote order by s.captured_at, s.snapshot_id)
 ),
 scored as (
   select
@@ -26,7 +28,9 @@ scored as (
     a.actual_mid - f.forecast_mid as error,
     round((a.actual_mid - f.forecast_mid)::numeric(1000, 40) * 10000 / a.actual_mid, 18) as error_bps
   from orderbook.v_mid_price_forecast f
-  join arrived a on a.snapshot_id = f.snapshot_id
+  join arrived a
+    on a.snapshot_id = f.snapshot_id
+    and a.exchange = f.exchange and a.market = f.market and a.base = f.base and a.quote = f.quote
   where a.actual_snapshot_id is not null and f.forecast_mid is not null
 )
 select
@@ -44,7 +48,7 @@ select
   count(*) over d7 as forecasts_7d
 from scored
 window
-  h1 as (partition by exchange, market order by actual_at range between interval '1 hour' preceding and current row),
-  h24 as (partition by exchange, market order by actual_at range between interval '24 hours' preceding and current row),
-  d7 as (partition by exchange, market order by actual_at range between interval '7 days' preceding and current row);
+  h1 as (partition by exchange, market, base, quote order by actual_at range between interval '1 hour' preceding and current row),
+  h24 as (partition by exchange, market, base, quote order by actual_at range between interval '24 hours' preceding and current row),
+  d7 as (partition by exchange, market, base, quote order by actual_at range between interval '7 days' preceding and current row);
 grant select on orderbook.v_forecast_error to orderbook_reader;

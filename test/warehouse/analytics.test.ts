@@ -529,3 +529,47 @@ describe('v_trade and v_vwap', () => {
     ]);
   });
 });
+
+describe('a filter on a market’s names reaches inside the windows', () => {
+  /** The rows each window of the query's plan computes over, per loop. */
+  async function windowRows(query: ReturnType<typeof sql>): Promise<number[]> {
+    const { rows: plan } = await sql<{
+      'QUERY PLAN': unknown;
+    }>`explain (analyze, format json) ${query}`.execute(warehouse.db);
+    const counts: number[] = [];
+    const visit = (node: Record<string, unknown>) => {
+      if (node['Node Type'] === 'WindowAgg') counts.push(Number(node['Actual Rows']));
+      for (const child of (node.Plans as Record<string, unknown>[] | undefined) ?? []) visit(child);
+    };
+    const [root] = plan[0]?.['QUERY PLAN'] as [{ Plan: Record<string, unknown> }];
+    visit(root.Plan);
+    return counts;
+  }
+  async function snapshotsOf(market: string): Promise<number> {
+    const { rows: n } = await sql<{ n: string }>`
+      select count(*) as n from orderbook.v_snapshot where market = ${market}`.execute(warehouse.db);
+    return Number(n[0]?.n);
+  }
+
+  it('v_spread_rolling, v_max_spread and v_forecast_error window only the market asked for', async () => {
+    // Several markets hold snapshots; a window that saw them all would count more than one's.
+    const { rows: all } = await sql<{ n: string }>`select count(*) as n from orderbook.v_snapshot`.execute(
+      warehouse.db,
+    );
+    const aaa = await snapshotsOf('AAA-USD');
+    const fff = await snapshotsOf('FFF-USD');
+    expect(Number(all[0]?.n)).toBeGreaterThan(Math.max(aaa, fff));
+    const rolling = await windowRows(sql`select * from orderbook.v_spread_rolling where market = 'AAA-USD'`);
+    expect(rolling.length).toBeGreaterThan(0);
+    for (const n of rolling) expect(n).toBeLessThanOrEqual(aaa);
+    // Each snapshot is ranked twice, in its hour and in its day.
+    const widest = await windowRows(
+      sql`select * from orderbook.v_max_spread where exchange = 'coinbase' and market = 'AAA-USD'`,
+    );
+    expect(widest.length).toBeGreaterThan(0);
+    for (const n of widest) expect(n).toBeLessThanOrEqual(2 * aaa);
+    const errors = await windowRows(sql`select * from orderbook.v_forecast_error where market = 'FFF-USD'`);
+    expect(errors.length).toBeGreaterThan(0);
+    for (const n of errors) expect(n).toBeLessThanOrEqual(fff);
+  });
+});

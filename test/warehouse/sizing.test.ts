@@ -298,6 +298,27 @@ describe('v_book_levels', () => {
       ['bid', 3, '98', '5', '8', '788', '248.756218905472636816'],
     ]);
   });
+
+  it('a filter on the market reaches inside the running sums: only that market’s levels are summed', async () => {
+    const { rows: plan } = await sql<{ 'QUERY PLAN': unknown }>`
+      explain (analyze, format json) select * from orderbook.v_book_levels where market = 'SYN-USD'`.execute(
+      warehouse.db,
+    );
+    let summed = 0;
+    const visit = (node: Record<string, unknown>) => {
+      if (node['Node Type'] === 'WindowAgg')
+        summed += Number(node['Actual Rows']) * Number(node['Actual Loops']);
+      for (const child of (node.Plans as Record<string, unknown>[] | undefined) ?? []) visit(child);
+    };
+    const [root] = plan[0]?.['QUERY PLAN'] as [{ Plan: Record<string, unknown> }];
+    visit(root.Plan);
+    const { rows: counts } = await sql<{ market: string; every: string }>`
+      select count(*) filter (where s.market = 'SYN-USD') as market, count(*) as every
+      from orderbook.fact_level l join orderbook.v_snapshot s using (snapshot_id)`.execute(warehouse.db);
+    // Other books are stored too, so summing them all would show.
+    expect(Number(counts[0]?.every)).toBeGreaterThan(Number(counts[0]?.market));
+    expect(summed).toBe(Number(counts[0]?.market));
+  });
 });
 
 describe('v_optimal_split', () => {
