@@ -1,12 +1,12 @@
 /** Binance Spot `GET /api/v3/depth`. */
 import { z } from 'zod';
-import { MAX_SEQUENCE } from './decimal.ts';
+import { MAX_BIGINT } from './decimal.ts';
 import type { Level } from './types.ts';
 
 const level = z.tuple([z.string(), z.string()]);
 
 export const binanceBookSchema = z.object({
-  lastUpdateId: z.union([z.number().int().nonnegative(), z.bigint().nonnegative().max(MAX_SEQUENCE)]),
+  lastUpdateId: z.union([z.number().int().nonnegative(), z.bigint().nonnegative().max(MAX_BIGINT)]),
   bids: z.array(level),
   asks: z.array(level),
 });

@@ -1,6 +1,6 @@
 /** Coinbase Exchange `GET /products/{id}/book?level=2`. */
 import { z } from 'zod';
-import { MAX_SEQUENCE } from './decimal.ts';
+import { MAX_BIGINT } from './decimal.ts';
 import type { Level } from './types.ts';
 
 const level = z.tuple([z.string(), z.string(), z.number().int().nonnegative()]);
@@ -8,7 +8,7 @@ const level = z.tuple([z.string(), z.string(), z.number().int().nonnegative()]);
 export const coinbaseBookSchema = z.object({
   bids: z.array(level),
   asks: z.array(level),
-  sequence: z.union([z.number().int().nonnegative(), z.bigint().nonnegative().max(MAX_SEQUENCE)]),
+  sequence: z.union([z.number().int().nonnegative(), z.bigint().nonnegative().max(MAX_BIGINT)]),
   // Absent in older responses (2022 recordings have none).
   time: z.string().optional(),
   auction_mode: z.boolean().nullish(),

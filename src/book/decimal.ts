@@ -78,5 +78,8 @@ export function withinBpsOfMid(
   return side === 'bids' ? lhs >= sum * factor : lhs <= sum * factor;
 }
 
-/** PostgreSQL bigint's top; a venue sequence past it could not be stored, so it is refused at parse. */
-export const MAX_SEQUENCE = 9_223_372_036_854_775_807n;
+/**
+ * PostgreSQL bigint's top: a venue sequence or trade id past it could not be stored, so it is
+ * refused at parse.
+ */
+export const MAX_BIGINT = 9_223_372_036_854_775_807n;

@@ -10,7 +10,6 @@ import type { VenueClient } from './venue.ts';
 
 export { HttpError, type HttpResponse } from './http.ts';
 export type { MarketInfo, MetadataEndpoint, VenueClient } from './venue.ts';
-export { TRADES_LIMIT } from './venue.ts';
 
 export const USER_AGENT = 'orderbook-etl/0.1 (+https://github.com/orderbook-etl/orderbook-etl)';
 

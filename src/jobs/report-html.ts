@@ -88,7 +88,7 @@ export interface HtmlReportData {
 }
 
 /** Snapshots of top of book per market in the mid and spread charts. */
-export const HISTORY_POINTS = 500;
+const HISTORY_POINTS = 500;
 /** Depth drawn when no cost curve says how far out orders go. */
 const DEFAULT_DEPTH_USD = '2000000';
 

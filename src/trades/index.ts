@@ -3,7 +3,7 @@
  * is already in the raw store when this runs, so a rejection loses nothing.
  */
 import type { z } from 'zod';
-import { isPositiveDecimal } from '../book/decimal.ts';
+import { isPositiveDecimal, MAX_BIGINT } from '../book/decimal.ts';
 import { parseJsonDeepExact } from '../book/json.ts';
 import type { Venue } from '../markets.ts';
 import { binanceTrades, binanceTradesSchema } from './binance.ts';
@@ -23,8 +23,6 @@ export class TradesError extends Error {
   }
 }
 
-/** PostgreSQL bigint's largest value: a venue id beyond it cannot be stored. */
-const MAX_BIGINT = 9_223_372_036_854_775_807n;
 const CANONICAL_ID = /^(0|[1-9]\d*)$/;
 
 function schemaMessage(error: z.ZodError): string {
@@ -49,7 +47,7 @@ function normalize(venue: Venue, json: unknown): Trade[] {
 }
 
 /** Why these trades cannot be loaded, or null. Ids must be canonical, storable and unique. */
-export function tradesProblem(trades: Trade[]): string | null {
+function tradesProblem(trades: Trade[]): string | null {
   const seen = new Set<string>();
   for (const t of trades) {
     const label = `trade ${t.tradeId}`;
