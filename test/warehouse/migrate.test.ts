@@ -19,7 +19,12 @@ afterAll(async () => {
 describe('migrations', () => {
   it('create schema orderbook with the tables of DESIGN §5, and a second run changes nothing', async () => {
     const first = await migrate(warehouse.db);
-    expect(first.applied).toEqual(['0001_warehouse', '0002_reader_role', '0003_run_interrupted']);
+    expect(first.applied).toEqual([
+      '0001_warehouse',
+      '0002_reader_role',
+      '0003_run_interrupted',
+      '0006_fact_level_set_based_integrity',
+    ]);
     const second = await migrate(warehouse.db);
     expect(second.applied).toEqual([]);
     const { rows } = await sql<{ table_name: string }>`
