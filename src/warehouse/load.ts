@@ -34,17 +34,20 @@ export interface LoadResult {
 
 const EXCHANGE_ID: Record<Venue, number> = { coinbase: 1, binance: 2 };
 
-// One statement, so 44,000 levels cost one round trip and one plan. Each side travels as array
-// literals of its prices, sizes and order counts; side and level number are made here. Asks go
-// first: ('ask', n) sorts before ('bid', n), so every key lands at the right edge of the primary
-// key's b-tree, the cheap insert.
+// One statement, so 44,000 levels cost one round trip and one plan. Each side travels as three
+// comma-separated lists — prices, sizes, order counts — made array literals here (the braces are
+// added in SQL so the client sends each list as the one flat string it joined); side and level
+// number are made here too. Asks go first: ('ask', n) sorts before ('bid', n), so every key lands
+// at the right edge of the primary key's b-tree, the cheap insert.
 const INSERT_LEVELS = `
 insert into orderbook.fact_level (snapshot_id, side, level_no, price, size, order_count)
 select $1::bigint, 'ask', l.level_no, l.price, l.size, l.order_count
-from unnest($2::numeric[], $3::numeric[], $4::integer[]) with ordinality as l (price, size, order_count, level_no)
+from unnest(('{' || $2 || '}')::numeric[], ('{' || $3 || '}')::numeric[], ('{' || $4 || '}')::integer[])
+  with ordinality as l (price, size, order_count, level_no)
 union all
 select $1::bigint, 'bid', l.level_no, l.price, l.size, l.order_count
-from unnest($5::numeric[], $6::numeric[], $7::integer[]) with ordinality as l (price, size, order_count, level_no)`;
+from unnest(('{' || $5 || '}')::numeric[], ('{' || $6 || '}')::numeric[], ('{' || $7 || '}')::integer[])
+  with ordinality as l (price, size, order_count, level_no)`;
 
 export class Loader {
   private readonly db: Kysely<Database>;
@@ -67,6 +70,21 @@ export class Loader {
     const { book } = snapshot;
     const bids = levelsWithin(book, 'bids', this.settings.levelsWithinBps);
     const asks = levelsWithin(book, 'asks', this.settings.levelsWithinBps);
+    // Everything the transaction needs is taken from the book before the first await, so the
+    // tens of thousands of level objects can be collected young instead of living (and being
+    // promoted to the old generation) for as long as the database takes.
+    const levels = [...sideArrays(book.asks, asks), ...sideArrays(book.bids, bids)];
+    const row = {
+      run_id: snapshot.runId,
+      requested_at: snapshot.requestedAt,
+      received_at: snapshot.receivedAt,
+      exchange_time: book.exchangeTime,
+      exchange_sequence: book.sequence.toString(),
+      bid_levels: book.bids.length,
+      ask_levels: book.asks.length,
+      stored_levels: bids + asks,
+      raw_key: snapshot.rawKey,
+    };
     // Dimensions outside the load's transaction: an upsert row-locks its row until commit, and
     // concurrent loads of markets sharing an asset (every USD market) or of one market (backfill)
     // would otherwise queue behind each other's whole load.
@@ -74,18 +92,7 @@ export class Loader {
     return this.db.transaction().execute(async (tx) => {
       const inserted = await tx
         .insertInto('orderbook.fact_snapshot')
-        .values({
-          market_id: marketId,
-          run_id: snapshot.runId,
-          requested_at: snapshot.requestedAt,
-          received_at: snapshot.receivedAt,
-          exchange_time: book.exchangeTime,
-          exchange_sequence: book.sequence.toString(),
-          bid_levels: book.bids.length,
-          ask_levels: book.asks.length,
-          stored_levels: bids + asks,
-          raw_key: snapshot.rawKey,
-        })
+        .values({ market_id: marketId, ...row })
         .onConflict((oc) => oc.column('raw_key').doNothing())
         .returning('snapshot_id')
         .executeTakeFirst();
@@ -93,19 +100,13 @@ export class Loader {
         const existing = await tx
           .selectFrom('orderbook.fact_snapshot')
           .select(['snapshot_id', 'stored_levels'])
-          .where('raw_key', '=', snapshot.rawKey)
+          .where('raw_key', '=', row.raw_key)
           .executeTakeFirstOrThrow();
         return { snapshotId: existing.snapshot_id, inserted: false, storedLevels: existing.stored_levels };
       }
-      await tx.executeQuery(
-        CompiledQuery.raw(INSERT_LEVELS, [
-          inserted.snapshot_id,
-          ...sideArrays(book.asks, asks),
-          ...sideArrays(book.bids, bids),
-        ]),
-      );
+      await tx.executeQuery(CompiledQuery.raw(INSERT_LEVELS, [inserted.snapshot_id, ...levels]));
       if (derive) await deriveSnapshots(tx, [inserted.snapshot_id], this.settings);
-      return { snapshotId: inserted.snapshot_id, inserted: true, storedLevels: bids + asks };
+      return { snapshotId: inserted.snapshot_id, inserted: true, storedLevels: row.stored_levels };
     });
   }
 
@@ -148,7 +149,7 @@ export class Loader {
 }
 
 /**
- * The first `count` levels of a side as INSERT_LEVELS parameters: array literals of prices, sizes
+ * The first `count` levels of a side as INSERT_LEVELS parameters: comma-separated prices, sizes
  * and order counts (null when the venue gives none). Built by joining, not by the driver's
  * per-element quoting; safe because every value is checked to be a plain decimal first.
  */
@@ -173,5 +174,5 @@ function sideArrays(levels: readonly Level[], count: number): [string, string, s
       anyOrders = true;
     }
   }
-  return [`{${prices.join(',')}}`, `{${sizes.join(',')}}`, anyOrders ? `{${orders.join(',')}}` : null];
+  return [prices.join(','), sizes.join(','), anyOrders ? orders.join(',') : null];
 }
