@@ -4,6 +4,7 @@
  * client's protocol hooks (what pg-copy-streams does) so the bench needs no extra dependency.
  */
 import type pg from 'pg';
+
 import type { Level, OrderBook } from '../src/book/index.ts';
 
 interface CopyConnection {
@@ -13,7 +14,7 @@ interface CopyConnection {
 }
 
 /** A pg Submittable: the client calls these hooks as the server answers. */
-class CopyFromChunks {
+class CopyFromChunks implements pg.Submittable {
   readonly text: string;
   private readonly chunks: Buffer[];
   private readonly done: { resolve: (rows: number) => void; reject: (error: Error) => void };
@@ -26,7 +27,7 @@ class CopyFromChunks {
     this.done = done;
   }
 
-  submit(connection: CopyConnection): void {
+  submit(connection: pg.Connection): void {
     connection.query(this.text);
   }
 
@@ -53,7 +54,8 @@ class CopyFromChunks {
 /** Runs `COPY <text> FROM STDIN` with `chunks` as the data; resolves with the rows copied. */
 export function copyFrom(client: pg.Client, text: string, chunks: Buffer[]): Promise<number> {
   return new Promise((resolve, reject) => {
-    client.query(new CopyFromChunks(text, chunks, { resolve, reject }));
+    const copy: pg.Submittable = new CopyFromChunks(text, chunks, { resolve, reject });
+    client.query(copy);
   });
 }
 

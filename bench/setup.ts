@@ -52,7 +52,11 @@ export async function spawnSimulator(markets: SimMarket[]): Promise<SimulatorPro
     url,
     close: async () => {
       if (child.exitCode !== null) return;
-      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      const exited = new Promise<void>((resolve) => {
+        child.once('exit', () => {
+          resolve();
+        });
+      });
       child.stdin?.end();
       await exited;
     },

@@ -22,7 +22,7 @@ export interface Sampled {
 }
 
 export function sampled(samples: number[]): Sampled {
-  return { median: round(median(samples)), samples: samples.map(round) };
+  return { median: round(median(samples)), samples: samples.map((v) => round(v)) };
 }
 
 export function round(value: number, digits = 2): number {

@@ -83,8 +83,9 @@ function randomValue(random: Random, depth: number): unknown {
       return randomInt(random, -1000, 1000) / (random() < 0.5 ? 1 : 8);
     case 1:
       return String.fromCodePoint(
-        ...Array.from({ length: randomInt(random, 0, 6) }, () =>
-          [0x22, 0x5c, 0x0a, 0x41, 0xe9, 0x2713, 0x1f600, 0x2f, 0x09][randomInt(random, 0, 8)] ?? 0x41,
+        ...Array.from(
+          { length: randomInt(random, 0, 6) },
+          () => [0x22, 0x5c, 0x0a, 0x41, 0xe9, 0x2713, 0x1f600, 0x2f, 0x09][randomInt(random, 0, 8)] ?? 0x41,
         ),
       );
     case 2:
@@ -102,7 +103,7 @@ function randomValue(random: Random, depth: number): unknown {
   }
 }
 
-const NOISE = [...'{}[]",:\\ \n0123456789-+.eEtrufalsn', '\u0001', 'é'];
+const NOISE = [...Array.from('{}[]",:\\ \n0123456789-+.eEtrufalsn'), '\u0001', 'é'];
 
 /** Deletes, inserts or replaces a few characters: mostly broken JSON, sometimes still valid. */
 function mutate(random: Random, text: string): string {
@@ -145,7 +146,9 @@ describe('isJsonText', () => {
       const expected = parses(candidate);
       if (expected) valid++;
       if (isJsonText(candidate) !== expected) {
-        expect.fail(`disagrees with JSON.parse (${String(expected)}) on ${JSON.stringify(candidate.toString())}`);
+        expect.fail(
+          `disagrees with JSON.parse (${String(expected)}) on ${JSON.stringify(candidate.toString())}`,
+        );
       }
     }
     // Both outcomes are exercised in earnest.
