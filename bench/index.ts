@@ -7,6 +7,7 @@
  * and dropped after it; part 5 repeats load and derive on embedded PGlite. Prints a table and
  * writes the figures as JSON (bench/results/latest.json unless --out says otherwise).
  */
+import { spawn } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,9 +19,10 @@ import { lifetimePeakRssMb, RssSampler } from './memory.ts';
 import { benchBackfill } from './parts/backfill.ts';
 import { benchLoadVsCopy } from './parts/copy.ts';
 import { benchRun } from './parts/run.ts';
-import { benchLoadDerive, benchSnapshot } from './parts/snapshot.ts';
+import { benchSnapshot } from './parts/snapshot.ts';
 import { evaluateTargets, renderResults, type BenchResults } from './report.ts';
-import { createBenchEnv, pgliteWarehouse, unthrottledClients } from './setup.ts';
+import type { PgliteJob, PgliteResult } from './pglite-process.ts';
+import { createBenchEnv, unthrottledClients } from './setup.ts';
 
 const DEFAULT_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 const ROOT = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
@@ -77,6 +79,23 @@ function wholeNumber(flag: string, value: string | undefined, fallback: number):
 
 function step(message: string): void {
   process.stderr.write(`bench: ${message}\n`);
+}
+
+/** Part 5 in a child process (see pglite-process.ts); resolves with what it prints. */
+function runPglitePart(job: PgliteJob): Promise<PgliteResult> {
+  const script = fileURLToPath(new URL('./pglite-process.ts', import.meta.url));
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [script, JSON.stringify(job)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code === 0) resolve(JSON.parse(out) as PgliteResult);
+      else reject(new Error(`PGlite part exited with code ${String(code)}`));
+    });
+  });
 }
 
 async function main(): Promise<void> {
@@ -151,19 +170,17 @@ async function main(): Promise<void> {
       reps: plan.backfillReps,
       rss,
     });
+    // Parts 1-4 run in this process; part 5 in its own, so the two figures do not mix.
     const peakRssMbPostgres = lifetimePeakRssMb();
 
-    step(`5/5 PGlite load and derive: ${warmup} warm-up + ${reps}`);
-    const lite = await pgliteWarehouse(env.config, env.log);
-    let pglite: BenchResults['pglite'];
-    try {
-      pglite = {
-        coinbase: await benchLoadDerive(lite, env, coinbase.last, { warmup, reps }),
-        binance: await benchLoadDerive(lite, env, binance.last, { warmup, reps }),
-      };
-    } finally {
-      await lite.close();
-    }
+    step(`5/5 PGlite load and derive (own process): ${warmup} warm-up + ${reps}`);
+    const pglite = await runPglitePart({
+      simUrl: env.sim.url,
+      markets: [coinbaseMarket, binanceMarket],
+      concurrency,
+      warmup,
+      reps,
+    });
 
     const partial: Omit<BenchResults, 'targets'> = {
       startedAt: startedAt.toISOString(),
@@ -202,8 +219,7 @@ async function main(): Promise<void> {
       run,
       backfill,
       pglite,
-      peakRssMb: lifetimePeakRssMb(),
-      peakRssMbPostgres,
+      peakRssMb: peakRssMbPostgres,
     };
     results = { ...partial, targets: evaluateTargets(partial) };
   } finally {

@@ -3,7 +3,8 @@ import { renderTable, type Cell, type Column } from '../src/report/table.ts';
 import type { BackfillResult } from './parts/backfill.ts';
 import type { LoadVsCopyResult } from './parts/copy.ts';
 import type { RunResult } from './parts/run.ts';
-import type { LoadDeriveResult, SnapshotResult } from './parts/snapshot.ts';
+import type { SnapshotResult } from './parts/snapshot.ts';
+import type { PgliteResult } from './pglite-process.ts';
 
 export interface Machine {
   cpus: number;
@@ -41,11 +42,10 @@ export interface BenchResults {
   loadVsCopy: LoadVsCopyResult;
   run: RunResult;
   backfill: BackfillResult;
-  pglite: { coinbase: LoadDeriveResult; binance: LoadDeriveResult };
-  /** Highest RSS the kernel saw for this process, whole bench (PGlite included). */
+  /** Part 5, run in a process of its own; its peakRssMb is that process's. */
+  pglite: PgliteResult;
+  /** Highest RSS the kernel saw for the bench process, which ran parts 1-4 (PostgreSQL). */
   peakRssMb: number;
-  /** Highest RSS before part 5 (PGlite runs inside the process and keeps its memory). */
-  peakRssMbPostgres: number;
   targets: Target[];
 }
 
@@ -80,11 +80,18 @@ export function evaluateTargets(r: Omit<BenchResults, 'targets'>): Target[] {
       met: r.backfill.levelsPerSec >= 200_000,
     },
     {
-      name: 'peak RSS, whole bench (kernel maxrss)',
+      name: `peak RSS, parts 1-4 (${r.settings.warehouse === 'postgres' ? 'PostgreSQL' : 'PGlite'})`,
       target: '≤ 300 MB',
       value: r.peakRssMb,
       unit: 'MB',
       met: r.peakRssMb <= 300,
+    },
+    {
+      name: 'peak RSS, part 5 (embedded PGlite, own process)',
+      target: '≤ 300 MB',
+      value: r.pglite.peakRssMb,
+      unit: 'MB',
+      met: r.pglite.peakRssMb <= 300,
     },
   ];
 }
@@ -210,7 +217,7 @@ export function renderResults(r: BenchResults): string {
     ),
     '',
     table(
-      `5. The same load and derive on embedded PGlite (ms; medians of ${reps.pglite})`,
+      `5. The same load and derive on embedded PGlite, in its own process (ms; medians of ${reps.pglite})`,
       [left('market'), right('levels'), right('load'), right('derive'), right('levels/s loaded')],
       pgliteRows,
     ),
@@ -223,6 +230,6 @@ export function renderResults(r: BenchResults): string {
       ),
     ),
     '',
-    `  peak RSS: ${n(r.peakRssMb)} MB whole bench, ${n(r.peakRssMbPostgres)} MB before PGlite (part 5); ${n(r.durationMs / 1000, 1)} s in all`,
+    `  peak RSS (kernel maxrss): ${n(r.peakRssMb)} MB parts 1-4, ${n(r.pglite.peakRssMb)} MB part 5 (its own process); ${n(r.durationMs / 1000, 1)} s in all`,
   ].join('\n');
 }

@@ -4,6 +4,7 @@
  * the peak RSS of each repetition. Also used for part 5 (the same load and derive on PGlite).
  */
 import { parseBook, type OrderBook } from '../../src/book/index.ts';
+import type { Config } from '../../src/config.ts';
 import type { VenueClient } from '../../src/exchanges/index.ts';
 import { writeSnapshot } from '../../src/raw/index.ts';
 import type { SimMarket } from '../../src/simulator/index.ts';
@@ -145,11 +146,11 @@ export interface LoadDeriveResult {
 /** Load (levels) and derive of an already parsed book, repeated under fresh raw keys. */
 export async function benchLoadDerive(
   warehouse: BenchWarehouse,
-  env: BenchEnv,
+  config: Config,
   fetched: FetchedBook,
   { warmup, reps }: { warmup: number; reps: number },
 ): Promise<LoadDeriveResult> {
-  const loader = new Loader(warehouse.db, env.config);
+  const loader = new Loader(warehouse.db, config);
   const loads: number[] = [];
   const derives: number[] = [];
   const { market, book } = fetched;
@@ -172,7 +173,7 @@ export async function benchLoadDerive(
       ),
     );
     const derive = await timed(() =>
-      warehouse.db.transaction().execute((tx) => deriveSnapshots(tx, [load.value.snapshotId], env.config)),
+      warehouse.db.transaction().execute((tx) => deriveSnapshots(tx, [load.value.snapshotId], config)),
     );
     if (i >= warmup) {
       loads.push(load.ms);

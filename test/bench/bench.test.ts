@@ -114,8 +114,9 @@ describe('npm run bench -- --quick', () => {
       expectSampled(p.deriveMs, reps.pglite);
     }
 
-    expect(r.peakRssMb).toBeGreaterThanOrEqual(r.peakRssMbPostgres);
-    expect(r.targets.map((t) => t.unit)).toEqual(['×', 'ms', 'ms', 'levels/s', 'MB']);
+    expect(r.peakRssMb).toBeGreaterThan(0);
+    expect(r.pglite.peakRssMb).toBeGreaterThan(0);
+    expect(r.targets.map((t) => t.unit)).toEqual(['×', 'ms', 'ms', 'levels/s', 'MB', 'MB']);
     for (const t of r.targets) {
       expect(Number.isFinite(t.value)).toBe(true);
       expect(typeof t.met).toBe('boolean');
