@@ -12,7 +12,7 @@
 -- fact_cost_curve (COST_CURVE_USD), so both tables hold the one definition of a fill. Columns:
 -- (snapshot_id, side, notional_usd, filled_base, avg_price, worst_price, levels_used,
 --  slippage_bps, fee_bps, fee_usd, all_in_price, fully_filled).
-with target as (
+with recursive target as (
   select s.snapshot_id, t.mid_price, fee.fee_bps
   from orderbook.fact_snapshot s
   join orderbook.fact_top t on t.snapshot_id = s.snapshot_id
@@ -25,28 +25,46 @@ with target as (
 notional as (
   select distinct unnest($2::numeric[]) as n
 ),
-walk as (
+walk (snapshot_id, book_side, side, level_no, price, size, quote_before, base_before, chunk_end, width) as (
   -- Each level with what the levels before it hold: the level that completes N is the one with
-  -- quote_before < N <= quote_before + price * size.
-  select l.snapshot_id,
-         case l.side when 'ask' then 'buy' else 'sell' end as side,
-         l.level_no,
-         l.price,
-         l.size,
-         coalesce(sum(l.price * l.size) over w, 0) as quote_before,
-         coalesce(sum(l.size) over w, 0) as base_before
-  from orderbook.fact_level l
-  where l.snapshot_id in (select snapshot_id from target)
-  window w as (partition by l.snapshot_id, l.side order by l.level_no rows between unbounded preceding and 1 preceding)
+  -- quote_before < N <= quote_before + price * size. The walk reads each side in chunks of
+  -- levels (64, then twice as many each time, straight from the primary key) and goes on only
+  -- while the largest N is not yet reached: a deep book costs the levels an order can reach,
+  -- not all of its tens of thousands. Levels are numbered 1..n on every side.
+  select t.snapshot_id, sd.book_side, sd.side, l.level_no, l.price, l.size,
+         coalesce(sum(l.price * l.size) over before, 0),
+         coalesce(sum(l.size) over before, 0),
+         lead(l.level_no) over before is null,
+         64
+  from target t
+  cross join (values ('ask', 'buy'), ('bid', 'sell')) as sd (book_side, side)
+  join orderbook.fact_level l on l.snapshot_id = t.snapshot_id and l.side = sd.book_side and l.level_no <= 64
+  window before as (partition by t.snapshot_id, sd.side order by l.level_no rows between unbounded preceding and 1 preceding)
+  union all
+  select w.snapshot_id, w.book_side, w.side, l.level_no, l.price, l.size,
+         w.quote_before + w.price * w.size + coalesce(sum(l.price * l.size) over before, 0),
+         w.base_before + w.size + coalesce(sum(l.size) over before, 0),
+         lead(l.level_no) over before is null,
+         w.width * 2
+  from walk w
+  join orderbook.fact_level l
+    on l.snapshot_id = w.snapshot_id and l.side = w.book_side
+    and l.level_no > w.level_no and l.level_no <= w.level_no + w.width * 2
+  where w.chunk_end and w.quote_before + w.price * w.size < (select max(n) from notional)
+  window before as (partition by w.snapshot_id, w.side order by l.level_no rows between unbounded preceding and 1 preceding)
 ),
 side_total as (
-  select snapshot_id, side,
-         sum(price * size) as quote_total,
-         sum(size) as base_total,
-         max(level_no) as levels,
-         (array_agg(price order by level_no desc))[1] as last_price
+  -- The last level walked (the last row of the last chunk). When some N is more than the side
+  -- holds, the walk ran to the end of the side, so this is its last level and these its totals.
+  select distinct on (snapshot_id, side)
+         snapshot_id, side,
+         quote_before + price * size as quote_total,
+         base_before + size as base_total,
+         level_no as levels,
+         price as last_price
   from walk
-  group by snapshot_id, side
+  where chunk_end
+  order by snapshot_id, side, level_no desc
 ),
 fill as (
   select t.snapshot_id, st.side, notional.n, t.mid_price, t.fee_bps,

@@ -3,46 +3,61 @@
  * differ in the 17th digit must still sort apart.
  */
 
-const DECIMAL = /^\d+(\.\d+)?$/;
-
 /** Plain positive decimal: digits, an optional fraction, not zero. No sign, exponent, NaN or Infinity. */
 export function isPositiveDecimal(value: string): boolean {
-  if (!DECIMAL.test(value)) return false;
-  for (let i = 0; i < value.length; i++) {
-    const c = value.charCodeAt(i);
-    if (c >= 49 && c <= 57) return true; // a digit 1–9 somewhere: not zero
-  }
-  return false;
-}
-
-/** Splits a plain decimal into an integer part without leading zeros and a fraction without trailing zeros. */
-function parts(value: string): [string, string] {
-  const dot = value.indexOf('.');
-  let int = dot === -1 ? value : value.slice(0, dot);
-  let frac = dot === -1 ? '' : value.slice(dot + 1);
+  // One pass, no regex: a book checks this for every price and size of tens of thousands of levels.
+  const n = value.length;
   let i = 0;
-  while (i < int.length - 1 && int.charCodeAt(i) === 48) i++;
-  int = int.slice(i);
-  let j = frac.length;
-  while (j > 0 && frac.charCodeAt(j - 1) === 48) j--;
-  frac = frac.slice(0, j);
-  return [int, frac];
+  let nonZero = false;
+  while (i < n) {
+    const c = value.charCodeAt(i);
+    if (c < 48 || c > 57) break;
+    if (c !== 48) nonZero = true;
+    i++;
+  }
+  if (i === 0) return false;
+  if (i < n) {
+    if (value.charCodeAt(i) !== 46 || i === n - 1) return false;
+    for (i++; i < n; i++) {
+      const c = value.charCodeAt(i);
+      if (c < 48 || c > 57) return false;
+      if (c !== 48) nonZero = true;
+    }
+  }
+  return nonZero;
 }
 
-/** -1, 0 or 1 as a < b, a = b, a > b, for plain non-negative decimal strings ("1.50" equals "1.5"). */
+/**
+ * -1, 0 or 1 as a < b, a = b, a > b, for plain non-negative decimal strings ("1.50" equals "1.5").
+ * Compares digit by digit in place: no slices or padded copies per call.
+ */
 export function compareDecimal(a: string, b: string): -1 | 0 | 1 {
   if (a === b) return 0;
-  const [ai, af] = parts(a);
-  const [bi, bf] = parts(b);
-  if (ai.length !== bi.length) return ai.length < bi.length ? -1 : 1;
-  if (ai !== bi) return ai < bi ? -1 : 1;
-  if (af === bf) return 0;
-  // Same-length digit strings compare like numbers; pad the shorter fraction with zeros.
-  const len = Math.max(af.length, bf.length);
-  const ap = af.padEnd(len, '0');
-  const bp = bf.padEnd(len, '0');
-  if (ap === bp) return 0;
-  return ap < bp ? -1 : 1;
+  let aDot = a.indexOf('.');
+  if (aDot === -1) aDot = a.length;
+  let bDot = b.indexOf('.');
+  if (bDot === -1) bDot = b.length;
+  // Integer parts without leading zeros (keeping one digit): the longer one is larger.
+  let ai = 0;
+  while (ai < aDot - 1 && a.charCodeAt(ai) === 48) ai++;
+  let bi = 0;
+  while (bi < bDot - 1 && b.charCodeAt(bi) === 48) bi++;
+  if (aDot - ai !== bDot - bi) return aDot - ai < bDot - bi ? -1 : 1;
+  for (; ai < aDot; ai++, bi++) {
+    const ca = a.charCodeAt(ai);
+    const cb = b.charCodeAt(bi);
+    if (ca !== cb) return ca < cb ? -1 : 1;
+  }
+  // Fractions digit by digit, a missing digit counting as 0.
+  const aLen = a.length - aDot - 1;
+  const bLen = b.length - bDot - 1;
+  const len = Math.max(aLen, bLen);
+  for (let k = 0; k < len; k++) {
+    const ca = k < aLen ? a.charCodeAt(aDot + 1 + k) : 48;
+    const cb = k < bLen ? b.charCodeAt(bDot + 1 + k) : 48;
+    if (ca !== cb) return ca < cb ? -1 : 1;
+  }
+  return 0;
 }
 
 function fractionDigits(value: string): number {

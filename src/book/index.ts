@@ -7,6 +7,7 @@ import type { Venue } from '../markets.ts';
 import { binanceBookSchema, binanceLevels } from './binance.ts';
 import { coinbaseBookSchema, coinbaseLevels, coinbaseTimeToMicros } from './coinbase.ts';
 import { parseJsonExact } from './json.ts';
+import { scanBook } from './scan.ts';
 import type { OrderBook } from './types.ts';
 import { bookProblem } from './validate.ts';
 
@@ -65,14 +66,23 @@ function normalize(venue: Venue, symbol: string, json: unknown): OrderBook {
 
 /** Parses, normalizes and validates one book response body; throws BookError with the reason. */
 export function parseBook(venue: Venue, symbol: string, text: string): OrderBook {
+  const book = scanBook(venue, symbol, text) ?? parseGeneral(venue, symbol, text);
+  const problem = bookProblem(book);
+  if (problem) throw new BookError('invalid_book', problem);
+  return book;
+}
+
+/**
+ * Any body, the general way: JSON.parse and the venue's schema, which say exactly what is wrong
+ * with it. parseBook takes it when the fast scan (scan.ts) declines; it is exported as the
+ * reference that scan is held to. Does not validate the book (parseBook does).
+ */
+export function parseGeneral(venue: Venue, symbol: string, text: string): OrderBook {
   let json: unknown;
   try {
     json = parseJsonExact(text);
   } catch (error) {
     throw new BookError('not_json', `body is not JSON: ${(error as Error).message}`);
   }
-  const book = normalize(venue, symbol, json);
-  const problem = bookProblem(book);
-  if (problem) throw new BookError('invalid_book', problem);
-  return book;
+  return normalize(venue, symbol, json);
 }

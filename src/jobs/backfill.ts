@@ -34,7 +34,7 @@ export interface BackfillOptions {
   deriveOnly?: boolean;
   /** Objects read and loaded at once; default CONCURRENCY. */
   concurrency?: number;
-  /** Snapshots derived per transaction. */
+  /** Snapshots derived per transaction (default 100); up to `concurrency` transactions at once. */
   deriveBatch?: number;
   /** Keys checked against the warehouse per query (and so the most the listing runs ahead). */
   chunk?: number;
@@ -502,8 +502,9 @@ async function loadTradesOne(
 
 /**
  * Recomputes derived rows for every snapshot in the range (already present ones included), a
- * batch of ids per transaction. A failed batch is recorded and the next one tried; a failed page
- * query (the database is gone) ends the phase.
+ * batch of ids per transaction, up to `concurrency` batches at once: deriving is the database's
+ * work, and one batch at a time keeps one of its cores busy. A failed batch is recorded and the
+ * others go on; a failed page query (the database is gone) ends the phase.
  */
 async function derivePhase(
   deps: BackfillDeps,
@@ -511,9 +512,20 @@ async function derivePhase(
   outcome: Outcomes,
   onBatch: (total: number) => void,
 ): Promise<number> {
-  const batch = Math.max(1, options.deriveBatch ?? 1000);
+  const batch = Math.max(1, options.deriveBatch ?? 100);
+  const concurrency = Math.max(1, options.concurrency ?? deps.config.concurrency);
   let after = '0';
   let derived = 0;
+  const running = new Set<Promise<void>>();
+  const deriveBatch = async (ids: string[], first: string, last: string) => {
+    try {
+      await deps.db.transaction().execute((tx) => deriveSnapshots(tx, ids, deps.config));
+      derived += ids.length;
+      onBatch(derived);
+    } catch (error) {
+      outcome.failed(`derive:${first}..${last}`, `derive: ${message(error)}`, 'derive batch failed');
+    }
+  };
   for (;;) {
     let query = deps.db
       .selectFrom('orderbook.fact_snapshot as s')
@@ -533,18 +545,16 @@ async function derivePhase(
       ids = (await query.execute()).map((r) => r.snapshot_id);
     } catch (error) {
       outcome.failed(`derive:after ${after}`, `derive stopped: ${message(error)}`, 'derive failed');
-      return derived;
+      break;
     }
     const first = ids[0];
     const last = ids[ids.length - 1];
-    if (first === undefined || last === undefined) return derived;
-    try {
-      await deps.db.transaction().execute((tx) => deriveSnapshots(tx, ids, deps.config));
-      derived += ids.length;
-      onBatch(derived);
-    } catch (error) {
-      outcome.failed(`derive:${first}..${last}`, `derive: ${message(error)}`, 'derive batch failed');
-    }
+    if (first === undefined || last === undefined) break;
+    const job: Promise<void> = deriveBatch(ids, first, last).finally(() => running.delete(job));
+    running.add(job);
     after = last;
+    if (running.size >= concurrency) await Promise.race(running);
   }
+  await Promise.all(running);
+  return derived;
 }

@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import { gunzip, gzip } from 'node:zlib';
 import { z } from 'zod';
 import { VENUES, type Venue } from '../markets.ts';
+import { isJsonText } from './json-text.ts';
 import { MARKET_PATTERN, RUN_ID_PATTERN } from './keys.ts';
 
 const gzipAsync = promisify(gzip);
@@ -70,22 +71,14 @@ const FIELD: Record<PayloadKind, string> = {
 const CLOSE = Buffer.from('}');
 
 /**
- * Which of the three envelope fields a body goes in. Validity is checked with JSON.parse and the
- * result dropped: splicing is only safe if the bytes are one complete JSON value, and a body
- * that merely looks like JSON (truncated, HTML error page, BOM-prefixed) must not break the
- * envelope.
+ * Which of the three envelope fields a body goes in. Splicing is only safe if the bytes are one
+ * complete JSON value: a body that merely looks like JSON (truncated, HTML error page,
+ * BOM-prefixed) must not break the envelope. isJsonText answers exactly as JSON.parse would,
+ * without building the multi-megabyte value only to drop it.
  */
-function payloadKind(body: Buffer): { kind: PayloadKind; text: string | null } {
-  if (!isUtf8(body)) return { kind: 'base64', text: null };
-  // Buffer#toString keeps a leading BOM as U+FEFF, which JSON.parse rejects: such a body goes to
-  // payload_text and still round-trips byte-for-byte.
-  const text = body.toString('utf8');
-  try {
-    JSON.parse(text);
-    return { kind: 'json', text };
-  } catch {
-    return { kind: 'text', text };
-  }
+function payloadKind(body: Buffer): PayloadKind {
+  if (!isUtf8(body)) return 'base64';
+  return isJsonText(body) ? 'json' : 'text';
 }
 
 export async function encodeEnvelope(meta: EnvelopeMeta, body: Buffer, gzipLevel = 6): Promise<Buffer> {
@@ -103,11 +96,12 @@ export async function encodeEnvelope(meta: EnvelopeMeta, body: Buffer, gzipLevel
     base: m.base,
     quote: m.quote,
   });
-  const { kind, text } = payloadKind(body);
+  const kind = payloadKind(body);
   const head = Buffer.from(`${header.slice(0, -1)},"${FIELD[kind]}":`, 'utf8');
   let payload: Buffer;
   if (kind === 'json') payload = body;
-  else if (kind === 'text') payload = Buffer.from(JSON.stringify(text), 'utf8');
+  // Buffer#toString keeps a leading BOM as U+FEFF, so such a body still round-trips byte-for-byte.
+  else if (kind === 'text') payload = Buffer.from(JSON.stringify(body.toString('utf8')), 'utf8');
   else payload = Buffer.from(`"${body.toString('base64')}"`, 'latin1');
   return gzipAsync(Buffer.concat([head, payload, CLOSE]), { level: gzipLevel });
 }

@@ -1,11 +1,12 @@
 /**
- * One snapshot into the warehouse, in one transaction: dimensions, fact_snapshot, its levels
- * (set-based, one statement), then the derived rows. Keyed on the raw object, so loading the
- * same object twice changes nothing. Trades responses load the same way (load-trades.ts).
+ * One snapshot into the warehouse: its dimensions first (short statements of their own), then
+ * one transaction with fact_snapshot, its levels (set-based, one statement) and the derived
+ * rows. Keyed on the raw object, so loading the same object twice changes nothing. Trades responses load
+ * the same way (load-trades.ts).
  */
 import { CompiledQuery, sql, type Kysely } from 'kysely';
 import { levelsWithin } from '../book/cut.ts';
-import type { Level, OrderBook } from '../book/index.ts';
+import { isPositiveDecimal, type Level, type OrderBook } from '../book/index.ts';
 import type { Venue } from '../markets.ts';
 import { deriveSnapshots, type DeriveSettings } from './derive.ts';
 import { insertTrades, type TradesLoadResult, type TradesToLoad } from './load-trades.ts';
@@ -35,12 +36,20 @@ export interface LoadResult {
 
 const EXCHANGE_ID: Record<Venue, number> = { coinbase: 1, binance: 2 };
 
-// Arrays of one statement, so 44,000 levels cost one round trip and one plan.
+// One statement, so 44,000 levels cost one round trip and one plan. Each side travels as three
+// comma-separated lists — prices, sizes, order counts — made array literals here (the braces are
+// added in SQL so the client sends each list as the one flat string it joined); side and level
+// number are made here too. Asks go first: ('ask', n) sorts before ('bid', n), so every key lands
+// at the right edge of the primary key's b-tree, the cheap insert.
 const INSERT_LEVELS = `
 insert into orderbook.fact_level (snapshot_id, side, level_no, price, size, order_count)
-select $1::bigint, l.side, l.level_no, l.price, l.size, l.order_count
-from unnest($2::text[], $3::integer[], $4::numeric[], $5::numeric[], $6::integer[])
-  as l (side, level_no, price, size, order_count)`;
+select $1::bigint, 'ask', l.level_no, l.price, l.size, l.order_count
+from unnest(('{' || $2 || '}')::numeric[], ('{' || $3 || '}')::numeric[], ('{' || $4 || '}')::integer[])
+  with ordinality as l (price, size, order_count, level_no)
+union all
+select $1::bigint, 'bid', l.level_no, l.price, l.size, l.order_count
+from unnest(('{' || $5 || '}')::numeric[], ('{' || $6 || '}')::numeric[], ('{' || $7 || '}')::integer[])
+  with ordinality as l (price, size, order_count, level_no)`;
 
 export class Loader {
   private readonly db: Kysely<Database>;
@@ -63,32 +72,39 @@ export class Loader {
     const { book } = snapshot;
     const bids = levelsWithin(book, 'bids', this.settings.levelsWithinBps);
     const asks = levelsWithin(book, 'asks', this.settings.levelsWithinBps);
+    // Everything the transaction needs is taken from the book before the first await, so the
+    // tens of thousands of level objects can be collected young instead of living (and being
+    // promoted to the old generation) for as long as the database takes.
+    const levels = [...sideArrays(book.asks, asks), ...sideArrays(book.bids, bids)];
+    const row = {
+      run_id: snapshot.runId,
+      requested_at: snapshot.requestedAt,
+      received_at: snapshot.receivedAt,
+      exchange_time: book.exchangeTime,
+      exchange_sequence: book.sequence.toString(),
+      bid_levels: book.bids.length,
+      ask_levels: book.asks.length,
+      stored_levels: bids + asks,
+      raw_key: snapshot.rawKey,
+    };
+    // Dimensions outside the load's transaction: an upsert row-locks its row until commit, and
+    // concurrent loads of markets sharing an asset (every USD market) or of one market (backfill)
+    // would otherwise queue behind each other's whole load.
+    const marketId = await upsertMarket(
+      this.db,
+      {
+        venue: book.venue,
+        symbol: book.symbol,
+        base: snapshot.base,
+        quote: snapshot.quote,
+        receivedAt: snapshot.receivedAt,
+      },
+      (asset) => this.isUsd(asset),
+    );
     return this.db.transaction().execute(async (tx) => {
-      const marketId = await upsertMarket(
-        tx,
-        {
-          venue: book.venue,
-          symbol: book.symbol,
-          base: snapshot.base,
-          quote: snapshot.quote,
-          receivedAt: snapshot.receivedAt,
-        },
-        (asset) => this.isUsd(asset),
-      );
       const inserted = await tx
         .insertInto('orderbook.fact_snapshot')
-        .values({
-          market_id: marketId,
-          run_id: snapshot.runId,
-          requested_at: snapshot.requestedAt,
-          received_at: snapshot.receivedAt,
-          exchange_time: book.exchangeTime,
-          exchange_sequence: book.sequence.toString(),
-          bid_levels: book.bids.length,
-          ask_levels: book.asks.length,
-          stored_levels: bids + asks,
-          raw_key: snapshot.rawKey,
-        })
+        .values({ market_id: marketId, ...row })
         .onConflict((oc) => oc.column('raw_key').doNothing())
         .returning('snapshot_id')
         .executeTakeFirst();
@@ -96,15 +112,13 @@ export class Loader {
         const existing = await tx
           .selectFrom('orderbook.fact_snapshot')
           .select(['snapshot_id', 'stored_levels'])
-          .where('raw_key', '=', snapshot.rawKey)
+          .where('raw_key', '=', row.raw_key)
           .executeTakeFirstOrThrow();
         return { snapshotId: existing.snapshot_id, inserted: false, storedLevels: existing.stored_levels };
       }
-      await tx.executeQuery(
-        CompiledQuery.raw(INSERT_LEVELS, [inserted.snapshot_id, ...levelArrays(book, bids, asks)]),
-      );
+      await tx.executeQuery(CompiledQuery.raw(INSERT_LEVELS, [inserted.snapshot_id, ...levels]));
       if (derive) await deriveSnapshots(tx, [inserted.snapshot_id], this.settings);
-      return { snapshotId: inserted.snapshot_id, inserted: true, storedLevels: bids + asks };
+      return { snapshotId: inserted.snapshot_id, inserted: true, storedLevels: row.stored_levels };
     });
   }
 
@@ -179,22 +193,31 @@ export async function upsertMarket(
   return market.market_id;
 }
 
-/** Column arrays for INSERT_LEVELS: the first `bids` bids then the first `asks` asks. */
-function levelArrays(book: OrderBook, bids: number, asks: number): unknown[] {
-  const n = bids + asks;
-  const side: string[] = new Array<string>(n);
-  const levelNo: number[] = new Array<number>(n);
-  const price: string[] = new Array<string>(n);
-  const size: string[] = new Array<string>(n);
-  const orders: (number | null)[] = new Array<number | null>(n);
-  const put = (i: number, s: string, no: number, level: Level) => {
-    side[i] = s;
-    levelNo[i] = no;
-    price[i] = level.price;
-    size[i] = level.size;
-    orders[i] = level.orderCount;
-  };
-  for (let i = 0; i < bids; i++) put(i, 'bid', i + 1, book.bids[i] as Level);
-  for (let i = 0; i < asks; i++) put(bids + i, 'ask', i + 1, book.asks[i] as Level);
-  return [side, levelNo, price, size, orders];
+/**
+ * The first `count` levels of a side as INSERT_LEVELS parameters: comma-separated prices, sizes
+ * and order counts (null when the venue gives none). Built by joining, not by the driver's
+ * per-element quoting; safe because every value is checked to be a plain decimal first.
+ */
+function sideArrays(levels: readonly Level[], count: number): [string, string, string | null] {
+  const prices = new Array<string>(count);
+  const sizes = new Array<string>(count);
+  const orders = new Array<string>(count);
+  let anyOrders = false;
+  for (let i = 0; i < count; i++) {
+    const level = levels[i] as Level;
+    if (!isPositiveDecimal(level.price) || !isPositiveDecimal(level.size)) {
+      throw new Error(`level ${i + 1}: price ${level.price} / size ${level.size} is not a positive decimal`);
+    }
+    prices[i] = level.price;
+    sizes[i] = level.size;
+    if (level.orderCount === null) {
+      orders[i] = 'NULL';
+    } else {
+      if (!Number.isSafeInteger(level.orderCount))
+        throw new Error(`level ${i + 1}: order count is not an integer`);
+      orders[i] = String(level.orderCount);
+      anyOrders = true;
+    }
+  }
+  return [prices.join(','), sizes.join(','), anyOrders ? orders.join(',') : null];
 }

@@ -25,6 +25,7 @@ describe('migrations', () => {
       '0003_run_interrupted',
       '0004_trades',
       '0005_sizing',
+      '0006_fact_level_set_based_integrity',
     ]);
     const second = await migrate(warehouse.db);
     expect(second.applied).toEqual([]);

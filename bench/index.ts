@@ -1,0 +1,236 @@
+/**
+ * `npm run bench [-- --quick] [--out FILE] [--reps N] [--warehouse postgres|pglite] [--concurrency N]`
+ *
+ * Measures the real code paths (venue clients, raw store, parser, Loader, deriveSnapshots,
+ * runOnce, backfill) against the simulator in its own process and a PostgreSQL database made for
+ * the bench (BENCH_DATABASE_URL, else TEST_DATABASE_URL, else postgres://postgres@127.0.0.1:5432/postgres)
+ * and dropped after it; part 5 repeats load and derive on embedded PGlite. Prints a table and
+ * writes the figures as JSON (bench/results/latest.json unless --out says otherwise).
+ */
+import { spawn } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { sql } from 'kysely';
+import { benchMarkets } from './markets.ts';
+import { lifetimePeakRssMb, RssSampler } from './memory.ts';
+import { benchBackfill } from './parts/backfill.ts';
+import { benchLoadVsCopy } from './parts/copy.ts';
+import { benchRun } from './parts/run.ts';
+import { benchSnapshot } from './parts/snapshot.ts';
+import { evaluateTargets, renderResults, type BenchResults } from './report.ts';
+import type { PgliteJob, PgliteResult } from './pglite-process.ts';
+import { createBenchEnv, unthrottledClients } from './setup.ts';
+
+const DEFAULT_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
+const ROOT = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+
+interface Plan {
+  quick: boolean;
+  markets: number;
+  coinbaseLevels: number;
+  binanceLevels: number;
+  backfillSnapshots: number;
+  warmup: number;
+  reps: number;
+  runReps: number;
+  backfillReps: number;
+}
+
+const FULL: Plan = {
+  quick: false,
+  markets: 20,
+  coinbaseLevels: 22_000,
+  binanceLevels: 5000,
+  backfillSnapshots: 200,
+  warmup: 1,
+  reps: 7,
+  runReps: 3,
+  backfillReps: 3,
+};
+
+/** Small enough for a smoke test: every part runs, every figure is produced, in seconds. */
+const QUICK: Plan = {
+  quick: true,
+  markets: 4,
+  coinbaseLevels: 500,
+  binanceLevels: 200,
+  backfillSnapshots: 8,
+  warmup: 1,
+  reps: 2,
+  runReps: 1,
+  backfillReps: 1,
+};
+
+function usage(message: string): never {
+  process.stderr.write(
+    `bench: ${message}\nusage: npm run bench -- [--quick] [--out FILE] [--reps N] [--warehouse postgres|pglite] [--concurrency N]\n`,
+  );
+  process.exit(2);
+}
+
+function wholeNumber(flag: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!/^\d+$/.test(value) || Number(value) < 1) usage(`--${flag} must be a whole number ≥ 1, got ${value}`);
+  return Number(value);
+}
+
+function step(message: string): void {
+  process.stderr.write(`bench: ${message}\n`);
+}
+
+/** Part 5 in a child process (see pglite-process.ts); resolves with what it prints. */
+function runPglitePart(job: PgliteJob): Promise<PgliteResult> {
+  const script = fileURLToPath(new URL('./pglite-process.ts', import.meta.url));
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [script, JSON.stringify(job)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code === 0) resolve(JSON.parse(out) as PgliteResult);
+      else reject(new Error(`PGlite part exited with code ${String(code)}`));
+    });
+  });
+}
+
+async function main(): Promise<void> {
+  const { values } = (() => {
+    try {
+      return parseArgs({
+        options: {
+          quick: { type: 'boolean', default: false },
+          out: { type: 'string' },
+          reps: { type: 'string' },
+          warehouse: { type: 'string', default: 'postgres' },
+          concurrency: { type: 'string' },
+        },
+        strict: true,
+      });
+    } catch (error) {
+      return usage((error as Error).message);
+    }
+  })();
+  const base = values.quick ? QUICK : FULL;
+  const plan: Plan = { ...base, reps: wholeNumber('reps', values.reps, base.reps) };
+  const concurrency = wholeNumber('concurrency', values.concurrency, 4);
+  if (values.warehouse !== 'postgres' && values.warehouse !== 'pglite')
+    usage(`--warehouse must be postgres or pglite, got ${values.warehouse}`);
+  const adminUrl =
+    values.warehouse === 'pglite'
+      ? null
+      : (process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? DEFAULT_URL);
+  const out = path.resolve(values.out ?? path.join(ROOT, 'bench', 'results', 'latest.json'));
+
+  const startedAt = new Date();
+  const loadStart = os.loadavg()[0] ?? 0;
+  const rss = new RssSampler();
+  const markets = benchMarkets({
+    count: plan.markets,
+    coinbaseLevels: plan.coinbaseLevels,
+    binanceLevels: plan.binanceLevels,
+  });
+  const coinbaseMarket = markets[0];
+  const binanceMarket = markets[1];
+  if (!coinbaseMarket || !binanceMarket) throw new Error('bench needs a Coinbase and a Binance market');
+
+  step(`starting: simulator with ${markets.length} markets, warehouse ${adminUrl ? 'PostgreSQL' : 'PGlite'}`);
+  const env = await createBenchEnv({ markets, adminUrl, concurrency });
+  let results: BenchResults;
+  try {
+    const postgres = adminUrl
+      ? ((await sql<{ v: string }>`select version() as v`.execute(env.warehouse.db)).rows[0]?.v.replace(
+          / on .*/,
+          '',
+        ) ?? null)
+      : null;
+    const clients = unthrottledClients(env.config, env.log);
+    const { warmup, reps } = plan;
+
+    step(
+      `1/5 one snapshot: ${coinbaseMarket.symbol} and ${binanceMarket.symbol}, ${warmup} warm-up + ${reps}`,
+    );
+    const coinbase = await benchSnapshot(env, clients.coinbase, coinbaseMarket, { warmup, reps, rss });
+    const binance = await benchSnapshot(env, clients.binance, binanceMarket, { warmup, reps, rss });
+
+    step(`2/5 loader vs COPY: ${coinbase.result.levels} rows, ${warmup} warm-up + ${reps}`);
+    const loadVsCopy = await benchLoadVsCopy(env, coinbase.last, { warmup, reps });
+
+    step(`3/5 run of ${markets.length} markets: ${warmup} warm-up + ${plan.runReps}`);
+    const run = await benchRun(env, { warmup, reps: plan.runReps, rss });
+
+    step(`4/5 backfill of ${plan.backfillSnapshots} snapshots: ${warmup} warm-up + ${plan.backfillReps}`);
+    const backfill = await benchBackfill(env, {
+      snapshots: plan.backfillSnapshots,
+      warmup,
+      reps: plan.backfillReps,
+      rss,
+    });
+    // Parts 1-4 run in this process; part 5 in its own, so the two figures do not mix.
+    const peakRssMbPostgres = lifetimePeakRssMb();
+
+    step(`5/5 PGlite load and derive (own process): ${warmup} warm-up + ${reps}`);
+    const pglite = await runPglitePart({
+      simUrl: env.sim.url,
+      markets: [coinbaseMarket, binanceMarket],
+      concurrency,
+      warmup,
+      reps,
+    });
+
+    const partial: Omit<BenchResults, 'targets'> = {
+      startedAt: startedAt.toISOString(),
+      durationMs: Date.now() - startedAt.getTime(),
+      quick: plan.quick,
+      command: ['npm run bench', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(
+        ' ',
+      ),
+      machine: {
+        cpus: os.availableParallelism(),
+        cpuModel: os.cpus()[0]?.model.trim() ?? 'unknown',
+        memoryMb: Math.round(os.totalmem() / 1024 / 1024),
+        node: process.version,
+        postgres,
+        platform: `${os.type()} ${os.release()} ${os.arch()}`,
+        loadAverage: {
+          start: Math.round(loadStart * 100) / 100,
+          end: Math.round((os.loadavg()[0] ?? 0) * 100) / 100,
+        },
+      },
+      settings: {
+        warehouse: env.warehouse.kind,
+        levelsWithinBps: 'all',
+        concurrency,
+        warmup,
+        reps: {
+          snapshot: reps,
+          loadVsCopy: reps,
+          run: plan.runReps,
+          backfill: plan.backfillReps,
+          pglite: reps,
+        },
+      },
+      snapshot: { coinbase: coinbase.result, binance: binance.result },
+      loadVsCopy,
+      run,
+      backfill,
+      pglite,
+      peakRssMb: peakRssMbPostgres,
+    };
+    results = { ...partial, targets: evaluateTargets(partial) };
+  } finally {
+    rss.stop();
+    await env.close();
+  }
+  await mkdir(path.dirname(out), { recursive: true });
+  await writeFile(out, `${JSON.stringify(results, null, 2)}\n`);
+  process.stdout.write(
+    `${renderResults(results)}\n  figures written to ${path.relative(process.cwd(), out) || out}\n`,
+  );
+}
+
+await main();

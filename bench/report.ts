@@ -1,0 +1,235 @@
+/** The bench's results: the JSON it writes, the targets of issue 6, and the tables it prints. */
+import { renderTable, type Cell, type Column } from '../src/report/table.ts';
+import type { BackfillResult } from './parts/backfill.ts';
+import type { LoadVsCopyResult } from './parts/copy.ts';
+import type { RunResult } from './parts/run.ts';
+import type { SnapshotResult } from './parts/snapshot.ts';
+import type { PgliteResult } from './pglite-process.ts';
+
+export interface Machine {
+  cpus: number;
+  cpuModel: string;
+  memoryMb: number;
+  node: string;
+  postgres: string | null;
+  platform: string;
+  /** 1-minute load average before and after: above the core count, the figures were taken under load. */
+  loadAverage: { start: number; end: number };
+}
+
+export interface Target {
+  name: string;
+  target: string;
+  value: number;
+  unit: string;
+  met: boolean;
+}
+
+export interface BenchResults {
+  startedAt: string;
+  durationMs: number;
+  quick: boolean;
+  command: string;
+  machine: Machine;
+  settings: {
+    warehouse: string;
+    levelsWithinBps: 'all';
+    concurrency: number;
+    warmup: number;
+    reps: { snapshot: number; loadVsCopy: number; run: number; backfill: number; pglite: number };
+  };
+  snapshot: { coinbase: SnapshotResult; binance: SnapshotResult };
+  loadVsCopy: LoadVsCopyResult;
+  run: RunResult;
+  backfill: BackfillResult;
+  /** Part 5, run in a process of its own; its peakRssMb is that process's. */
+  pglite: PgliteResult;
+  /** Highest RSS the kernel saw for the bench process, which ran parts 1-4 (PostgreSQL). */
+  peakRssMb: number;
+  targets: Target[];
+}
+
+export function evaluateTargets(r: Omit<BenchResults, 'targets'>): Target[] {
+  return [
+    {
+      name: 'loader time / COPY time (same rows)',
+      target: '≤ 1.5',
+      value: r.loadVsCopy.ratio,
+      unit: '×',
+      met: r.loadVsCopy.ratio <= 1.5,
+    },
+    {
+      name: `one ${r.snapshot.coinbase.levels.toLocaleString('en-US')}-level snapshot, fetch to derived rows`,
+      target: '≤ 1000 ms',
+      value: r.snapshot.coinbase.endToEndMs.median,
+      unit: 'ms',
+      met: r.snapshot.coinbase.endToEndMs.median <= 1000,
+    },
+    {
+      name: `run of ${r.run.markets} markets, full-size books`,
+      target: '≤ 10000 ms',
+      value: r.run.wallMs.median,
+      unit: 'ms',
+      met: r.run.wallMs.median <= 10_000,
+    },
+    {
+      name: `backfill of ${r.backfill.snapshots} snapshots`,
+      target: '≥ 200000 levels/s',
+      value: r.backfill.levelsPerSec,
+      unit: 'levels/s',
+      met: r.backfill.levelsPerSec >= 200_000,
+    },
+    {
+      name: `peak RSS, parts 1-4 (${r.settings.warehouse === 'postgres' ? 'PostgreSQL' : 'PGlite'})`,
+      target: '≤ 300 MB',
+      value: r.peakRssMb,
+      unit: 'MB',
+      met: r.peakRssMb <= 300,
+    },
+    {
+      name: 'peak RSS, part 5 (embedded PGlite, own process)',
+      target: '≤ 300 MB',
+      value: r.pglite.peakRssMb,
+      unit: 'MB',
+      met: r.pglite.peakRssMb <= 300,
+    },
+  ];
+}
+
+const n = (value: number, digits = 0): string =>
+  Number.isFinite(value)
+    ? value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })
+    : '—';
+const ms = (value: number): string => n(value, value < 100 ? 1 : 0);
+const right = (header: string): Column => ({ header, align: 'right' });
+const left = (header: string): Column => ({ header, align: 'left' });
+const cells = (...texts: string[]): Cell[] => texts.map((text) => ({ text }));
+
+function table(title: string, columns: Column[], rows: Cell[][]): string {
+  return [title, ...renderTable(columns, rows, { color: false, indent: 2 })].join('\n');
+}
+
+export function renderResults(r: BenchResults): string {
+  const m = r.machine;
+  const snapshotRows = [r.snapshot.coinbase, r.snapshot.binance].map((s) =>
+    cells(
+      `${s.venue}:${s.market}`,
+      n(s.levels),
+      n(s.bodyBytes / 1024 / 1024, 1),
+      ms(s.fetchMs.median),
+      ms(s.putMs.median),
+      ms(s.parseMs.median),
+      ms(s.loadMs.median),
+      ms(s.deriveMs.median),
+      ms(s.endToEndMs.median),
+      n(s.peakRssMb.median),
+    ),
+  );
+  const c = r.loadVsCopy;
+  const b = r.backfill;
+  const pgliteRows = [r.pglite.coinbase, r.pglite.binance].map((p) =>
+    cells(p.market, n(p.levels), ms(p.loadMs.median), ms(p.deriveMs.median), n(p.levelsPerSec.median)),
+  );
+  const reps = r.settings.reps;
+  return [
+    `orderbook-etl bench${r.quick ? ' (--quick: smoke sizes, not comparable to the targets)' : ''}`,
+    `  ${m.cpus} × ${m.cpuModel}, ${n(m.memoryMb)} MB, Node ${m.node}, ${m.postgres ?? 'no PostgreSQL'}; ` +
+      `load average ${m.loadAverage.start} → ${m.loadAverage.end}`,
+    `  warehouse ${r.settings.warehouse}; medians after ${r.settings.warmup} warm-up; LEVELS_WITHIN_BPS=all, CONCURRENCY=${r.settings.concurrency}`,
+    '',
+    table(
+      `1. One full-size snapshot (ms; medians of ${reps.snapshot})`,
+      [
+        left('market'),
+        right('levels'),
+        right('MB'),
+        right('fetch'),
+        right('raw put'),
+        right('parse'),
+        right('load'),
+        right('derive'),
+        right('end to end'),
+        right('peak RSS MB'),
+      ],
+      snapshotRows,
+    ),
+    '',
+    table(
+      `2. Level load vs COPY, same rows, same table (medians of ${reps.loadVsCopy})`,
+      [
+        left('market'),
+        right('rows'),
+        right('loader ms'),
+        right('COPY ms'),
+        right('loader rows/s'),
+        right('COPY rows/s'),
+        right('loader/COPY'),
+      ],
+      [
+        cells(
+          c.market,
+          n(c.rows),
+          ms(c.loaderMs.median),
+          ms(c.copyMs.median),
+          n(c.loaderRowsPerSec),
+          n(c.copyRowsPerSec),
+          n(c.ratio, 2),
+        ),
+      ],
+    ),
+    '',
+    table(
+      `3. Full run (runOnce), full-size books (medians of ${reps.run})`,
+      [left('markets'), right('levels'), right('wall ms'), right('levels/s'), right('peak RSS MB')],
+      [
+        cells(
+          `${r.run.markets} at CONCURRENCY ${r.run.concurrency}`,
+          n(r.run.levels),
+          ms(r.run.wallMs.median),
+          n(r.run.levelsPerSec),
+          n(r.run.peakRssMb.median),
+        ),
+      ],
+    ),
+    '',
+    table(
+      `4. Backfill from raw (medians of ${reps.backfill})`,
+      [
+        left('snapshots'),
+        right('levels'),
+        right('seconds'),
+        right('snapshots/s'),
+        right('levels/s'),
+        right('peak RSS MB'),
+        right('RSS MB at 25/50/75/100% · derived'),
+      ],
+      [
+        cells(
+          n(b.snapshots),
+          n(b.levels),
+          n(b.durationMs.median / 1000, 2),
+          n(b.snapshotsPerSec, 1),
+          n(b.levelsPerSec),
+          n(b.peakRssMb.median),
+          `${n(b.rssMbAt['25%'])} / ${n(b.rssMbAt['50%'])} / ${n(b.rssMbAt['75%'])} / ${n(b.rssMbAt['100%'])} · ${n(b.rssMbAt.derived)}`,
+        ),
+      ],
+    ),
+    '',
+    table(
+      `5. The same load and derive on embedded PGlite, in its own process (ms; medians of ${reps.pglite})`,
+      [left('market'), right('levels'), right('load'), right('derive'), right('levels/s loaded')],
+      pgliteRows,
+    ),
+    '',
+    table(
+      `Targets${r.quick ? ' (quick sizes: informational only)' : ''}`,
+      [left('measure'), right('target'), right('value'), left('')],
+      r.targets.map((t) =>
+        cells(t.name, t.target, `${n(t.value, t.unit === '×' ? 2 : 0)} ${t.unit}`, t.met ? 'met' : 'MISSED'),
+      ),
+    ),
+    '',
+    `  peak RSS (kernel maxrss): ${n(r.peakRssMb)} MB parts 1-4, ${n(r.pglite.peakRssMb)} MB part 5 (its own process); ${n(r.durationMs / 1000, 1)} s in all`,
+  ].join('\n');
+}

@@ -1,0 +1,139 @@
+/**
+ * The bench itself is not a test (its figures come from `npm run bench`, never from a timed
+ * unit test). This runs it once in --quick mode, the way a user would, and checks it produces
+ * every measure with sane values: that the harness works, not how fast anything is.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BenchResults } from '../../bench/report.ts';
+import type { Sampled } from '../../bench/stats.ts';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+
+const ROOT = path.resolve(import.meta.dirname, '..', '..');
+
+let testDb: TestDatabase;
+let dir: string;
+
+beforeAll(async () => {
+  testDb = await createTestDatabase();
+  dir = await mkdtemp(path.join(tmpdir(), 'obetl-bench-test-'));
+});
+afterAll(async () => {
+  await testDb.cleanup();
+  await rm(dir, { recursive: true, force: true });
+});
+
+function runBench(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number | null; out: string; err: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['bench/index.ts', ...args], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      resolve({ code, out, err });
+    });
+  });
+}
+
+/** A median of positive, finite figures, with one figure per repetition. */
+function expectSampled(s: Sampled, reps: number): void {
+  expect(s.samples).toHaveLength(reps);
+  for (const v of [s.median, ...s.samples]) {
+    expect(Number.isFinite(v)).toBe(true);
+    expect(v).toBeGreaterThan(0);
+  }
+  expect(s.median).toBeGreaterThanOrEqual(Math.min(...s.samples));
+  expect(s.median).toBeLessThanOrEqual(Math.max(...s.samples));
+}
+
+describe('npm run bench -- --quick', () => {
+  it('measures every part and writes every figure to the JSON file', async () => {
+    const out = path.join(dir, 'quick.json');
+    // The bench makes (and drops) its own database on the test server; with no server, PGlite.
+    const args = ['--quick', '--out', out];
+    const env: Record<string, string> = {};
+    if (testDb.databaseUrl) env.BENCH_DATABASE_URL = testDb.databaseUrl;
+    else args.push('--warehouse', 'pglite');
+    const { code, out: stdout, err } = await runBench(args, env);
+    expect(code, err).toBe(0);
+
+    const r = JSON.parse(await readFile(out, 'utf8')) as BenchResults;
+    expect(r.quick).toBe(true);
+    expect(r.settings.warehouse).toBe(testDb.kind);
+    const reps = r.settings.reps;
+
+    for (const s of [r.snapshot.coinbase, r.snapshot.binance]) {
+      expect(s.levels).toBeGreaterThan(0);
+      expect(s.bodyBytes).toBeGreaterThan(s.rawBytes); // gzip made it smaller
+      for (const m of [s.fetchMs, s.putMs, s.parseMs, s.loadMs, s.deriveMs, s.endToEndMs, s.peakRssMb]) {
+        expectSampled(m, reps.snapshot);
+      }
+      // End to end covers the five stages back to back.
+      const stages =
+        s.fetchMs.median + s.putMs.median + s.parseMs.median + s.loadMs.median + s.deriveMs.median;
+      expect(s.endToEndMs.median).toBeGreaterThanOrEqual(stages * 0.5);
+    }
+    expect(r.snapshot.coinbase.levels).toBeGreaterThan(r.snapshot.binance.levels);
+
+    const c = r.loadVsCopy;
+    expect(c.rows).toBe(r.snapshot.coinbase.levels);
+    expectSampled(c.loaderMs, reps.loadVsCopy);
+    expectSampled(c.copyMs, reps.loadVsCopy);
+    expect(c.ratio).toBeCloseTo(c.loaderMs.median / c.copyMs.median, 2);
+    expect(c.loaderRowsPerSec).toBeGreaterThan(0);
+    expect(c.copyRowsPerSec).toBeGreaterThan(0);
+
+    expect(r.run.markets).toBe(4);
+    expect(r.run.levels).toBeGreaterThan(0);
+    expectSampled(r.run.wallMs, reps.run);
+    expectSampled(r.run.peakRssMb, reps.run);
+
+    const b = r.backfill;
+    expect(b.snapshots).toBe(8);
+    expect(b.levels).toBeGreaterThan(0);
+    expectSampled(b.durationMs, reps.backfill);
+    expect(b.snapshotsPerSec).toBeCloseTo((b.snapshots / b.durationMs.median) * 1000, 0);
+    expect(b.levelsPerSec).toBeGreaterThan(0);
+    for (const v of Object.values(b.rssMbAt)) expect(v).toBeGreaterThan(0);
+
+    for (const p of [r.pglite.coinbase, r.pglite.binance]) {
+      expect(p.levels).toBeGreaterThan(0);
+      expectSampled(p.loadMs, reps.pglite);
+      expectSampled(p.deriveMs, reps.pglite);
+    }
+
+    expect(r.peakRssMb).toBeGreaterThan(0);
+    expect(r.pglite.peakRssMb).toBeGreaterThan(0);
+    expect(r.targets.map((t) => t.unit)).toEqual(['×', 'ms', 'ms', 'levels/s', 'MB', 'MB']);
+    for (const t of r.targets) {
+      expect(Number.isFinite(t.value)).toBe(true);
+      expect(typeof t.met).toBe('boolean');
+    }
+    expect(r.machine.cpus).toBeGreaterThan(0);
+    expect(r.machine.node).toBe(process.version);
+
+    // The table a user reads.
+    for (const heading of [
+      '1. One full-size snapshot',
+      '2. Level load vs COPY',
+      '3. Full run',
+      '4. Backfill',
+      '5. ',
+      'Targets',
+    ]) {
+      expect(stdout).toContain(heading);
+    }
+  }, 90_000);
+});
