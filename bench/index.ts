@@ -85,7 +85,7 @@ function step(message: string): void {
 function runPglitePart(job: PgliteJob): Promise<PgliteResult> {
   const script = fileURLToPath(new URL('./pglite-process.ts', import.meta.url));
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [script, JSON.stringify(job)], {
+    const child = spawn(process.execPath, [...process.execArgv, script, JSON.stringify(job)], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let out = '';
@@ -203,6 +203,7 @@ async function main(): Promise<void> {
       },
       settings: {
         warehouse: env.warehouse.kind,
+        nodeFlags: process.execArgv,
         levelsWithinBps: 'all',
         concurrency,
         warmup,
