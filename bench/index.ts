@@ -4,8 +4,9 @@
  * Measures the real code paths (venue clients, raw store, parser, Loader, deriveSnapshots,
  * runOnce, backfill) against the simulator in its own process and a PostgreSQL database made for
  * the bench (BENCH_DATABASE_URL, else TEST_DATABASE_URL, else postgres://postgres@127.0.0.1:5432/postgres)
- * and dropped after it; part 5 repeats load and derive on embedded PGlite. Prints a table and
- * writes the figures as JSON (bench/results/latest.json unless --out says otherwise).
+ * and dropped after it; part 5 repeats load and derive on embedded PGlite, in a process of its
+ * own so the two memory figures stay apart. Prints a table and writes the figures as JSON
+ * (bench/results/latest.json unless --out says otherwise).
  */
 import { spawn } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -234,4 +235,13 @@ async function main(): Promise<void> {
   );
 }
 
-await main();
+try {
+  await main();
+} catch (error) {
+  process.stderr.write(
+    `bench: ${error instanceof Error ? error.message : String(error)}\n` +
+      'It needs a PostgreSQL server it may create a database on: set BENCH_DATABASE_URL ' +
+      '(or TEST_DATABASE_URL), or run everything on embedded PGlite with --warehouse pglite.\n',
+  );
+  process.exitCode = 1;
+}
