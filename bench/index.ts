@@ -4,8 +4,9 @@
  * Measures the real code paths (venue clients, raw store, parser, Loader, deriveSnapshots,
  * runOnce, backfill) against the simulator in its own process and a PostgreSQL database made for
  * the bench (BENCH_DATABASE_URL, else TEST_DATABASE_URL, else postgres://postgres@127.0.0.1:5432/postgres)
- * and dropped after it; part 5 repeats load and derive on embedded PGlite. Prints a table and
- * writes the figures as JSON (bench/results/latest.json unless --out says otherwise).
+ * and dropped after it; part 5 repeats load and derive on embedded PGlite, in a process of its
+ * own so the two memory figures stay apart. Prints a table and writes the figures as JSON
+ * (bench/results/latest.json unless --out says otherwise).
  */
 import { spawn } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -85,7 +86,7 @@ function step(message: string): void {
 function runPglitePart(job: PgliteJob): Promise<PgliteResult> {
   const script = fileURLToPath(new URL('./pglite-process.ts', import.meta.url));
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [script, JSON.stringify(job)], {
+    const child = spawn(process.execPath, [...process.execArgv, script, JSON.stringify(job)], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let out = '';
@@ -203,6 +204,7 @@ async function main(): Promise<void> {
       },
       settings: {
         warehouse: env.warehouse.kind,
+        nodeFlags: process.execArgv,
         levelsWithinBps: 'all',
         concurrency,
         warmup,
@@ -233,4 +235,13 @@ async function main(): Promise<void> {
   );
 }
 
-await main();
+try {
+  await main();
+} catch (error) {
+  process.stderr.write(
+    `bench: ${error instanceof Error ? error.message : String(error)}\n` +
+      'It needs a PostgreSQL server it may create a database on: set BENCH_DATABASE_URL ' +
+      '(or TEST_DATABASE_URL), or run everything on embedded PGlite with --warehouse pglite.\n',
+  );
+  process.exitCode = 1;
+}

@@ -33,6 +33,8 @@ export interface BenchResults {
   machine: Machine;
   settings: {
     warehouse: string;
+    /** V8 flags of the bench process (and its children): `npm run bench` runs as `npm run etl` does. */
+    nodeFlags: string[];
     levelsWithinBps: 'all';
     concurrency: number;
     warmup: number;
@@ -135,7 +137,7 @@ export function renderResults(r: BenchResults): string {
     `orderbook-etl bench${r.quick ? ' (--quick: smoke sizes, not comparable to the targets)' : ''}`,
     `  ${m.cpus} × ${m.cpuModel}, ${n(m.memoryMb)} MB, Node ${m.node}, ${m.postgres ?? 'no PostgreSQL'}; ` +
       `load average ${m.loadAverage.start} → ${m.loadAverage.end}`,
-    `  warehouse ${r.settings.warehouse}; medians after ${r.settings.warmup} warm-up; LEVELS_WITHIN_BPS=all, CONCURRENCY=${r.settings.concurrency}`,
+    `  warehouse ${r.settings.warehouse}; medians after ${r.settings.warmup} warm-up; LEVELS_WITHIN_BPS=all, CONCURRENCY=${r.settings.concurrency}; node ${r.settings.nodeFlags.join(' ') || '(no flags)'}`,
     '',
     table(
       `1. One full-size snapshot (ms; medians of ${reps.snapshot})`,

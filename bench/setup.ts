@@ -34,9 +34,13 @@ export interface SimulatorProcess {
 /** startSimulator (rate limits off) in a child process; resolves once it listens. */
 export async function spawnSimulator(markets: SimMarket[]): Promise<SimulatorProcess> {
   const script = fileURLToPath(new URL('./simulator-process.ts', import.meta.url));
-  const child: ChildProcess = spawn(process.execPath, [script, JSON.stringify(markets)], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [...process.execArgv, script, JSON.stringify(markets)],
+    {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    },
+  );
   const stdout = child.stdout;
   if (!stdout) throw new Error('simulator: no stdout');
   const lines = createInterface({ input: stdout });
