@@ -38,14 +38,20 @@ walk as (
   where l.snapshot_id in (select snapshot_id from target)
   window w as (partition by l.snapshot_id, l.side order by l.level_no rows between unbounded preceding and 1 preceding)
 ),
-side_total as (
-  select snapshot_id, side,
-         sum(price * size) as quote_total,
-         sum(size) as base_total,
-         max(level_no) as levels,
-         (array_agg(price order by level_no desc))[1] as last_price
-  from walk
-  group by snapshot_id, side
+last_level as ( -- from the primary key alone: cheaper than sorting the walk to aggregate it
+  select l.snapshot_id, case l.side when 'ask' then 'buy' else 'sell' end as side, max(l.level_no) as level_no
+  from orderbook.fact_level l
+  where l.snapshot_id in (select snapshot_id from target)
+  group by l.snapshot_id, l.side
+),
+side_total as ( -- the walk's last row holds the side's totals: what came before it, plus itself
+  select w.snapshot_id, w.side,
+         w.quote_before + w.price * w.size as quote_total,
+         w.base_before + w.size as base_total,
+         w.level_no as levels,
+         w.price as last_price
+  from walk w
+  join last_level ll on ll.snapshot_id = w.snapshot_id and ll.side = w.side and ll.level_no = w.level_no
 ),
 bound as materialized ( -- the limit price once per threshold, not once per level compared
   select t.snapshot_id, st.side, th.bps, t.mid_price,
