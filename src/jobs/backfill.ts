@@ -19,6 +19,7 @@ import {
   readTrades,
   type RawStore,
   type SnapshotFilter,
+  type SnapshotRecord,
 } from '../raw/index.ts';
 import { parseTrades, TradesError } from '../trades/index.ts';
 import { deriveSnapshots, type DeriveSettings } from '../warehouse/derive.ts';
@@ -384,6 +385,32 @@ async function presentKeys(
   return new Set(rows.map((r) => r.raw_key));
 }
 
+/**
+ * A raw response that can be loaded at all: a 2xx whose envelope names its assets and whose body
+ * is text. Anything else is recorded invalid (it will never load) and gives null.
+ */
+function usableResponse(
+  record: SnapshotRecord,
+  key: string,
+  what: string,
+  outcome: Outcomes,
+): { meta: SnapshotRecord['meta']; text: string; base: string; quote: string } | null {
+  const { meta } = record;
+  if (meta.status < 200 || meta.status >= 300) {
+    outcome.invalid(key, `HTTP ${meta.status} response, not ${what}`);
+    return null;
+  }
+  if (meta.base === null || meta.quote === null) {
+    outcome.invalid(key, 'envelope names no base/quote asset');
+    return null;
+  }
+  if (record.payloadText === null) {
+    outcome.invalid(key, `body is not UTF-8 text (kept as payload_base64), not ${what}`);
+    return null;
+  }
+  return { meta, text: record.payloadText, base: meta.base, quote: meta.quote };
+}
+
 /** Never throws: every object ends loaded, present, invalid or failed. */
 async function loadOne(
   deps: BackfillDeps,
@@ -399,22 +426,12 @@ async function loadOne(
     outcome.failed(key, `read: ${message(error)}`);
     return;
   }
-  const { meta } = record;
-  if (meta.status < 200 || meta.status >= 300) {
-    outcome.invalid(key, `HTTP ${meta.status} response, not a book`);
-    return;
-  }
-  if (meta.base === null || meta.quote === null) {
-    outcome.invalid(key, 'envelope names no base/quote asset');
-    return;
-  }
-  if (record.payloadText === null) {
-    outcome.invalid(key, 'body is not UTF-8 text (kept as payload_base64), not a book');
-    return;
-  }
+  const usable = usableResponse(record, key, 'a book', outcome);
+  if (!usable) return;
+  const { meta, text, base, quote } = usable;
   let book;
   try {
-    book = parseBook(meta.exchange, meta.market, record.payloadText);
+    book = parseBook(meta.exchange, meta.market, text);
   } catch (error) {
     // Parsing is deterministic: whatever it throws, this object will never load.
     outcome.invalid(key, error instanceof BookError ? error.message : `unparseable: ${message(error)}`);
@@ -424,8 +441,8 @@ async function loadOne(
     const result = await deps.loader.load(
       {
         book,
-        base: meta.base,
-        quote: meta.quote,
+        base,
+        quote,
         rawKey: key,
         runId: meta.run_id,
         requestedAt: meta.requested_at,
@@ -459,22 +476,12 @@ async function loadTradesOne(
     outcome.failed(key, `read: ${message(error)}`);
     return;
   }
-  const { meta } = record;
-  if (meta.status < 200 || meta.status >= 300) {
-    outcome.invalid(key, `HTTP ${meta.status} response, not trades`);
-    return;
-  }
-  if (meta.base === null || meta.quote === null) {
-    outcome.invalid(key, 'envelope names no base/quote asset');
-    return;
-  }
-  if (record.payloadText === null) {
-    outcome.invalid(key, 'body is not UTF-8 text (kept as payload_base64), not trades');
-    return;
-  }
+  const usable = usableResponse(record, key, 'trades', outcome);
+  if (!usable) return;
+  const { meta, text, base, quote } = usable;
   let batch;
   try {
-    batch = parseTrades(meta.exchange, meta.market, record.payloadText);
+    batch = parseTrades(meta.exchange, meta.market, text);
   } catch (error) {
     outcome.invalid(key, error instanceof TradesError ? error.message : `unparseable: ${message(error)}`);
     return;
@@ -482,8 +489,8 @@ async function loadTradesOne(
   try {
     const result = await deps.loader.loadTrades({
       batch,
-      base: meta.base,
-      quote: meta.quote,
+      base,
+      quote,
       rawKey: key,
       runId: meta.run_id,
       requestedAt: meta.requested_at,
