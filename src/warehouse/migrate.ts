@@ -47,14 +47,6 @@ export interface ViewSettings {
   forecastWindow: number;
 }
 
-/** DESIGN §3's defaults, for callers (tests, tools) that have no Config. */
-export const DEFAULT_VIEW_SETTINGS: ViewSettings = {
-  notionalsUsd: ['50000', '100000'],
-  costCurveUsd: ['1000', '5000', '10000', '25000', '50000', '100000', '250000', '500000', '1000000'],
-  slippageBpsThresholds: ['5', '10', '25', '50', '100'],
-  forecastWindow: 12,
-};
-
 const DECIMAL = /^\d+(\.\d+)?$/;
 
 function numericList(name: string, values: readonly string[]): string {
@@ -94,8 +86,8 @@ export function renderViewSql(name: string, text: string, placeholders: Record<s
 
 export async function migrate(
   db: Kysely<Database>,
-  log?: Logger,
-  settings: ViewSettings = DEFAULT_VIEW_SETTINGS,
+  log: Logger | undefined,
+  settings: ViewSettings,
 ): Promise<{ applied: string[] }> {
   const placeholders = viewPlaceholders(settings);
   const migrator = new Migrator({

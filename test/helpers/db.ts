@@ -11,6 +11,10 @@ import path from 'node:path';
 import pg from 'pg';
 import { openWarehouse, type Warehouse } from '../../src/warehouse/db.ts';
 import { migrate } from '../../src/warehouse/migrate.ts';
+import { loadConfig } from '../../src/config.ts';
+
+/** DESIGN §3's defaults, from config.ts, the one place they are defined. */
+const DEFAULTS = loadConfig({});
 
 export interface TestDatabase {
   kind: 'postgres' | 'pglite';
@@ -74,7 +78,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     dataDir,
     async open({ migrate: run = true } = {}) {
       const warehouse = await openWarehouse({ databaseUrl, dataDir, connectAttempts: 1 });
-      if (run) await migrate(warehouse.db);
+      if (run) await migrate(warehouse.db, undefined, DEFAULTS);
       return warehouse;
     },
     async cleanup() {

@@ -8,9 +8,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Trade } from '../../src/trades/index.ts';
 import type { Warehouse } from '../../src/warehouse/db.ts';
 import { Loader } from '../../src/warehouse/load.ts';
-import { DEFAULT_VIEW_SETTINGS, migrate } from '../../src/warehouse/migrate.ts';
+import { migrate } from '../../src/warehouse/migrate.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { canonical } from '../helpers/numeric.ts';
+import { loadConfig } from '../../src/config.ts';
+
+/** DESIGN §3's defaults, from config.ts, the one place they are defined. */
+const DEFAULTS = loadConfig({});
 
 let testDb: TestDatabase;
 let warehouse: Warehouse;
@@ -82,7 +86,7 @@ async function rows(query: ReturnType<typeof sql>): Promise<(string | null)[][]>
 beforeAll(async () => {
   testDb = await createTestDatabase();
   warehouse = await testDb.open();
-  await migrate(warehouse.db, undefined, { ...DEFAULT_VIEW_SETTINGS, forecastWindow: 3 });
+  await migrate(warehouse.db, undefined, { ...DEFAULTS, forecastWindow: 3 });
   await market(1, 'AAA-USD', 'AAA', 'USD');
   await market(1, 'FFF-USD', 'FFF', 'USD');
   await market(2, 'VVVUSDT', 'VVV', 'USDT');
@@ -356,7 +360,7 @@ describe('v_mid_price_forecast with a longer window', () => {
   // holds four gaps and their median is not their mean. MMM-USD on 2026-03-04, mid on a line
   // rising 6 an hour: 09:00 100 · 09:10 101 · 09:30 103 · 10:00 106 · 11:00 112.
   beforeAll(async () => {
-    await migrate(warehouse.db, undefined, { ...DEFAULT_VIEW_SETTINGS, forecastWindow: 5 });
+    await migrate(warehouse.db, undefined, { ...DEFAULTS, forecastWindow: 5 });
     await market(1, 'MMM-USD', 'MMM', 'USD');
     await snapshot('MMM-USD', '2026-03-04T09:00:00Z', '100', '1');
     await snapshot('MMM-USD', '2026-03-04T09:10:00Z', '101', '1');
@@ -365,7 +369,7 @@ describe('v_mid_price_forecast with a longer window', () => {
     await snapshot('MMM-USD', '2026-03-04T11:00:00Z', '112', '1');
   });
   afterAll(async () => {
-    await migrate(warehouse.db, undefined, { ...DEFAULT_VIEW_SETTINGS, forecastWindow: 3 });
+    await migrate(warehouse.db, undefined, { ...DEFAULTS, forecastWindow: 3 });
   });
 
   it('forecasts at the median gap of the window, not the mean', async () => {

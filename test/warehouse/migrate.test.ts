@@ -3,6 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Warehouse } from '../../src/warehouse/db.ts';
 import { migrate } from '../../src/warehouse/migrate.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { loadConfig } from '../../src/config.ts';
+
+/** DESIGN §3's defaults, from config.ts, the one place they are defined. */
+const DEFAULTS = loadConfig({});
 
 let testDb: TestDatabase;
 let warehouse: Warehouse;
@@ -18,7 +22,7 @@ afterAll(async () => {
 
 describe('migrations', () => {
   it('create schema orderbook with the tables of DESIGN §5, and a second run changes nothing', async () => {
-    const first = await migrate(warehouse.db);
+    const first = await migrate(warehouse.db, undefined, DEFAULTS);
     expect(first.applied).toEqual([
       '0001_warehouse',
       '0002_reader_role',
@@ -27,7 +31,7 @@ describe('migrations', () => {
       '0005_sizing',
       '0006_fact_level_set_based_integrity',
     ]);
-    const second = await migrate(warehouse.db);
+    const second = await migrate(warehouse.db, undefined, DEFAULTS);
     expect(second.applied).toEqual([]);
     const { rows } = await sql<{ table_name: string }>`
       select table_name from information_schema.tables
@@ -59,7 +63,7 @@ describe('migrations', () => {
     // PGlite is single-process: the concurrency question only exists on a server.
     if (!other) return;
     try {
-      await Promise.all([migrate(warehouse.db), migrate(other.db)]);
+      await Promise.all([migrate(warehouse.db, undefined, DEFAULTS), migrate(other.db, undefined, DEFAULTS)]);
     } finally {
       await other.close();
     }

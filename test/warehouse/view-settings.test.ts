@@ -1,15 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import {
-  DEFAULT_VIEW_SETTINGS,
-  MigrationError,
-  renderViewSql,
-  viewPlaceholders,
-} from '../../src/warehouse/migrate.ts';
+import { MigrationError, renderViewSql, viewPlaceholders } from '../../src/warehouse/migrate.ts';
+import { loadConfig } from '../../src/config.ts';
+
+/** DESIGN §3's defaults, from config.ts, the one place they are defined. */
+const DEFAULTS = loadConfig({});
 
 describe('settings written into views', () => {
   it('renders lists as numeric arrays and the window as integers', () => {
     const p = viewPlaceholders({
-      ...DEFAULT_VIEW_SETTINGS,
+      ...DEFAULTS,
       notionalsUsd: ['50000', '2500.5'],
       forecastWindow: 7,
     });
@@ -23,17 +22,13 @@ describe('settings written into views', () => {
 
   it('refuses anything that is not a plain decimal, so no SQL text can get in', () => {
     for (const bad of ['1); drop table x; --', '1e5', '-5', '', 'NaN']) {
-      expect(() => viewPlaceholders({ ...DEFAULT_VIEW_SETTINGS, costCurveUsd: [bad] })).toThrow(
-        MigrationError,
-      );
+      expect(() => viewPlaceholders({ ...DEFAULTS, costCurveUsd: [bad] })).toThrow(MigrationError);
     }
-    expect(() => viewPlaceholders({ ...DEFAULT_VIEW_SETTINGS, forecastWindow: 1 })).toThrow(
-      /FORECAST_WINDOW/,
-    );
+    expect(() => viewPlaceholders({ ...DEFAULTS, forecastWindow: 1 })).toThrow(/FORECAST_WINDOW/);
   });
 
   it('names the view and the placeholder when a view uses one that does not exist', () => {
-    expect(() => renderViewSql('90_v_x', 'select {{NOPE}}', viewPlaceholders(DEFAULT_VIEW_SETTINGS))).toThrow(
+    expect(() => renderViewSql('90_v_x', 'select {{NOPE}}', viewPlaceholders(DEFAULTS))).toThrow(
       'sql/views/90_v_x.sql uses unknown {{NOPE}}',
     );
   });
