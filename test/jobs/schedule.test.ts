@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -13,9 +12,8 @@ import { defaultSimMarkets, startSimulator, type Simulator } from '../../src/sim
 import type { Warehouse } from '../../src/warehouse/db.ts';
 import { Loader } from '../../src/warehouse/load.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { startCli } from '../helpers/child.ts';
 import { capturingLogger } from '../helpers/log.ts';
-
-const CLI = path.join(import.meta.dirname, '..', '..', 'src', 'cli.ts');
 
 let sim: Simulator;
 let dir: string;
@@ -153,30 +151,6 @@ describe('scheduler in process', () => {
   });
 });
 
-interface Child {
-  process: ChildProcess;
-  stderr: () => string;
-  exit: Promise<number | null>;
-}
-
-function cli(args: string[], env: Record<string, string>): Child {
-  const child = spawn(process.execPath, [CLI, ...args], {
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  return {
-    process: child,
-    stderr: () => stderr,
-    exit: new Promise((resolve) =>
-      child.on('close', (code) => {
-        resolve(code);
-      }),
-    ),
-  };
-}
-
 describe('processes', () => {
   let testDb: TestDatabase;
   beforeAll(async () => {
@@ -188,6 +162,7 @@ describe('processes', () => {
 
   const env = () => ({
     ...ENV(sim.url),
+    HOME: process.env.HOME ?? '',
     DATA_DIR: testDb.dataDir,
     ...(testDb.databaseUrl ? { DATABASE_URL: testDb.databaseUrl } : {}),
   });
@@ -197,11 +172,11 @@ describe('processes', () => {
     // Migrate first, so both processes race for the run and not for the schema.
     const migrated = await testDb.open();
     await migrated.close();
-    const [a, b] = [cli(['etl'], env()), cli(['etl'], env())];
-    const codes = await Promise.all([a.exit, b.exit]);
+    const [a, b] = [startCli(['etl'], env()), startCli(['etl'], env())];
+    const codes = (await Promise.all([a.exited, b.exited])).map((e) => e.code);
     expect(codes).toEqual([0, 0]);
     const refused = [a, b].filter((c) =>
-      /another run holds the (run lock|embedded warehouse)/.test(c.stderr()),
+      /another run holds the (run lock|embedded warehouse)/.test(c.output()),
     );
     expect(refused).toHaveLength(1);
     const warehouse = await testDb.open({ migrate: false });
@@ -218,10 +193,10 @@ describe('processes', () => {
 
   it('npm start runs on its schedule and exits 0 on SIGTERM without a half-loaded snapshot', async () => {
     slowRuns(800);
-    const child = cli(['start'], { ...env(), CRON_SCHEDULE: '* * * * * *' });
+    const child = startCli(['start'], { ...env(), CRON_SCHEDULE: '* * * * * *' });
     await vi.waitFor(
       () => {
-        expect(child.stderr().match(/"msg":"run started"/g)?.length).toBeGreaterThanOrEqual(2);
+        expect(child.output().match(/"msg":"run started"/g)?.length).toBeGreaterThanOrEqual(2);
       },
       {
         timeout: 20_000,
@@ -229,8 +204,8 @@ describe('processes', () => {
       },
     );
     child.process.kill('SIGTERM');
-    expect(await child.exit).toBe(0);
-    expect(child.stderr()).toMatch(/"msg":"scheduler stopped"/);
+    expect((await child.exited).code).toBe(0);
+    expect(child.output()).toMatch(/"msg":"scheduler stopped"/);
     const warehouse = await testDb.open({ migrate: false });
     try {
       const all = await runs(warehouse);
