@@ -14,7 +14,7 @@
 --
 -- $1 bigint[]: snapshots; $2 numeric[]: thresholds in bps. Needs fact_top of the same
 -- snapshots. Ratios at 40 decimals, rounded to 18 when stored (as fill.sql does).
-with target as (
+with recursive target as (
   select s.snapshot_id, t.mid_price
   from orderbook.fact_snapshot s
   join orderbook.fact_top t on t.snapshot_id = s.snapshot_id
@@ -22,66 +22,110 @@ with target as (
   join orderbook.dim_asset q on q.asset_id = m.quote_asset_id and q.is_usd
   where s.snapshot_id = any ($1::bigint[])
 ),
-threshold as (
-  select distinct unnest($2::numeric[]) as bps
+bound as materialized ( -- the limit price once per threshold, not once per level compared
+  select t.snapshot_id, sd.book_side, sd.side, th.bps, t.mid_price,
+         -- Exact (t / 10000 at 40 decimals), then without trailing zeros: the limit is compared
+         -- with every level walked, and numeric arithmetic costs by the digit.
+         trim_scale(trim_scale(t.mid_price) * (case sd.side when 'buy' then 1 + trim_scale(th.bps::numeric(1000, 40) / 10000)
+                                              else 1 - trim_scale(th.bps::numeric(1000, 40) / 10000) end)) as limit_price
+  from target t
+  cross join (values ('ask', 'buy'), ('bid', 'sell')) as sd (book_side, side)
+  cross join (select distinct unnest($2::numeric[]) as bps) th
+),
+farthest as ( -- the widest threshold's limit: the walk goes on until the average is past it
+  select snapshot_id, book_side, side,
+         case side when 'buy' then max(limit_price) else min(limit_price) end as limit_price
+  from bound
+  group by snapshot_id, book_side, side
+),
+block (snapshot_id, book_side, side, far_limit, first_level, last_level, quote_before, base_before, quote_through, base_through) as (
+  -- Each side summed a block of 128 levels at a time, straight from the primary key, and only
+  -- while the average so far is within the widest limit: every limit is crossed by then (a
+  -- narrower one no sooner), so a deep book costs the levels its limits reach, and only the
+  -- block a limit is crossed in is walked level by level below. Levels are numbered 1..n.
+  select f.snapshot_id, f.book_side, f.side, f.limit_price, 1, b.last_level, 0::numeric, 0::numeric, b.quote, b.base
+  from farthest f
+  cross join lateral (
+    select max(l.level_no) as last_level, sum(l.price * l.size) as quote, sum(l.size) as base
+    from orderbook.fact_level l
+    where l.snapshot_id = f.snapshot_id and l.side = f.book_side and l.level_no between 1 and 128
+  ) b
+  where b.last_level is not null
+  union all
+  select w.snapshot_id, w.book_side, w.side, w.far_limit, w.last_level + 1, b.last_level,
+         w.quote_through, w.base_through, w.quote_through + b.quote, w.base_through + b.base
+  from block w
+  cross join lateral (
+    select max(l.level_no) as last_level, sum(l.price * l.size) as quote, sum(l.size) as base
+    from orderbook.fact_level l
+    where l.snapshot_id = w.snapshot_id and l.side = w.book_side and l.level_no between w.last_level + 1 and w.last_level + 128
+  ) b
+  where b.last_level is not null
+    and case w.side when 'buy' then w.quote_through <= w.far_limit * w.base_through
+                    else w.quote_through >= w.far_limit * w.base_through end
+),
+side_total as (
+  -- The last block summed. When a limit is never crossed the blocks ran to the end of the side,
+  -- so these are its totals (used only then).
+  select st.*, last.price as last_price
+  from (
+    select distinct on (snapshot_id, side)
+           snapshot_id, book_side, side, quote_through as quote_total, base_through as base_total, last_level as levels
+    from block
+    order by snapshot_id, side, last_level desc
+  ) st
+  join orderbook.fact_level last
+    on last.snapshot_id = st.snapshot_id and last.side = st.book_side and last.level_no = st.levels
+),
+crossed_block as (
+  -- Per threshold, the first block after which the average is past its limit: the crossing
+  -- level is in it. None: the limit is never crossed.
+  select distinct on (b.snapshot_id, b.side, b.bps)
+         b.snapshot_id, b.book_side, b.side, b.bps, b.limit_price, k.first_level, k.last_level, k.quote_before, k.base_before
+  from bound b
+  join block k
+    on k.snapshot_id = b.snapshot_id
+    and k.side = b.side
+    and case b.side when 'buy' then k.quote_through > b.limit_price * k.base_through
+                    else k.quote_through < b.limit_price * k.base_through end
+  order by b.snapshot_id, b.side, b.bps, k.last_level
 ),
 walk as (
-  select l.snapshot_id,
-         case l.side when 'ask' then 'buy' else 'sell' end as side,
-         l.level_no,
-         l.price,
-         l.size,
-         lag(l.price) over w as price_before, -- lag ignores the frame: one window pass for all three
-         coalesce(sum(l.price * l.size) over w, 0) as quote_before,
-         coalesce(sum(l.size) over w, 0) as base_before
-  from orderbook.fact_level l
-  where l.snapshot_id in (select snapshot_id from target)
-  window w as (partition by l.snapshot_id, l.side order by l.level_no rows between unbounded preceding and 1 preceding)
+  -- The crossing block level by level, each with what the levels before it hold.
+  select c.snapshot_id, c.side, c.bps, c.limit_price, l.level_no, l.price, l.size,
+         c.quote_before + coalesce(sum(l.price * l.size) over before, 0) as quote_before,
+         c.base_before + coalesce(sum(l.size) over before, 0) as base_before
+  from crossed_block c
+  join orderbook.fact_level l
+    on l.snapshot_id = c.snapshot_id and l.side = c.book_side and l.level_no between c.first_level and c.last_level
+  window before as (partition by c.snapshot_id, c.side, c.bps order by l.level_no rows between unbounded preceding and 1 preceding)
 ),
-last_level as ( -- from the primary key alone: cheaper than sorting the walk to aggregate it
-  select l.snapshot_id, case l.side when 'ask' then 'buy' else 'sell' end as side, max(l.level_no) as level_no
-  from orderbook.fact_level l
-  where l.snapshot_id in (select snapshot_id from target)
-  group by l.snapshot_id, l.side
-),
-side_total as ( -- the walk's last row holds the side's totals: what came before it, plus itself
-  select w.snapshot_id, w.side,
-         w.quote_before + w.price * w.size as quote_total,
-         w.base_before + w.size as base_total,
-         w.level_no as levels,
-         w.price as last_price
+crossing as (
+  -- The one level of the block that breaks the limit: a buy's cumulative Q − P × B falls while
+  -- prices are under P and rises once they are past it, so it turns positive once (a sell's, mirrored).
+  select w.*
   from walk w
-  join last_level ll on ll.snapshot_id = w.snapshot_id and ll.side = w.side and ll.level_no = w.level_no
-),
-bound as materialized ( -- the limit price once per threshold, not once per level compared
-  select t.snapshot_id, st.side, th.bps, t.mid_price,
-         -- Exact (t / 10000 at 40 decimals), then without trailing zeros: the limit is compared
-         -- with every level, and numeric arithmetic costs by the digit.
-         trim_scale(trim_scale(t.mid_price) * (case st.side when 'buy' then 1 + trim_scale(th.bps::numeric(1000, 40) / 10000)
-                                              else 1 - trim_scale(th.bps::numeric(1000, 40) / 10000) end)) as limit_price,
-         st.quote_total, st.base_total, st.levels, st.last_price
-  from target t
-  join side_total st on st.snapshot_id = t.snapshot_id
-  cross join threshold th
+  where case w.side
+          when 'buy' then w.quote_before <= w.limit_price * w.base_before
+                      and w.quote_before + w.price * w.size > w.limit_price * (w.base_before + w.size)
+          else w.quote_before >= w.limit_price * w.base_before
+               and w.quote_before + w.price * w.size < w.limit_price * (w.base_before + w.size)
+        end
 ),
 solved as (
   select b.snapshot_id, b.side, b.bps, b.mid_price,
          w.level_no is null as book_exhausted,
-         w.level_no, w.price, w.price_before, w.quote_before, w.base_before,
-         b.quote_total, b.base_total, b.levels, b.last_price,
+         w.level_no, w.price,
+         before.price as price_before,
+         w.quote_before, w.base_before,
+         st.quote_total, st.base_total, st.levels, st.last_price,
          (b.limit_price * w.base_before - w.quote_before)::numeric(1000, 40) / (w.price - b.limit_price) as x
   from bound b
-  -- At most one level per threshold breaks the limit: a buy's cumulative Q − P × B falls while
-  -- prices are under P and rises once they are past it, so it turns positive once (a sell's, mirrored).
-  left join walk w
-    on w.snapshot_id = b.snapshot_id
-    and w.side = b.side
-    and case b.side
-          when 'buy' then w.quote_before <= b.limit_price * w.base_before
-                      and w.quote_before + w.price * w.size > b.limit_price * (w.base_before + w.size)
-          else w.quote_before >= b.limit_price * w.base_before
-               and w.quote_before + w.price * w.size < b.limit_price * (w.base_before + w.size)
-        end
+  join side_total st on st.snapshot_id = b.snapshot_id and st.side = b.side
+  left join crossing w on w.snapshot_id = b.snapshot_id and w.side = b.side and w.bps = b.bps
+  -- The level before the crossing one: its price is the worst when none of the crossing level is taken.
+  left join orderbook.fact_level before
+    on before.snapshot_id = b.snapshot_id and before.side = b.book_side and before.level_no = w.level_no - 1
 ),
 sized as (
   select s.*,
