@@ -26,6 +26,7 @@ afterAll(async () => {
 
 const RUN_1 = '01900000-0000-7000-8000-000000000801';
 const RUN_2 = '01900000-0000-7000-8000-000000000802';
+// A run of its own: the deep book stays out of the other runs' splits.
 const RUN_DEEP = '01900000-0000-7000-8000-000000000899';
 
 const SETTINGS: LoadSettings = {
@@ -258,7 +259,7 @@ describe('v_max_size on deep books: limits crossed far past the first levels', (
       'DEEP-USD',
       'DEEP',
       'USD',
-      RUN_1,
+      RUN_DEEP,
       { bids, asks },
       {
         slippageBpsThresholds: thresholds,
