@@ -25,5 +25,7 @@ RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME ["/data"]
 # The scheduler by default; `docker run IMAGE etl | backfill … | report | migrate` for one-off commands.
-ENTRYPOINT ["node", "dist/cli.js"]
+# --liftoff-only (not allowed in NODE_OPTIONS): embedded PGlite's WebAssembly stays on V8's
+# baseline compiler; optimizing it takes ~500 MB for a moment. See README, Performance.
+ENTRYPOINT ["node", "--liftoff-only", "dist/cli.js"]
 CMD ["start"]

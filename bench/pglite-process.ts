@@ -2,7 +2,8 @@
  * Part 5 in a process of its own: embedded PGlite is a whole PostgreSQL compiled to WebAssembly
  * inside the Node process, so its memory is measured apart from the PostgreSQL parts (and theirs
  * apart from it). Fetches one book per venue from the simulator, then loads and derives each on
- * a fresh PGlite, the way the ETL does with no DATABASE_URL. Arguments: a JSON PgliteJob;
+ * an embedded PGlite the way the ETL does with no DATABASE_URL: on a database that already
+ * exists (made by bench/pglite-init.ts first, whose own peak is reported beside). Arguments: a JSON PgliteJob;
  * prints a JSON PgliteResult.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -26,8 +27,10 @@ export interface PgliteJob {
 export interface PgliteResult {
   coinbase: LoadDeriveResult;
   binance: LoadDeriveResult;
-  /** Kernel peak RSS of this process: Node, the ETL code and PGlite. */
+  /** Kernel peak RSS of this process: Node, the ETL code and PGlite on an existing database. */
   peakRssMb: number;
+  /** Kernel peak RSS of the process that created the empty database (initdb; once per DATA_DIR). */
+  firstStartPeakRssMb: number;
 }
 
 const job = JSON.parse(process.argv[2] ?? '{}') as PgliteJob;
@@ -56,6 +59,7 @@ try {
       coinbase: await benchLoadDerive(warehouse, config, coinbaseBook, options),
       binance: await benchLoadDerive(warehouse, config, binanceBook, options),
       peakRssMb: lifetimePeakRssMb(),
+      firstStartPeakRssMb: warehouse.firstStartPeakRssMb,
     };
     process.stdout.write(`${JSON.stringify(result)}\n`);
   } finally {

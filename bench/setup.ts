@@ -22,7 +22,7 @@ import { openRawStore, type RawStore } from '../src/raw/index.ts';
 import type { SimMarket } from '../src/simulator/index.ts';
 import { openWarehouse } from '../src/warehouse/db.ts';
 import { migrate } from '../src/warehouse/migrate.ts';
-import { EmbeddedPGliteDialect, PGLITE_PARSERS } from '../src/warehouse/pglite-dialect.ts';
+import { EmbeddedPGliteDialect, PGLITE_OPTIONS } from '../src/warehouse/pglite-dialect.ts';
 import type { Database } from '../src/warehouse/schema.ts';
 import { copyFrom } from './copy.ts';
 
@@ -184,17 +184,43 @@ export async function postgresWarehouse(
   }
 }
 
-/** Embedded PGlite in a temp folder, migrated; the folder is removed by close(). */
-export async function pgliteWarehouse(config: Config, log: Logger): Promise<BenchWarehouse> {
+/** Runs bench/pglite-init.ts: an empty PGlite made in `dir` by a process of its own; its peak RSS. */
+export function initPgliteInChild(dir: string): Promise<number> {
+  const script = fileURLToPath(new URL('./pglite-init.ts', import.meta.url));
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...process.execArgv, script, dir], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code === 0) resolve((JSON.parse(out) as { peakRssMb: number }).peakRssMb);
+      else reject(new Error(`pglite-init exited with code ${String(code)}`));
+    });
+  });
+}
+
+/**
+ * Embedded PGlite in a temp folder, migrated; the folder is removed by close(). The folder is
+ * made by a process of its own first (initPgliteInChild), so this process opens an existing
+ * database the way every ETL run after the first does.
+ */
+export async function pgliteWarehouse(
+  config: Config,
+  log: Logger,
+): Promise<BenchWarehouse & { firstStartPeakRssMb: number }> {
   const dir = await mkdtemp(path.join(tmpdir(), 'obetl-bench-pglite-'));
   try {
-    const pglite = await PGlite.create({ dataDir: dir, parsers: PGLITE_PARSERS });
+    const firstStartPeakRssMb = await initPgliteInChild(dir);
+    const pglite = await PGlite.create({ ...PGLITE_OPTIONS, dataDir: dir });
     const db = new Kysely<Database>({ dialect: new EmbeddedPGliteDialect(pglite) });
     await migrate(db, log, config);
     return {
       kind: 'pglite',
       db,
       location: `pglite:${dir} (embedded)`,
+      firstStartPeakRssMb,
       copySnapshot: (row, chunks) =>
         pglite.transaction(async (tx) => {
           const { rows } = await tx.query<{ snapshot_id: string }>(INSERT_SNAPSHOT, snapshotParams(row));

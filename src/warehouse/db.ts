@@ -10,7 +10,7 @@ import pg from 'pg';
 import pRetry from 'p-retry';
 import { redactSecretUrl } from '../config.ts';
 import type { Logger } from '../log.ts';
-import { EmbeddedPGliteDialect, PGLITE_PARSERS } from './pglite-dialect.ts';
+import { EmbeddedPGliteDialect, PGLITE_OPTIONS } from './pglite-dialect.ts';
 import type { Database } from './schema.ts';
 
 export type { Database } from './schema.ts';
@@ -105,7 +105,7 @@ async function openPGlite(dataDir: string): Promise<Warehouse> {
   const unlock = await lockFolder(`${dir}.lock`, location);
   try {
     const { PGlite } = await import('@electric-sql/pglite');
-    const pglite = await PGlite.create({ dataDir: dir, parsers: PGLITE_PARSERS });
+    const pglite = await PGlite.create({ ...PGLITE_OPTIONS, dataDir: dir });
     const db = new Kysely<Database>({ dialect: new EmbeddedPGliteDialect(pglite) });
     return {
       db,

@@ -116,6 +116,7 @@ describe('npm run bench -- --quick', () => {
 
     expect(r.peakRssMb).toBeGreaterThan(0);
     expect(r.pglite.peakRssMb).toBeGreaterThan(0);
+    expect(r.pglite.firstStartPeakRssMb).toBeGreaterThan(0);
     expect(r.targets.map((t) => t.unit)).toEqual(['×', 'ms', 'ms', 'levels/s', 'MB', 'MB']);
     for (const t of r.targets) {
       expect(Number.isFinite(t.value)).toBe(true);

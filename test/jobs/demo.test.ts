@@ -97,6 +97,10 @@ describe('npm run demo (runDemo)', () => {
       'select status, markets_ok from orderbook.etl_run',
     );
     expect(runs).toEqual([{ status: 'ok', markets_ok: 4 }]);
+    // Its buffer cache is this process's memory: opened small (README, Performance).
+    expect(await inWarehouse<{ shared_buffers: string }>(dataDir(), 'show shared_buffers')).toEqual([
+      { shared_buffers: '16MB' },
+    ]);
     const best = await inWarehouse<{ base: string; side: string; venue: string; all_in: string }>(
       dataDir(),
       `select base, side, exchange || ':' || market as venue, round(all_in_price, 2)::text as all_in
