@@ -9,9 +9,8 @@
 -- $1 bigint[]: snapshots; $2 numeric[]: notionals; $3 text[] + $4 numeric[]: fee bps by exchange.
 -- Needs fact_top of the same snapshots. Ratios at 40 decimals, rounded to 18 when stored.
 -- A query, not an insert: derive.ts stores its rows in fact_fill (NOTIONALS_USD) and in
--- fact_cost_curve (COST_CURVE_USD), so both tables hold the one definition of a fill. Columns:
--- (snapshot_id, side, notional_usd, filled_base, avg_price, worst_price, levels_used,
---  slippage_bps, fee_bps, fee_usd, all_in_price, fully_filled).
+-- fact_cost_curve (COST_CURVE_USD), so both tables hold the one definition of a fill. Its
+-- output columns are named as in those tables, and derive.ts copies them by name.
 with recursive target as (
   select s.snapshot_id, t.mid_price, fee.fee_bps
   from orderbook.fact_snapshot s
@@ -93,14 +92,14 @@ priced as (
 select
   p.snapshot_id,
   p.side,
-  p.n,
-  round(p.filled_exact, 18),
-  round(p.avg_exact, 18),
+  p.n as notional_usd,
+  round(p.filled_exact, 18) as filled_base,
+  round(p.avg_exact, 18) as avg_price,
   p.worst_price,
   p.levels_used,
-  round((case p.side when 'buy' then p.avg_exact - p.mid_price else p.mid_price - p.avg_exact end) * 10000 / p.mid_price, 18),
+  round((case p.side when 'buy' then p.avg_exact - p.mid_price else p.mid_price - p.avg_exact end) * 10000 / p.mid_price, 18) as slippage_bps,
   p.fee_bps,
-  (case when p.fully_filled then p.n else p.quote_total end) * p.fee_bps / 10000,
-  round(p.avg_exact * (case p.side when 'buy' then 1 + p.fee_bps / 10000 else 1 - p.fee_bps / 10000 end), 18),
+  (case when p.fully_filled then p.n else p.quote_total end) * p.fee_bps / 10000 as fee_usd,
+  round(p.avg_exact * (case p.side when 'buy' then 1 + p.fee_bps / 10000 else 1 - p.fee_bps / 10000 end), 18) as all_in_price,
   p.fully_filled
 from priced p

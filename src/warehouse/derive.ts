@@ -26,9 +26,11 @@ const SIZE_LIMIT = sqlFile('sql/derive/size_limit.sql');
 
 // fill.sql is a query: one walk of the books prices every size, and its rows go to fact_fill
 // (NOTIONALS_USD) and to fact_cost_curve (COST_CURVE_USD); a size in both lists goes to both.
+// Its output columns carry these names, so they are copied by name: a column fill.sql does not
+// name is an error, not a value in the wrong column.
 const FILL_COLUMNS = `snapshot_id, side, notional_usd, filled_base, avg_price, worst_price, levels_used,
   slippage_bps, fee_bps, fee_usd, all_in_price, fully_filled`;
-const INSERT_FILLS = `with fill (${FILL_COLUMNS}) as materialized (
+const INSERT_FILLS = `with fill as materialized (
 ${FILL}
 ),
 into_fill as (
