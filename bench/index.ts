@@ -8,7 +8,6 @@
  * own so the two memory figures stay apart. Prints a table and writes the figures as JSON
  * (bench/results/latest.json unless --out says otherwise).
  */
-import { spawn } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -23,7 +22,7 @@ import { benchRun } from './parts/run.ts';
 import { benchSnapshot } from './parts/snapshot.ts';
 import { evaluateTargets, renderResults, type BenchResults } from './report.ts';
 import type { PgliteJob, PgliteResult } from './pglite-process.ts';
-import { createBenchEnv, unthrottledClients } from './setup.ts';
+import { createBenchEnv, runJsonChild, unthrottledClients } from './setup.ts';
 
 const DEFAULT_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 const ROOT = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
@@ -83,22 +82,6 @@ function step(message: string): void {
 }
 
 /** Part 5 in a child process (see pglite-process.ts); resolves with what it prints. */
-function runPglitePart(job: PgliteJob): Promise<PgliteResult> {
-  const script = fileURLToPath(new URL('./pglite-process.ts', import.meta.url));
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...process.execArgv, script, JSON.stringify(job)], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code === 0) resolve(JSON.parse(out) as PgliteResult);
-      else reject(new Error(`PGlite part exited with code ${String(code)}`));
-    });
-  });
-}
-
 async function main(): Promise<void> {
   const { values } = (() => {
     try {
@@ -175,13 +158,15 @@ async function main(): Promise<void> {
     const peakRssMbPostgres = lifetimePeakRssMb();
 
     step(`5/5 PGlite load and derive (own process): ${warmup} warm-up + ${reps}`);
-    const pglite = await runPglitePart({
-      simUrl: env.sim.url,
-      markets: [coinbaseMarket, binanceMarket],
-      concurrency,
-      warmup,
-      reps,
-    });
+    const pglite = await runJsonChild<PgliteResult>('./pglite-process.ts', [
+      JSON.stringify({
+        simUrl: env.sim.url,
+        markets: [coinbaseMarket, binanceMarket],
+        concurrency,
+        warmup,
+        reps,
+      } satisfies PgliteJob),
+    ]);
 
     const partial: Omit<BenchResults, 'targets'> = {
       startedAt: startedAt.toISOString(),

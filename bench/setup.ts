@@ -184,27 +184,30 @@ export async function postgresWarehouse(
   }
 }
 
-/** Runs bench/pglite-init.ts: an empty PGlite made in `dir` by a process of its own; its peak RSS. */
-export function initPgliteInChild(dir: string): Promise<number> {
-  const script = fileURLToPath(new URL('./pglite-init.ts', import.meta.url));
+/**
+ * Runs a bench script in a Node process of its own (with this process's flags), resolving with
+ * the JSON it prints: for figures, such as a peak RSS, that must not mix with this process's.
+ */
+export function runJsonChild<T>(script: string, args: string[]): Promise<T> {
+  const file = fileURLToPath(new URL(script, import.meta.url));
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...process.execArgv, script, dir], {
+    const child = spawn(process.execPath, [...process.execArgv, file, ...args], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     child.on('error', reject);
     child.on('close', (code) => {
-      if (code === 0) resolve((JSON.parse(out) as { peakRssMb: number }).peakRssMb);
-      else reject(new Error(`pglite-init exited with code ${String(code)}`));
+      if (code === 0) resolve(JSON.parse(out) as T);
+      else reject(new Error(`${script} exited with code ${String(code)}`));
     });
   });
 }
 
 /**
- * Embedded PGlite in a temp folder, migrated; the folder is removed by close(). The folder is
- * made by a process of its own first (initPgliteInChild), so this process opens an existing
- * database the way every ETL run after the first does.
+ * Embedded PGlite in a temp folder, migrated; the folder is removed by close(). It opens an
+ * existing database, the way every ETL run after the first does; firstStartPeakRssMb is the
+ * peak of the process that created it.
  */
 export async function pgliteWarehouse(
   config: Config,
@@ -212,7 +215,10 @@ export async function pgliteWarehouse(
 ): Promise<BenchWarehouse & { firstStartPeakRssMb: number }> {
   const dir = await mkdtemp(path.join(tmpdir(), 'obetl-bench-pglite-'));
   try {
-    const firstStartPeakRssMb = await initPgliteInChild(dir);
+    // Made by a process of its own (bench/pglite-init.ts), so this one opens an existing database.
+    const { peakRssMb: firstStartPeakRssMb } = await runJsonChild<{ peakRssMb: number }>('./pglite-init.ts', [
+      dir,
+    ]);
     const pglite = await PGlite.create({ ...PGLITE_OPTIONS, dataDir: dir });
     const db = new Kysely<Database>({ dialect: new EmbeddedPGliteDialect(pglite) });
     await migrate(db, log, config);
