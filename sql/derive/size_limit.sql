@@ -41,8 +41,10 @@ farthest as ( -- the widest threshold's limit: the walk goes on until the averag
 block (snapshot_id, book_side, side, far_limit, first_level, last_level, quote_before, base_before, quote_through, base_through) as (
   -- Each side summed a block of 128 levels at a time, straight from the primary key, and only
   -- while the average so far is within the widest limit: every limit is crossed by then (a
-  -- narrower one no sooner), so a deep book costs the levels its limits reach, and only the
-  -- block a limit is crossed in is walked level by level below. Levels are numbered 1..n.
+  -- narrower one no later), so a deep book costs the levels its limits reach, and only the
+  -- block a limit is crossed in is walked level by level below. Blocks are level_no ranges, so
+  -- this relies on each side being numbered 1..n without gaps (load.ts numbers them with
+  -- ordinality): a gap as wide as a block would end the walk early, as if the side ran out.
   select f.snapshot_id, f.book_side, f.side, f.limit_price, 1, b.last_level, 0::numeric, 0::numeric, b.quote, b.base
   from farthest f
   cross join lateral (
@@ -91,21 +93,25 @@ crossed_block as (
   order by b.snapshot_id, b.side, b.bps, k.last_level
 ),
 walk as (
-  -- The crossing block level by level, each with what the levels before it hold.
-  select c.snapshot_id, c.side, c.bps, c.limit_price, l.level_no, l.price, l.size,
-         c.quote_before + coalesce(sum(l.price * l.size) over before, 0) as quote_before,
-         c.base_before + coalesce(sum(l.size) over before, 0) as base_before
+  -- The crossing block level by level, each with what the levels before it hold, and the price
+  -- of the level before it (its price is the worst when none of the crossing level is taken):
+  -- the walk starts one level early for that, and the sums leave that level out.
+  select c.snapshot_id, c.side, c.bps, c.limit_price, c.first_level, l.level_no, l.price, l.size,
+         lag(l.price) over before as price_before, -- lag ignores the frame
+         c.quote_before + coalesce(sum(l.price * l.size) filter (where l.level_no >= c.first_level) over before, 0) as quote_before,
+         c.base_before + coalesce(sum(l.size) filter (where l.level_no >= c.first_level) over before, 0) as base_before
   from crossed_block c
   join orderbook.fact_level l
-    on l.snapshot_id = c.snapshot_id and l.side = c.book_side and l.level_no between c.first_level and c.last_level
+    on l.snapshot_id = c.snapshot_id and l.side = c.book_side and l.level_no between c.first_level - 1 and c.last_level
   window before as (partition by c.snapshot_id, c.side, c.bps order by l.level_no rows between unbounded preceding and 1 preceding)
 ),
-crossing as (
+crossing as materialized ( -- once, not once per threshold joined below
   -- The one level of the block that breaks the limit: a buy's cumulative Q − P × B falls while
   -- prices are under P and rises once they are past it, so it turns positive once (a sell's, mirrored).
   select w.*
   from walk w
-  where case w.side
+  where w.level_no >= w.first_level
+    and case w.side
           when 'buy' then w.quote_before <= w.limit_price * w.base_before
                       and w.quote_before + w.price * w.size > w.limit_price * (w.base_before + w.size)
           else w.quote_before >= w.limit_price * w.base_before
@@ -115,17 +121,13 @@ crossing as (
 solved as (
   select b.snapshot_id, b.side, b.bps, b.mid_price,
          w.level_no is null as book_exhausted,
-         w.level_no, w.price,
-         before.price as price_before,
+         w.level_no, w.price, w.price_before,
          w.quote_before, w.base_before,
          st.quote_total, st.base_total, st.levels, st.last_price,
          (b.limit_price * w.base_before - w.quote_before)::numeric(1000, 40) / (w.price - b.limit_price) as x
   from bound b
   join side_total st on st.snapshot_id = b.snapshot_id and st.side = b.side
   left join crossing w on w.snapshot_id = b.snapshot_id and w.side = b.side and w.bps = b.bps
-  -- The level before the crossing one: its price is the worst when none of the crossing level is taken.
-  left join orderbook.fact_level before
-    on before.snapshot_id = b.snapshot_id and before.side = b.book_side and before.level_no = w.level_no - 1
 ),
 sized as (
   select s.*,

@@ -288,22 +288,131 @@ describe('v_max_size on deep books: limits crossed far past the first levels', (
   });
 
   it('gives exactly the rows of the plain definition that walks every level', async () => {
-    const reference = sqlFile('test/fixtures/sql/size-limit-reference.sql');
-    const expected = await warehouse.db.executeQuery<Record<string, unknown>>(
-      CompiledQuery.raw(`select * from (${reference}) r order by 2, 3`, [[snapshotId], thresholds]),
-    );
-    const { rows: actual } = await sql<Record<string, unknown>>`
-      select snapshot_id, side, threshold_bps, max_notional_usd, max_base, levels_used, worst_price,
-             avg_price, slippage_bps, book_exhausted
-      from orderbook.fact_size_limit where snapshot_id = ${snapshotId} order by side, threshold_bps`.execute(
-      warehouse.db,
-    );
-    const values = (rows: Record<string, unknown>[]) =>
-      rows.map((r) => Object.values(r).map((v) => (typeof v === 'string' ? canonical(v) : v)));
-    expect(actual).toHaveLength(2 * thresholds.length);
-    expect(values(actual)).toEqual(values(expected.rows));
+    await expectReferenceRows(snapshotId, thresholds);
+  });
+
+  it('reads only the blocks a limit can reach, not the whole book', async () => {
+    // One threshold crossed at level 2: the first block of each side is summed, the walk stops
+    // there, and that block is walked level by level. Reading all 2,000 levels would be the old cost.
+    const read = await levelRowsRead(snapshotId, [crossingAt(2)]);
+    expect(read).toBeGreaterThan(0);
+    expect(read).toBeLessThanOrEqual(2 * (128 + 128) + 8);
   });
 });
+
+describe('v_max_size when a limit equals the average exactly at a block edge', () => {
+  // Asks 100.01, 100.02, … and bids 99.99, 99.98, … of 1 unit each, mid 100: the first k asks
+  // average 100 + 0.01 × (k + 1) / 2, so at 0.5 × (k + 1) bps the limit is exactly that
+  // average. The order takes those k levels whole and none of the next (x = 0), also when k ends
+  // a block (128, 256) and when that threshold is the widest, where the walk decides to stop.
+  const N = 700;
+  const asks: [string, string][] = [];
+  const bids: [string, string][] = [];
+  const cents = (n: number) => `${Math.floor(n / 100)}.${String(n % 100).padStart(2, '0')}`;
+  for (let i = 1; i <= N; i++) {
+    asks.push([cents(10_000 + i), '1']);
+    bids.push([cents(10_000 - i), '1']);
+  }
+  const cases: { thresholds: string[] }[] = [
+    { thresholds: ['64.5', '128.5', '200'] },
+    { thresholds: ['64.5'] },
+    { thresholds: ['128.5'] },
+  ];
+  const ids: string[] = [];
+  beforeAll(async () => {
+    for (const [i, c] of cases.entries())
+      ids.push(
+        await load(
+          'coinbase',
+          `TIE${i}-USD`,
+          `TIE${i}`,
+          'USD',
+          RUN_DEEP,
+          { bids, asks },
+          {
+            slippageBpsThresholds: c.thresholds,
+          },
+        ),
+      );
+  });
+
+  it('takes the k levels whole, with the exact totals, and is not book-exhausted', async () => {
+    // Buy k: USD 100 k + 0.01 k (k + 1) / 2; sell k: 100 k − 0.01 k (k + 1) / 2.
+    const expected: Record<string, [string, unknown[]][]> = {
+      '64.5': [
+        ['buy', ['12882.56', '128', 128, '101.28', '100.645', '64.5', false]],
+        ['sell', ['12717.44', '128', 128, '98.72', '99.355', '64.5', false]],
+      ],
+      '128.5': [
+        ['buy', ['25928.96', '256', 256, '102.56', '101.285', '128.5', false]],
+        ['sell', ['25271.04', '256', 256, '97.44', '98.715', '128.5', false]],
+      ],
+    };
+    for (const [i, c] of cases.entries()) {
+      const { rows } = await sql<Record<string, unknown>>`
+        select threshold_bps, side, max_notional_usd, max_base, levels_used, worst_price, avg_price,
+               slippage_bps, book_exhausted
+        from orderbook.fact_size_limit where snapshot_id = ${ids[i]} order by threshold_bps, side`.execute(
+        warehouse.db,
+      );
+      const got = rows.map((r) => Object.values(r).map((v) => (typeof v === 'string' ? canonical(v) : v)));
+      for (const t of c.thresholds.filter((t) => t in expected))
+        for (const [side, values] of expected[t] ?? [])
+          expect(got, `thresholds ${c.thresholds.join(',')}`).toContainEqual([t, side, ...values]);
+      await expectReferenceRows(ids[i] as string, c.thresholds);
+    }
+  });
+});
+
+/** fact_size_limit of a snapshot is exactly what the plain definition (every level walked) gives. */
+async function expectReferenceRows(snapshotId: string, thresholds: string[]): Promise<void> {
+  const reference = sqlFile('test/fixtures/sql/size-limit-reference.sql');
+  const expected = await warehouse.db.executeQuery<Record<string, unknown>>(
+    CompiledQuery.raw(`select * from (${reference}) r order by 2, 3`, [[snapshotId], thresholds]),
+  );
+  const { rows: actual } = await sql<Record<string, unknown>>`
+    select snapshot_id, side, threshold_bps, max_notional_usd, max_base, levels_used, worst_price,
+           avg_price, slippage_bps, book_exhausted
+    from orderbook.fact_size_limit where snapshot_id = ${snapshotId} order by side, threshold_bps`.execute(
+    warehouse.db,
+  );
+  const values = (rows: Record<string, unknown>[]) =>
+    rows.map((r) => Object.values(r).map((v) => (typeof v === 'string' ? canonical(v) : v)));
+  expect(actual).toHaveLength(2 * new Set(thresholds.map((t) => canonical(t))).size);
+  expect(values(actual)).toEqual(values(expected.rows));
+}
+
+/**
+ * Rows of fact_level read by sql/derive/size_limit.sql for one snapshot and these thresholds
+ * (EXPLAIN ANALYZE in a transaction rolled back after, so the stored rows stay as they are).
+ */
+async function levelRowsRead(snapshotId: string, thresholds: string[]): Promise<number> {
+  let read = 0;
+  const rollback = new Error('rollback');
+  await warehouse.db
+    .transaction()
+    .execute(async (tx) => {
+      await sql`delete from orderbook.fact_size_limit where snapshot_id = ${snapshotId}`.execute(tx);
+      const { rows } = await tx.executeQuery<{ 'QUERY PLAN': unknown }>(
+        CompiledQuery.raw(`explain (analyze, format json) ${sqlFile('sql/derive/size_limit.sql')}`, [
+          [snapshotId],
+          thresholds,
+        ]),
+      );
+      const visit = (node: Record<string, unknown>) => {
+        if (node['Relation Name'] === 'fact_level')
+          read += Number(node['Actual Rows']) * Number(node['Actual Loops']);
+        for (const child of (node.Plans as Record<string, unknown>[] | undefined) ?? []) visit(child);
+      };
+      const [root] = rows[0]?.['QUERY PLAN'] as [{ Plan: Record<string, unknown> }];
+      visit(root.Plan);
+      throw rollback;
+    })
+    .catch((error: unknown) => {
+      if (error !== rollback) throw error;
+    });
+  return read;
+}
 
 describe('v_cost_curve', () => {
   let a: string;
