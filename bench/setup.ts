@@ -198,8 +198,15 @@ export function runJsonChild<T>(script: string, args: string[]): Promise<T> {
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     child.on('error', reject);
     child.on('close', (code) => {
-      if (code === 0) resolve(JSON.parse(out) as T);
-      else reject(new Error(`${script} exited with code ${String(code)}`));
+      if (code !== 0) {
+        reject(new Error(`${script} exited with code ${String(code)}`));
+        return;
+      }
+      try {
+        resolve(JSON.parse(out) as T);
+      } catch (error) {
+        reject(new Error(`${script} printed no JSON: ${(error as Error).message}`));
+      }
     });
   });
 }

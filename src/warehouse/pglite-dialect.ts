@@ -24,7 +24,7 @@ export const PGLITE_PARSERS = { 20: (value: string) => value };
  * How every embedded PGlite is opened. Its PostgreSQL runs inside this process, so its buffer
  * cache is our memory: PostgreSQL's default 128 MB would become resident as an hourly
  * scheduler's runs fill it. The data files stay in the OS page cache either way, so 16 MB costs
- * little; the bench shows load and derive no slower.
+ * little: a 44,000-level load and derive measured no slower with it than with 128 MB.
  */
 export const PGLITE_OPTIONS = {
   parsers: PGLITE_PARSERS,
