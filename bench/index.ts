@@ -81,7 +81,6 @@ function step(message: string): void {
   process.stderr.write(`bench: ${message}\n`);
 }
 
-/** Part 5 in a child process (see pglite-process.ts); resolves with what it prints. */
 async function main(): Promise<void> {
   const { values } = (() => {
     try {

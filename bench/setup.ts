@@ -222,7 +222,6 @@ export async function pgliteWarehouse(
 ): Promise<BenchWarehouse & { firstStartPeakRssMb: number }> {
   const dir = await mkdtemp(path.join(tmpdir(), 'obetl-bench-pglite-'));
   try {
-    // Made by a process of its own (bench/pglite-init.ts), so this one opens an existing database.
     const { peakRssMb: firstStartPeakRssMb } = await runJsonChild<{ peakRssMb: number }>('./pglite-init.ts', [
       dir,
     ]);
