@@ -30,7 +30,8 @@ commands:
   report      the latest books and best venues as tables [--json]
               [--html FILE]: depth, cost curves, size limits and optimal splits as one HTML page
   demo        simulator + one run + report, all embedded under DATA_DIR/demo (no network)
-  migrate     apply database migrations and recreate the views, then exit
+  migrate     apply database migrations and bring the views up to date, then exit
+              [--rebuild-views]: also drop and recreate others' views on a view whose columns changed
   simulator   start the local exchange (Coinbase + Binance REST) for offline use
               [--port 8080] [--host 127.0.0.1] [--levels 1000] [--seed 1] [--rate-limits]
 
@@ -77,7 +78,7 @@ async function start(config: Config, log: Logger): Promise<number> {
         schedule: config.cronSchedule,
         log,
         warehouse: pipeline.warehouse,
-        run: (stop) => runPipeline(config, log, pipeline, stop),
+        run: (stop) => runPipeline(config, log, pipeline, stop, 'scheduled'),
       },
       signal,
     );
@@ -163,8 +164,18 @@ async function report(args: string[], config: Config, log: Logger): Promise<numb
   }
 }
 
-async function migrateOnly(config: Config, log: Logger): Promise<number> {
-  const warehouse = await migratedWarehouse(config, log);
+async function migrateOnly(args: string[], config: Config, log: Logger): Promise<number> {
+  let rebuildViews: boolean;
+  try {
+    ({ 'rebuild-views': rebuildViews } = parseArgs({
+      args,
+      options: { 'rebuild-views': { type: 'boolean', default: false } },
+    }).values);
+  } catch (error) {
+    process.stderr.write(`migrate: ${(error as Error).message}\n${USAGE}\n`);
+    return 1;
+  }
+  const warehouse = await migratedWarehouse(config, log, { rebuildViews });
   if (typeof warehouse === 'number') return warehouse;
   log.info({ warehouse: warehouse.location }, 'schema up to date');
   await warehouse.close();
@@ -252,7 +263,7 @@ async function main(argv: string[]): Promise<number> {
         width: process.stdout.columns,
       });
     case 'migrate':
-      return migrateOnly(config, log);
+      return migrateOnly(rest, config, log);
     case 'simulator':
       return simulator(rest, log);
     default:

@@ -1,8 +1,7 @@
 -- v_snapshot: every loaded snapshot with its names — the join every other view starts from.
 -- Columns: exchange, market, base, quote, snapshot_id, captured_at (= received_at), run_id,
 -- requested_at, exchange_time, exchange_sequence, bid_levels, ask_levels, stored_levels, raw_key.
-drop view if exists orderbook.v_snapshot cascade;
-create view orderbook.v_snapshot as
+create or replace view orderbook.v_snapshot as
 select
   e.code as exchange,
   m.symbol as market,
@@ -26,3 +25,21 @@ join orderbook.dim_exchange e on e.exchange_id = m.exchange_id
 join orderbook.dim_asset b on b.asset_id = m.base_asset_id
 join orderbook.dim_asset q on q.asset_id = m.quote_asset_id;
 grant select on orderbook.v_snapshot to orderbook_reader;
+-- Documentation (\d+ shows it), applied with the view and kept by create or replace.
+comment on view orderbook.v_snapshot is 'Every loaded order book snapshot with its names: the join every other view starts from. One row per snapshot.';
+comment on column orderbook.v_snapshot.exchange is 'Venue code: coinbase or binance (dim_exchange.code).';
+comment on column orderbook.v_snapshot.market is 'The venue''s own symbol of the market, as in MARKETS: BTC-USD on Coinbase, BTCUSDT on Binance.';
+comment on column orderbook.v_snapshot.base is 'Base asset code (what is bought or sold), e.g. BTC.';
+comment on column orderbook.v_snapshot.quote is 'Quote asset code (what prices are in), e.g. USD or USDT.';
+comment on column orderbook.v_snapshot.quote_is_usd is 'True when the quote is USD or a USD_STABLECOINS coin: the markets that get fills and compete in v_best_venue.';
+comment on column orderbook.v_snapshot.snapshot_id is 'The order book snapshot (fact_snapshot.snapshot_id): one fetched book of one market.';
+comment on column orderbook.v_snapshot.captured_at is 'When the venue''s response arrived (fact_snapshot.received_at), UTC.';
+comment on column orderbook.v_snapshot.run_id is 'The run that fetched the book (etl_run.run_id, a time-ordered UUIDv7; see v_run).';
+comment on column orderbook.v_snapshot.requested_at is 'When the ETL sent the request, UTC.';
+comment on column orderbook.v_snapshot.exchange_time is 'The venue''s own timestamp of the book (Coinbase time, cut to microseconds); null for Binance, which sends none.';
+comment on column orderbook.v_snapshot.exchange_sequence is 'The venue''s book sequence: Coinbase sequence, Binance lastUpdateId.';
+comment on column orderbook.v_snapshot.bid_levels is 'Bid levels in the response (all of them, before LEVELS_WITHIN_BPS).';
+comment on column orderbook.v_snapshot.ask_levels is 'Ask levels in the response (all of them, before LEVELS_WITHIN_BPS).';
+comment on column orderbook.v_snapshot.stored_levels is 'Levels kept in fact_level, both sides: those within LEVELS_WITHIN_BPS of mid.';
+comment on column orderbook.v_snapshot.raw_key is 'Key of the raw response in the raw store (RAW_STORE_URL): the source of truth the snapshot was loaded from.';
+comment on column orderbook.v_snapshot.market_id is 'Internal market key (dim_market.market_id); exchange and market name it.';

@@ -2,11 +2,10 @@
 -- all-in price to buy, the highest to sell — among fills the stored book could complete, with
 -- the runner-up and how much better the winner is (bps of the runner-up's price). Only USD and
 -- USD-stablecoin quotes compete (they are the only ones with fills).
-drop view if exists orderbook.v_best_venue cascade;
 -- One window pass names the winner and, with lead(), its runner-up; a view that ranks once and
 -- is read once lets a filter on run_id (or base, side, notional) reach the fills directly
 -- instead of ranking all history first.
-create view orderbook.v_best_venue as
+create or replace view orderbook.v_best_venue as
 with ranked as (
   select
     s.run_id, s.captured_at, s.base, f.side, f.notional_usd, s.exchange, s.market,
@@ -35,3 +34,18 @@ select
 from ranked
 where rank = 1;
 grant select on orderbook.v_best_venue to orderbook_reader;
+-- Documentation (\d+ shows it), applied with the view and kept by create or replace.
+comment on view orderbook.v_best_venue is 'Per run × base asset × side × notional, the venue to prefer: the lowest all-in price to buy, the highest to sell, among fully filled fills of USD and USD-stablecoin markets, with the runner-up. One row per run × base × side × notional_usd.';
+comment on column orderbook.v_best_venue.run_id is 'The run whose books are compared (etl_run.run_id; see v_run).';
+comment on column orderbook.v_best_venue.captured_at is 'When the winning book''s response arrived, UTC.';
+comment on column orderbook.v_best_venue.base is 'Base asset compared across venues, e.g. BTC.';
+comment on column orderbook.v_best_venue.side is 'buy or sell.';
+comment on column orderbook.v_best_venue.notional_usd is 'Order size N in USD (a NOTIONALS_USD value).';
+comment on column orderbook.v_best_venue.exchange is 'Venue of the winning book.';
+comment on column orderbook.v_best_venue.market is 'Market (venue symbol) of the winning book.';
+comment on column orderbook.v_best_venue.all_in_price is 'Winner''s price per base unit, fee included (v_execution_cost.all_in_price).';
+comment on column orderbook.v_best_venue.avg_price is 'Winner''s average price before fees.';
+comment on column orderbook.v_best_venue.runner_up_exchange is 'Venue of the second best book; null when only one book could fill.';
+comment on column orderbook.v_best_venue.runner_up_market is 'Market of the second best book; null when only one book could fill.';
+comment on column orderbook.v_best_venue.runner_up_all_in_price is 'All-in price of the second best book; null when only one book could fill.';
+comment on column orderbook.v_best_venue.advantage_bps is 'How much better the winner is, bps of the runner-up price: buy (runner_up − winner) / runner_up × 10000, sell (winner − runner_up) / runner_up × 10000. Null without a runner-up.';

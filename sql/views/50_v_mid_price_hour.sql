@@ -1,7 +1,6 @@
 -- v_mid_price_hour: average, lowest and highest mid price per market per UTC hour.
 -- "What is the average mid price per market?" bucket is the start of the hour in UTC.
-drop view if exists orderbook.v_mid_price_hour cascade;
-create view orderbook.v_mid_price_hour as
+create or replace view orderbook.v_mid_price_hour as
 select
   s.exchange, s.market, s.base, s.quote,
   date_trunc('hour', s.captured_at at time zone 'UTC') at time zone 'UTC' as bucket,
@@ -13,3 +12,14 @@ from orderbook.v_snapshot s
 join orderbook.fact_top t on t.snapshot_id = s.snapshot_id
 group by 1, 2, 3, 4, 5;
 grant select on orderbook.v_mid_price_hour to orderbook_reader;
+-- Documentation (\d+ shows it), applied with the view and kept by create or replace.
+comment on view orderbook.v_mid_price_hour is 'Average, lowest and highest mid price per market per UTC hour. One row per market × hour.';
+comment on column orderbook.v_mid_price_hour.exchange is 'Venue code: coinbase or binance (dim_exchange.code).';
+comment on column orderbook.v_mid_price_hour.market is 'The venue''s own symbol of the market, as in MARKETS: BTC-USD on Coinbase, BTCUSDT on Binance.';
+comment on column orderbook.v_mid_price_hour.base is 'Base asset code (what is bought or sold), e.g. BTC.';
+comment on column orderbook.v_mid_price_hour.quote is 'Quote asset code (what prices are in), e.g. USD or USDT.';
+comment on column orderbook.v_mid_price_hour.bucket is 'Start of the UTC hour (timestamptz).';
+comment on column orderbook.v_mid_price_hour.avg_mid is 'Average mid price ((best_bid + best_ask) / 2) of the market''s snapshots in the hour, quote per base.';
+comment on column orderbook.v_mid_price_hour.min_mid is 'Lowest mid price in the hour, quote per base.';
+comment on column orderbook.v_mid_price_hour.max_mid is 'Highest mid price in the hour, quote per base.';
+comment on column orderbook.v_mid_price_hour.snapshots is 'Snapshots of the market captured in the hour.';

@@ -2,8 +2,7 @@
 -- $100k of book". Buy walks asks, sell walks bids, from the best level; the last level touched
 -- gives only the part the order still needs ((N − quote before it) / price) when the book
 -- completes the order; a book that cannot is taken whole.
-drop view if exists orderbook.v_optimal_transactions cascade;
-create view orderbook.v_optimal_transactions as
+create or replace view orderbook.v_optimal_transactions as
 with walk as (
   select
     s.exchange, s.market, s.base, s.quote, s.snapshot_id, s.captured_at,
@@ -40,3 +39,20 @@ from (
 ) t
 window c as (partition by snapshot_id, side, notional_usd order by level_no);
 grant select on orderbook.v_optimal_transactions to orderbook_reader;
+-- Documentation (\d+ shows it), applied with the view and kept by create or replace.
+comment on view orderbook.v_optimal_transactions is 'The levels an order of each NOTIONALS_USD size consumes, in order ("extract $100k of book"): buy walks asks, sell walks bids, from the best. One row per snapshot × side × notional × level touched.';
+comment on column orderbook.v_optimal_transactions.exchange is 'Venue code: coinbase or binance (dim_exchange.code).';
+comment on column orderbook.v_optimal_transactions.market is 'The venue''s own symbol of the market, as in MARKETS: BTC-USD on Coinbase, BTCUSDT on Binance.';
+comment on column orderbook.v_optimal_transactions.base is 'Base asset code (what is bought or sold), e.g. BTC.';
+comment on column orderbook.v_optimal_transactions.quote is 'Quote asset code (what prices are in), e.g. USD or USDT.';
+comment on column orderbook.v_optimal_transactions.snapshot_id is 'The order book snapshot (fact_snapshot.snapshot_id): one fetched book of one market.';
+comment on column orderbook.v_optimal_transactions.captured_at is 'When the venue''s response arrived (fact_snapshot.received_at), UTC.';
+comment on column orderbook.v_optimal_transactions.side is 'buy (walks the asks from the best) or sell (walks the bids from the best).';
+comment on column orderbook.v_optimal_transactions.notional_usd is 'Order size N in USD (a NOTIONALS_USD value), traded before fees; USD stablecoins count 1:1.';
+comment on column orderbook.v_optimal_transactions.level_no is 'Level number on its side, 1 = best.';
+comment on column orderbook.v_optimal_transactions.price is 'Price of the level, quote per base.';
+comment on column orderbook.v_optimal_transactions.level_size is 'Size resting at the level, base units.';
+comment on column orderbook.v_optimal_transactions.taken_base is 'Base units the order takes from the level: all of it, or for the last level of a fully filled order (N − quote before it) / price.';
+comment on column orderbook.v_optimal_transactions.taken_quote is 'Quote the order spends (buy) or receives (sell) at the level before fees: taken_base × price (the last level: exactly what N still needed).';
+comment on column orderbook.v_optimal_transactions.cum_base is 'Σ taken_base up to and including this level, base units.';
+comment on column orderbook.v_optimal_transactions.cum_quote is 'Σ taken_quote up to and including this level, quote units; ends at N when the book fills the order.';

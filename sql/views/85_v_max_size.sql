@@ -4,8 +4,7 @@
 -- takes — solved exactly inside the level where the limit falls (sql/derive/size_limit.sql).
 -- book_exhausted: the whole stored side is within the threshold, so the real limit may be
 -- larger than the book we kept. Markets quoted in USD or a USD stablecoin.
-drop view if exists orderbook.v_max_size cascade;
-create view orderbook.v_max_size as
+create or replace view orderbook.v_max_size as
 select
   s.exchange, s.market, s.base, s.quote, s.snapshot_id, s.captured_at,
   z.side, z.threshold_bps, t.mid_price,
@@ -15,3 +14,21 @@ from orderbook.v_snapshot s
 join orderbook.fact_size_limit z on z.snapshot_id = s.snapshot_id
 join orderbook.fact_top t on t.snapshot_id = s.snapshot_id;
 grant select on orderbook.v_max_size to orderbook_reader;
+-- Documentation (\d+ shows it), applied with the view and kept by create or replace.
+comment on view orderbook.v_max_size is 'How large an order can be before slippage passes each SLIPPAGE_BPS_THRESHOLDS threshold, solved exactly inside the level where the limit falls. One row per snapshot × side × threshold; markets quoted in USD or a USD stablecoin.';
+comment on column orderbook.v_max_size.exchange is 'Venue code: coinbase or binance (dim_exchange.code).';
+comment on column orderbook.v_max_size.market is 'The venue''s own symbol of the market, as in MARKETS: BTC-USD on Coinbase, BTCUSDT on Binance.';
+comment on column orderbook.v_max_size.base is 'Base asset code (what is bought or sold), e.g. BTC.';
+comment on column orderbook.v_max_size.quote is 'Quote asset code (what prices are in), e.g. USD or USDT.';
+comment on column orderbook.v_max_size.snapshot_id is 'The order book snapshot (fact_snapshot.snapshot_id): one fetched book of one market.';
+comment on column orderbook.v_max_size.captured_at is 'When the venue''s response arrived (fact_snapshot.received_at), UTC.';
+comment on column orderbook.v_max_size.side is 'buy (walks the asks from the best) or sell (walks the bids from the best).';
+comment on column orderbook.v_max_size.threshold_bps is 'Slippage threshold t, bps (a SLIPPAGE_BPS_THRESHOLDS value).';
+comment on column orderbook.v_max_size.mid_price is 'Mid price of the snapshot, quote per base: (best_bid + best_ask) / 2.';
+comment on column orderbook.v_max_size.max_notional_usd is 'Largest order, USD traded before fees, whose slippage against mid is at most threshold_bps; 0 when even the best level is further from mid.';
+comment on column orderbook.v_max_size.max_base is 'Base quantity of that order.';
+comment on column orderbook.v_max_size.levels_used is 'Levels it touches, a partly taken last one included; 0 when max is 0.';
+comment on column orderbook.v_max_size.worst_price is 'Price of the last level it touches; null when max is 0.';
+comment on column orderbook.v_max_size.avg_price is 'max_notional_usd / max_base, quote per base; null when max is 0.';
+comment on column orderbook.v_max_size.slippage_bps is 'Slippage of that order against mid, bps (fees not included): threshold_bps itself unless book_exhausted; null when max is 0.';
+comment on column orderbook.v_max_size.book_exhausted is 'True when the whole stored side is within the threshold: the real limit is larger than the book kept (LEVELS_WITHIN_BPS, venue depth limit).';

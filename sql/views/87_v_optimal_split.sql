@@ -28,8 +28,7 @@
 -- Sizes: every size the books were priced at, NOTIONALS_USD (fact_fill) and COST_CURVE_USD
 -- (fact_cost_curve). Filter on run_id (and base): the walk then reads only that run's levels;
 -- unfiltered, each run × base × side is walked once.
-drop view if exists orderbook.v_optimal_split cascade;
-create view orderbook.v_optimal_split as
+create or replace view orderbook.v_optimal_split as
 with book as not materialized (
   select s.run_id, s.captured_at, s.base, s.quote, s.exchange, s.market, s.snapshot_id, fee.fee_bps
   from orderbook.v_snapshot s
@@ -192,3 +191,32 @@ select
     * 10000 / single_exact, 18) as saving_bps
 from blended;
 grant select on orderbook.v_optimal_split to orderbook_reader;
+-- Documentation (\d+ shows it), applied with the view and kept by create or replace.
+comment on view orderbook.v_optimal_split is 'The cheapest way to buy (most proceeds to sell) the base quantity that N USD buys (sells), split across venues: the run''s books of one base merged and walked from the best all-in level price, compared with the best venue alone for the same quantity. One row per run × base × side × size × competing book (USD and USD-stablecoin quotes). Sizes: NOTIONALS_USD and COST_CURVE_USD. Filter on run_id (and base).';
+comment on column orderbook.v_optimal_split.run_id is 'The run whose books are split across (see v_run).';
+comment on column orderbook.v_optimal_split.captured_at is 'When the newest of the run''s books of this base arrived, UTC.';
+comment on column orderbook.v_optimal_split.base is 'Base asset, e.g. ETH.';
+comment on column orderbook.v_optimal_split.side is 'buy (walks asks) or sell (walks bids).';
+comment on column orderbook.v_optimal_split.notional_usd is 'Order size N in USD, traded before fees (NOTIONALS_USD or COST_CURVE_USD).';
+comment on column orderbook.v_optimal_split.exchange is 'Venue of this row''s book.';
+comment on column orderbook.v_optimal_split.market is 'Market of this row''s book.';
+comment on column orderbook.v_optimal_split.quote is 'Quote asset of this row''s book.';
+comment on column orderbook.v_optimal_split.snapshot_id is 'This row''s book (fact_snapshot.snapshot_id).';
+comment on column orderbook.v_optimal_split.fee_bps is 'Taker fee of this book''s venue, bps (TAKER_FEE_BPS).';
+comment on column orderbook.v_optimal_split.usd_amount is 'USD traded on this book, before fees; the rows of a split sum to N when fully_filled; 0 when the split leaves it out.';
+comment on column orderbook.v_optimal_split.base_amount is 'Base bought or sold on this book.';
+comment on column orderbook.v_optimal_split.fee_usd is 'Fee on this book: usd_amount × fee_bps / 10000.';
+comment on column orderbook.v_optimal_split.share_pct is 'This book''s share of N, percent: usd_amount / N × 100.';
+comment on column orderbook.v_optimal_split.levels_used is 'Levels of this book the split touches (a partial last one included).';
+comment on column orderbook.v_optimal_split.worst_price is 'Price of the last level touched on this book; null when usd_amount is 0.';
+comment on column orderbook.v_optimal_split.filled_usd is 'USD traded by the whole split, before fees (= N when fully_filled). Same on every row of the split.';
+comment on column orderbook.v_optimal_split.total_base is 'Q: base quantity of the whole split. Same on every row.';
+comment on column orderbook.v_optimal_split.total_fee_usd is 'Fees of the whole split, USD. Same on every row.';
+comment on column orderbook.v_optimal_split.blended_avg_price is 'filled_usd / total_base: the split''s average price before fees.';
+comment on column orderbook.v_optimal_split.blended_all_in_price is 'The split''s price per base unit, fees included: (filled_usd + total_fee_usd) / Q to buy, (filled_usd − total_fee_usd) / Q to sell.';
+comment on column orderbook.v_optimal_split.fully_filled is 'True when the books together take N (filled_usd = N).';
+comment on column orderbook.v_optimal_split.venues_used is 'Books with usd_amount > 0 in the split.';
+comment on column orderbook.v_optimal_split.best_single_exchange is 'Venue whose book alone trades Q at the best all-in price; null when no book alone holds Q or the split is not fully filled.';
+comment on column orderbook.v_optimal_split.best_single_market is 'Market of that book; null likewise.';
+comment on column orderbook.v_optimal_split.best_single_all_in_price is 'That book''s all-in price for Q alone: USD of its own walk for Q × (1 ± fee/10000) / Q; null likewise.';
+comment on column orderbook.v_optimal_split.saving_bps is 'What splitting saves against the best venue alone for the same Q, bps: buy (single − blended) / single × 10000, sell (blended − single) / single × 10000. Never negative; 0 when the split uses one venue; null without a single.';

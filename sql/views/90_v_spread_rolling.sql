@@ -11,8 +11,7 @@
 -- The windows are partitioned by the market's names as well as its id (the names follow from
 -- the id): a filter on exchange, market, base or quote then picks the snapshots before any
 -- window runs, rather than after every market's windows were computed.
-drop view if exists orderbook.v_spread_rolling cascade;
-create view orderbook.v_spread_rolling as
+create or replace view orderbook.v_spread_rolling as
 with s as (
   select v.exchange, v.market, v.base, v.quote, v.snapshot_id, v.captured_at, v.market_id,
          t.spread, t.spread_bps
@@ -52,3 +51,25 @@ select
     as spread_vs_24h
 from r;
 grant select on orderbook.v_spread_rolling to orderbook_reader;
+-- Documentation (\d+ shows it), applied with the view and kept by create or replace.
+comment on view orderbook.v_spread_rolling is 'Each snapshot''s spread against its trailing averages, and whether it is below, at or above each: the last {{FORECAST_WINDOW}} snapshots of the market (FORECAST_WINDOW), the last hour and the last 24 hours, each ending at and including this snapshot. Averages exact (numeric, rounded to 18 decimals). One row per snapshot.';
+comment on column orderbook.v_spread_rolling.exchange is 'Venue code: coinbase or binance (dim_exchange.code).';
+comment on column orderbook.v_spread_rolling.market is 'The venue''s own symbol of the market, as in MARKETS: BTC-USD on Coinbase, BTCUSDT on Binance.';
+comment on column orderbook.v_spread_rolling.base is 'Base asset code (what is bought or sold), e.g. BTC.';
+comment on column orderbook.v_spread_rolling.quote is 'Quote asset code (what prices are in), e.g. USD or USDT.';
+comment on column orderbook.v_spread_rolling.snapshot_id is 'The order book snapshot (fact_snapshot.snapshot_id): one fetched book of one market.';
+comment on column orderbook.v_spread_rolling.captured_at is 'When the venue''s response arrived (fact_snapshot.received_at), UTC.';
+comment on column orderbook.v_spread_rolling.spread is 'best_ask − best_bid, quote units.';
+comment on column orderbook.v_spread_rolling.spread_bps is 'Spread relative to mid, bps: spread / mid_price × 10000.';
+comment on column orderbook.v_spread_rolling.snapshots_window is 'Snapshots in the last {{FORECAST_WINDOW}} snapshots (FORECAST_WINDOW; fewer early in a market''s history) window.';
+comment on column orderbook.v_spread_rolling.avg_spread_window is 'Average spread over the last {{FORECAST_WINDOW}} snapshots (FORECAST_WINDOW; fewer early in a market''s history) window, quote units.';
+comment on column orderbook.v_spread_rolling.avg_spread_bps_window is 'Average spread_bps over the last {{FORECAST_WINDOW}} snapshots (FORECAST_WINDOW; fewer early in a market''s history) window, bps.';
+comment on column orderbook.v_spread_rolling.spread_vs_window is 'below, at or above: spread_bps against avg_spread_bps_window.';
+comment on column orderbook.v_spread_rolling.snapshots_1h is 'Snapshots in the trailing hour (captured_at − 1 h to captured_at, inclusive) window.';
+comment on column orderbook.v_spread_rolling.avg_spread_1h is 'Average spread over the trailing hour (captured_at − 1 h to captured_at, inclusive) window, quote units.';
+comment on column orderbook.v_spread_rolling.avg_spread_bps_1h is 'Average spread_bps over the trailing hour (captured_at − 1 h to captured_at, inclusive) window, bps.';
+comment on column orderbook.v_spread_rolling.spread_vs_1h is 'below, at or above: spread_bps against avg_spread_bps_1h.';
+comment on column orderbook.v_spread_rolling.snapshots_24h is 'Snapshots in the trailing 24 hours (inclusive) window.';
+comment on column orderbook.v_spread_rolling.avg_spread_24h is 'Average spread over the trailing 24 hours (inclusive) window, quote units.';
+comment on column orderbook.v_spread_rolling.avg_spread_bps_24h is 'Average spread_bps over the trailing 24 hours (inclusive) window, bps.';
+comment on column orderbook.v_spread_rolling.spread_vs_24h is 'below, at or above: spread_bps against avg_spread_bps_24h.';

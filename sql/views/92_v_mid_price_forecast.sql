@@ -12,8 +12,7 @@
 -- epoch offset costs precision. Observed mids (mid_price) stay exact numeric. A market's first
 -- snapshot has no row (a line needs two points); window_snapshots < FORECAST_WINDOW while its
 -- history is shorter than the window.
-drop view if exists orderbook.v_mid_price_forecast cascade;
-create view orderbook.v_mid_price_forecast as
+create or replace view orderbook.v_mid_price_forecast as
 select
   s.exchange, s.market, s.base, s.quote, s.snapshot_id, s.captured_at, t.mid_price,
   f.window_snapshots, f.window_start,
@@ -55,3 +54,20 @@ cross join lateral (
 ) f
 where f.window_snapshots >= 2;
 grant select on orderbook.v_mid_price_forecast to orderbook_reader;
+-- Documentation (\d+ shows it), applied with the view and kept by create or replace.
+comment on view orderbook.v_mid_price_forecast is 'Per market and snapshot, the least-squares line of mid price against time over the market''s last {{FORECAST_WINDOW}} snapshots (FORECAST_WINDOW; this one the last) and the mid it forecasts for the next snapshot. The newest row of a market is its forecast now. One row per snapshot from a market''s second.';
+comment on column orderbook.v_mid_price_forecast.exchange is 'Venue code: coinbase or binance (dim_exchange.code).';
+comment on column orderbook.v_mid_price_forecast.market is 'The venue''s own symbol of the market, as in MARKETS: BTC-USD on Coinbase, BTCUSDT on Binance.';
+comment on column orderbook.v_mid_price_forecast.base is 'Base asset code (what is bought or sold), e.g. BTC.';
+comment on column orderbook.v_mid_price_forecast.quote is 'Quote asset code (what prices are in), e.g. USD or USDT.';
+comment on column orderbook.v_mid_price_forecast.snapshot_id is 'The order book snapshot (fact_snapshot.snapshot_id): one fetched book of one market.';
+comment on column orderbook.v_mid_price_forecast.captured_at is 'When the venue''s response arrived (fact_snapshot.received_at), UTC.';
+comment on column orderbook.v_mid_price_forecast.mid_price is 'Observed mid of this snapshot, quote per base (exact).';
+comment on column orderbook.v_mid_price_forecast.window_snapshots is 'Snapshots in the regression window: {{FORECAST_WINDOW}}, fewer early in a market''s history.';
+comment on column orderbook.v_mid_price_forecast.window_start is 'captured_at of the oldest snapshot in the window, UTC.';
+comment on column orderbook.v_mid_price_forecast.slope_per_hour is 'Slope of the fitted line, quote units per hour (float8, regr_slope).';
+comment on column orderbook.v_mid_price_forecast.fitted_mid is 'The line''s value at captured_at, quote per base (float8, regr_intercept with time measured from captured_at).';
+comment on column orderbook.v_mid_price_forecast.r_squared is 'Coefficient of determination of the fit, 0 to 1 (float8, regr_r2).';
+comment on column orderbook.v_mid_price_forecast.median_interval is 'Median interval between consecutive snapshots of the window: when the next snapshot is expected.';
+comment on column orderbook.v_mid_price_forecast.forecast_at is 'When the next snapshot is expected: captured_at + median_interval.';
+comment on column orderbook.v_mid_price_forecast.forecast_mid is 'Forecast mid at forecast_at: fitted_mid + slope × median_interval, quote per base (15 significant digits).';

@@ -9,8 +9,7 @@
 -- A forecast whose next snapshot has not arrived yet (the newest of each market) has no row.
 -- Every window is partitioned by the market's names (and arrived is joined on them too), so a
 -- filter on exchange, market, base or quote picks the snapshots before any window runs.
-drop view if exists orderbook.v_forecast_error cascade;
-create view orderbook.v_forecast_error as
+create or replace view orderbook.v_forecast_error as
 with arrived as (
   select
     s.exchange, s.market, s.base, s.quote, s.snapshot_id,
@@ -52,3 +51,29 @@ window
   h24 as (partition by exchange, market, base, quote order by actual_at range between interval '24 hours' preceding and current row),
   d7 as (partition by exchange, market, base, quote order by actual_at range between interval '7 days' preceding and current row);
 grant select on orderbook.v_forecast_error to orderbook_reader;
+-- Documentation (\d+ shows it), applied with the view and kept by create or replace.
+comment on view orderbook.v_forecast_error is 'Each forecast of v_mid_price_forecast against the mid that actually arrived with the market''s next snapshot, and the mean absolute error over the trailing 1 h, 24 h and 7 d. One row per forecast whose next snapshot has arrived.';
+comment on column orderbook.v_forecast_error.exchange is 'Venue code: coinbase or binance (dim_exchange.code).';
+comment on column orderbook.v_forecast_error.market is 'The venue''s own symbol of the market, as in MARKETS: BTC-USD on Coinbase, BTCUSDT on Binance.';
+comment on column orderbook.v_forecast_error.base is 'Base asset code (what is bought or sold), e.g. BTC.';
+comment on column orderbook.v_forecast_error.quote is 'Quote asset code (what prices are in), e.g. USD or USDT.';
+comment on column orderbook.v_forecast_error.snapshot_id is 'The snapshot the forecast was made at.';
+comment on column orderbook.v_forecast_error.captured_at is 'When that snapshot arrived, UTC.';
+comment on column orderbook.v_forecast_error.forecast_at is 'When the next snapshot was expected (v_mid_price_forecast.forecast_at).';
+comment on column orderbook.v_forecast_error.forecast_mid is 'Forecast mid, quote per base.';
+comment on column orderbook.v_forecast_error.actual_snapshot_id is 'The market''s next snapshot, whose mid scores the forecast.';
+comment on column orderbook.v_forecast_error.actual_at is 'When the next snapshot actually arrived, UTC.';
+comment on column orderbook.v_forecast_error.actual_mid is 'Its mid price, quote per base.';
+comment on column orderbook.v_forecast_error.error is 'actual_mid − forecast_mid, quote units (positive: the mid came in above the forecast).';
+comment on column orderbook.v_forecast_error.error_bps is 'error / actual_mid × 10000, bps.';
+comment on column orderbook.v_forecast_error.abs_error is '|error|, quote units.';
+comment on column orderbook.v_forecast_error.abs_error_bps is '|error_bps|, bps.';
+comment on column orderbook.v_forecast_error.mean_abs_error_1h is 'Mean |error| of the market''s forecasts whose actual arrived in the trailing hour (by actual_at, this one included), quote units.';
+comment on column orderbook.v_forecast_error.mean_abs_error_bps_1h is 'Mean |error_bps| over the same trailing hour, bps.';
+comment on column orderbook.v_forecast_error.forecasts_1h is 'Forecasts in the trailing hour window.';
+comment on column orderbook.v_forecast_error.mean_abs_error_24h is 'Mean |error| of the market''s forecasts whose actual arrived in the trailing 24 hours (by actual_at, this one included), quote units.';
+comment on column orderbook.v_forecast_error.mean_abs_error_bps_24h is 'Mean |error_bps| over the same trailing 24 hours, bps.';
+comment on column orderbook.v_forecast_error.forecasts_24h is 'Forecasts in the trailing 24 hours window.';
+comment on column orderbook.v_forecast_error.mean_abs_error_7d is 'Mean |error| of the market''s forecasts whose actual arrived in the trailing 7 days (by actual_at, this one included), quote units.';
+comment on column orderbook.v_forecast_error.mean_abs_error_bps_7d is 'Mean |error_bps| over the same trailing 7 days, bps.';
+comment on column orderbook.v_forecast_error.forecasts_7d is 'Forecasts in the trailing 7 days window.';

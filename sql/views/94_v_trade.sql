@@ -2,8 +2,7 @@
 -- however many fetches carried it). taker_side is the side of the order that took liquidity;
 -- notional = price × size in the quote currency; run_id and fetched_at are those of the
 -- earliest fetch that carried the trade.
-drop view if exists orderbook.v_trade cascade;
-create view orderbook.v_trade as
+create or replace view orderbook.v_trade as
 select
   e.code as exchange,
   m.symbol as market,
@@ -24,3 +23,17 @@ join orderbook.dim_exchange e on e.exchange_id = m.exchange_id
 join orderbook.dim_asset b on b.asset_id = m.base_asset_id
 join orderbook.dim_asset q on q.asset_id = m.quote_asset_id;
 grant select on orderbook.v_trade to orderbook_reader;
+-- Documentation (\d+ shows it), applied with the view and kept by create or replace.
+comment on view orderbook.v_trade is 'Every stored public trade with its names, each trade once however many fetches carried it. One row per trade.';
+comment on column orderbook.v_trade.exchange is 'Venue code: coinbase or binance (dim_exchange.code).';
+comment on column orderbook.v_trade.market is 'The venue''s own symbol of the market, as in MARKETS: BTC-USD on Coinbase, BTCUSDT on Binance.';
+comment on column orderbook.v_trade.base is 'Base asset code (what is bought or sold), e.g. BTC.';
+comment on column orderbook.v_trade.quote is 'Quote asset code (what prices are in), e.g. USD or USDT.';
+comment on column orderbook.v_trade.trade_id is 'The venue''s trade id (Coinbase trade_id, Binance id), counting up per market.';
+comment on column orderbook.v_trade.traded_at is 'The venue''s execution time, UTC.';
+comment on column orderbook.v_trade.price is 'Trade price, quote per base.';
+comment on column orderbook.v_trade.size is 'Trade size, base units.';
+comment on column orderbook.v_trade.notional is 'price × size, quote units.';
+comment on column orderbook.v_trade.taker_side is 'Side of the order that took liquidity: buy or sell.';
+comment on column orderbook.v_trade.run_id is 'The run of the earliest fetch that carried the trade (see v_run).';
+comment on column orderbook.v_trade.fetched_at is 'When that earliest fetch arrived, UTC.';

@@ -7,8 +7,7 @@
 --   trades_missing = trade ids the venue used in the span that were never fetched: both
 --   venues number a market's trades one by one, so 0 means the figures cover every trade of
 --   the span; each run fetches the newest 1000, so a busy hour between hourly runs is partial.
-drop view if exists orderbook.v_vwap cascade;
-create view orderbook.v_vwap as
+create or replace view orderbook.v_vwap as
 with named as (
   select m.market_id, e.code as exchange, m.symbol as market, b.code as base, q.code as quote
   from orderbook.dim_market m
@@ -49,3 +48,20 @@ select
 from grouped
 group by exchange, market, base, quote, period, bucket;
 grant select on orderbook.v_vwap to orderbook_reader;
+-- Documentation (\d+ shows it), applied with the view and kept by create or replace.
+comment on view orderbook.v_vwap is 'Volume-weighted average price and volume of each market''s stored trades, over its last 200 trades and per UTC hour. One row per market × period × bucket.';
+comment on column orderbook.v_vwap.exchange is 'Venue code: coinbase or binance (dim_exchange.code).';
+comment on column orderbook.v_vwap.market is 'The venue''s own symbol of the market, as in MARKETS: BTC-USD on Coinbase, BTCUSDT on Binance.';
+comment on column orderbook.v_vwap.base is 'Base asset code (what is bought or sold), e.g. BTC.';
+comment on column orderbook.v_vwap.quote is 'Quote asset code (what prices are in), e.g. USD or USDT.';
+comment on column orderbook.v_vwap.period is 'last_200 (the market''s newest 200 stored trades) or hour.';
+comment on column orderbook.v_vwap.bucket is 'Start of the UTC hour; null for last_200.';
+comment on column orderbook.v_vwap.trades is 'Trades counted.';
+comment on column orderbook.v_vwap.first_trade_at is 'Execution time of the earliest trade counted, UTC.';
+comment on column orderbook.v_vwap.last_trade_at is 'Execution time of the latest trade counted, UTC.';
+comment on column orderbook.v_vwap.vwap is 'Σ price × size / Σ size, quote per base (40 decimals, rounded to 18).';
+comment on column orderbook.v_vwap.volume is 'Σ size, base units.';
+comment on column orderbook.v_vwap.notional is 'Σ price × size, quote units.';
+comment on column orderbook.v_vwap.taker_buy_volume is 'Volume whose taker bought, base units.';
+comment on column orderbook.v_vwap.taker_sell_volume is 'Volume whose taker sold, base units.';
+comment on column orderbook.v_vwap.trades_missing is 'Trade ids in the span never fetched (max id − min id + 1 − trades); 0 means every trade of the span is counted.';

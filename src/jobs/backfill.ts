@@ -19,12 +19,15 @@ import {
   readTrades,
   type RawStore,
   type SnapshotFilter,
+  type SnapshotMeta,
   type SnapshotRecord,
 } from '../raw/index.ts';
 import { parseTrades, TradesError } from '../trades/index.ts';
 import { deriveSnapshots, type DeriveSettings } from '../warehouse/derive.ts';
 import type { Loader } from '../warehouse/load.ts';
+import { finishBackfill, recordError, recordFoundError, startRun } from '../warehouse/runlog.ts';
 import type { Database } from '../warehouse/schema.ts';
+import { uuidv7 } from '../util/ids.ts';
 import type { ProgressSink } from './progress.ts';
 
 export interface BackfillOptions {
@@ -183,16 +186,26 @@ export async function backfill(deps: BackfillDeps, options: BackfillOptions = {}
     derived: 0,
     durationMs: 0,
   };
-  const log = deps.log.child({ job: 'backfill' });
+  // The backfill is a run of its own in etl_run (kind 'backfill'), its failures in etl_error.
+  const startedAt = new Date();
+  const runId = uuidv7(startedAt.getTime());
+  const log = deps.log.child({ job: 'backfill', runId });
   log.info({ ...options, rawStore: deps.store.location }, 'backfill started');
+  const record = new BackfillRecord(deps.db, runId, log);
+  await record.start(startedAt);
   const outcome: Outcomes = {
-    invalid: (key, reason) => {
+    invalid: (key, reason, meta) => {
       summary.invalid.push({ key, reason });
       log.warn({ rawKey: key, reason }, 'raw object invalid: kept, not loaded');
+      if (meta) record.found(key, reason, meta);
     },
     failed: (key, reason, what = 'raw object not loaded') => {
       summary.failed.push({ key, reason });
       log.error({ rawKey: key, err: reason }, what);
+      record.failed(key, reason, options);
+    },
+    listed: (key) => {
+      record.listed(key);
     },
   };
   if (!options.deriveOnly) {
@@ -219,14 +232,118 @@ export async function backfill(deps: BackfillDeps, options: BackfillOptions = {}
     derived: summary.derived,
     durationMs: summary.durationMs,
   };
+  await record.finish(summary.loaded + summary.trades.loaded + summary.derived, summary.failed.length);
   if (summary.failed.length > 0) log.warn(fields, 'backfill finished');
   else log.info(fields, 'backfill finished');
   return summary;
 }
 
 interface Outcomes {
-  invalid(key: string, reason: string): void;
+  /** `meta` when the envelope was read: the failure is recorded under the run that fetched it. */
+  invalid(key: string, reason: string, meta?: SnapshotMeta): void;
   failed(key: string, reason: string, what?: string): void;
+  listed(key: string): void;
+}
+
+/** `exchange=X/market=Y/` of a raw key, for failures whose object could not be read. */
+function marketOfKey(key: string): { exchange: string; market: string } | null {
+  const m = /exchange=([^/]+)\/market=([^/]+)\//.exec(key);
+  return m?.[1] && m[2] ? { exchange: m[1], market: m[2] } : null;
+}
+
+/**
+ * What etl_run and etl_error say about a backfill. Recording never stops the backfill: the
+ * database may be what failed, and the log says everything anyway.
+ */
+class BackfillRecord {
+  private readonly pending: Promise<void>[] = [];
+  private readonly seen = new Set<string>();
+  private readonly failedMarkets = new Set<string>();
+  private started = false;
+  private readonly db: Kysely<Database>;
+  private readonly runId: string;
+  private readonly log: Logger;
+
+  constructor(db: Kysely<Database>, runId: string, log: Logger) {
+    this.db = db;
+    this.runId = runId;
+    this.log = log;
+  }
+
+  async start(at: Date): Promise<void> {
+    try {
+      await startRun(this.db, this.runId, at, 'backfill');
+      this.started = true;
+    } catch (error) {
+      this.log.error({ err: message(error) }, 'etl_run not recorded');
+    }
+  }
+
+  listed(key: string): void {
+    const m = marketOfKey(key);
+    if (m) this.seen.add(`${m.exchange}:${m.market}`);
+  }
+
+  failed(key: string, reason: string, options: BackfillOptions): void {
+    const m = marketOfKey(key);
+    if (m) this.failedMarkets.add(`${m.exchange}:${m.market}`);
+    const stage = key.startsWith('derive:') ? 'derive' : /^(read|listing)/.test(reason) ? 'store' : 'load';
+    this.keep(
+      recordError(this.db, {
+        runId: this.runId,
+        // A derive batch or a listing concerns no one market: the filter it ran with, or '*'.
+        exchange: m?.exchange ?? options.exchange ?? '*',
+        market: m?.market ?? options.market ?? '*',
+        stage,
+        kind: `backfill_${stage}`,
+        message: `backfill: ${key}: ${reason}`,
+        rawKey: m ? key : null,
+      }),
+    );
+  }
+
+  /** A response the run that fetched it could not load: recorded under that run, once. */
+  found(key: string, reason: string, meta: SnapshotMeta): void {
+    const trades = key.includes('_trades/');
+    const fetchFailed = meta.status < 200 || meta.status >= 300;
+    this.keep(
+      recordFoundError(this.db, {
+        runId: meta.run_id,
+        exchange: meta.exchange,
+        market: meta.market,
+        stage: fetchFailed ? 'fetch' : 'parse',
+        kind: `${trades ? 'trades_' : ''}${fetchFailed ? `http_${meta.status}` : 'invalid'}`,
+        message: `${meta.exchange}:${meta.market}: ${trades ? 'trades: ' : ''}${reason} (found by backfill)`,
+        rawKey: key,
+        at: meta.received_at,
+      }),
+    );
+  }
+
+  async finish(done: number, failures: number): Promise<void> {
+    await Promise.all(this.pending);
+    if (!this.started) return;
+    const marketsFailed = this.failedMarkets.size;
+    const marketsOk = [...this.seen].filter((m) => !this.failedMarkets.has(m)).length;
+    await finishBackfill(this.db, {
+      runId: this.runId,
+      finishedAt: new Date(),
+      done,
+      failures,
+      marketsOk,
+      marketsFailed,
+    }).catch((error: unknown) => {
+      this.log.error({ err: message(error) }, 'etl_run not updated');
+    });
+  }
+
+  private keep(write: Promise<void>): void {
+    this.pending.push(
+      write.catch((error: unknown) => {
+        this.log.error({ err: message(error) }, 'etl_error not recorded');
+      }),
+    );
+  }
 }
 
 function message(error: unknown): string {
@@ -341,6 +458,7 @@ async function loadPhase(
       });
       for await (const key of listing) {
         at = key;
+        outcome.listed(key);
         summary.listed++;
         deps.progress?.listed(summary.listed);
         chunk.push(key);
@@ -397,7 +515,7 @@ function usableResponse(
 ): { meta: SnapshotRecord['meta']; text: string; base: string; quote: string } | null {
   const { meta } = record;
   if (meta.status < 200 || meta.status >= 300) {
-    outcome.invalid(key, `HTTP ${meta.status} response, not ${what}`);
+    outcome.invalid(key, `HTTP ${meta.status} response, not ${what}`, meta);
     return null;
   }
   if (meta.base === null || meta.quote === null) {
@@ -405,7 +523,7 @@ function usableResponse(
     return null;
   }
   if (record.payloadText === null) {
-    outcome.invalid(key, `body is not UTF-8 text (kept as payload_base64), not ${what}`);
+    outcome.invalid(key, `body is not UTF-8 text (kept as payload_base64), not ${what}`, meta);
     return null;
   }
   return { meta, text: record.payloadText, base: meta.base, quote: meta.quote };
@@ -434,7 +552,7 @@ async function loadOne(
     book = parseBook(meta.exchange, meta.market, text);
   } catch (error) {
     // Parsing is deterministic: whatever it throws, this object will never load.
-    outcome.invalid(key, error instanceof BookError ? error.message : `unparseable: ${message(error)}`);
+    outcome.invalid(key, error instanceof BookError ? error.message : `unparseable: ${message(error)}`, meta);
     return;
   }
   try {
@@ -483,7 +601,11 @@ async function loadTradesOne(
   try {
     batch = parseTrades(meta.exchange, meta.market, text);
   } catch (error) {
-    outcome.invalid(key, error instanceof TradesError ? error.message : `unparseable: ${message(error)}`);
+    outcome.invalid(
+      key,
+      error instanceof TradesError ? error.message : `unparseable: ${message(error)}`,
+      meta,
+    );
     return;
   }
   try {

@@ -8,7 +8,7 @@ import type { Logger } from '../log.ts';
 import { openRawStore, probeRawStore, type RawStore } from '../raw/index.ts';
 import { openWarehouse, WarehouseBusyError, type Warehouse } from '../warehouse/db.ts';
 import { Loader } from '../warehouse/load.ts';
-import { migrate } from '../warehouse/migrate.ts';
+import { migrate, type MigrateOptions } from '../warehouse/migrate.ts';
 import { closeDeadRuns } from '../warehouse/runlog.ts';
 import { runOnce, type RunSummary } from './run.ts';
 
@@ -16,7 +16,11 @@ import { runOnce, type RunSummary } from './run.ts';
  * The warehouse, reachable and migrated; else the exit code (already logged): 1, or 0 when the
  * embedded database is held by another run (DESIGN §3: a run that finds the lock taken exits 0).
  */
-export async function migratedWarehouse(config: Config, log: Logger): Promise<Warehouse | number> {
+export async function migratedWarehouse(
+  config: Config,
+  log: Logger,
+  options: MigrateOptions = {},
+): Promise<Warehouse | number> {
   let warehouse: Warehouse;
   try {
     warehouse = await openWarehouse({
@@ -34,7 +38,7 @@ export async function migratedWarehouse(config: Config, log: Logger): Promise<Wa
     return 1;
   }
   try {
-    await migrate(warehouse.db, log, config);
+    await migrate(warehouse.db, log, config, options);
   } catch (error) {
     log.fatal(
       { warehouse: warehouse.location, err: (error as Error).message },
@@ -87,6 +91,7 @@ export async function runPipeline(
   log: Logger,
   pipeline: Pipeline,
   signal?: AbortSignal,
+  kind: 'one-shot' | 'scheduled' = 'one-shot',
 ): Promise<RunSummary> {
   const dead = await closeDeadRuns(pipeline.warehouse.db);
   if (dead.length > 0) log.warn({ runIds: dead }, 'runs whose process died marked interrupted');
@@ -98,5 +103,6 @@ export async function runPipeline(
     db: pipeline.warehouse.db,
     loader: new Loader(pipeline.warehouse.db, config),
     signal,
+    kind,
   });
 }

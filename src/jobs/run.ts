@@ -92,6 +92,8 @@ export interface RunDeps {
   loader: Loader;
   /** Aborted on SIGTERM/SIGINT: markets not yet started are abandoned, those in flight finish. */
   signal?: AbortSignal;
+  /** What etl_run records the run as (default one-shot). */
+  kind?: 'one-shot' | 'scheduled';
 }
 
 function isOk(response: HttpResponse): boolean {
@@ -104,7 +106,7 @@ export async function runOnce(deps: RunDeps): Promise<RunSummary> {
   const runId = uuidv7(startedAt.getTime());
   const log = deps.log.child({ runId });
   // A run that cannot even be recorded has not started: the caller exits 1.
-  await startRun(deps.db, runId, startedAt);
+  await startRun(deps.db, runId, startedAt, deps.kind ?? 'one-shot');
   log.info({ markets: config.markets.map(marketLabel), rawStore: store.location }, 'run started');
 
   // Metadata is asked once per venue per run, by the first market that needs it.

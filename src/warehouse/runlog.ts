@@ -1,21 +1,33 @@
 /** The ETL's own bookkeeping: one etl_run row per run, one etl_error row per failed market. */
-import type { Kysely } from 'kysely';
-import type { Database } from './schema.ts';
+import { sql, type Kysely } from 'kysely';
+import type { Database, RunKind } from './schema.ts';
 
 export interface RunError {
   runId: string;
   exchange: string;
   market: string;
-  stage: 'fetch' | 'store' | 'parse' | 'load';
+  stage: 'fetch' | 'store' | 'parse' | 'load' | 'derive';
   kind: string;
   message: string;
   rawKey: string | null;
 }
 
-export async function startRun(db: Kysely<Database>, runId: string, startedAt: Date): Promise<void> {
+export async function startRun(
+  db: Kysely<Database>,
+  runId: string,
+  startedAt: Date,
+  kind: RunKind = 'one-shot',
+): Promise<void> {
   await db
     .insertInto('orderbook.etl_run')
-    .values({ run_id: runId, started_at: startedAt, status: 'running', markets_ok: 0, markets_failed: 0 })
+    .values({
+      run_id: runId,
+      started_at: startedAt,
+      status: 'running',
+      kind,
+      markets_ok: 0,
+      markets_failed: 0,
+    })
     .execute();
 }
 
@@ -32,6 +44,24 @@ export async function recordError(db: Kysely<Database>, error: RunError): Promis
       raw_key: error.rawKey,
     })
     .execute();
+}
+
+/**
+ * A failure a backfill found in the raw store (an error response, a broken body), recorded
+ * under the run that fetched it, at the time it arrived, unless a row already names that raw
+ * object (the run itself recorded it, or an earlier backfill did): after a rebuild into an empty
+ * database, etl_error tells what the runs met, and a second backfill adds nothing.
+ */
+export async function recordFoundError(
+  db: Kysely<Database>,
+  error: RunError & { at: string },
+): Promise<void> {
+  if (error.rawKey === null) return;
+  await sql`
+    insert into orderbook.etl_error (run_id, exchange, market, stage, kind, message, raw_key, at)
+    select ${error.runId}::uuid, ${error.exchange}, ${error.market}, ${error.stage}, ${error.kind},
+           ${error.message}, ${error.rawKey}, ${error.at}::timestamptz
+    where not exists (select 1 from orderbook.etl_error where raw_key = ${error.rawKey})`.execute(db);
 }
 
 export async function finishRun(
@@ -70,6 +100,31 @@ export async function finishRun(
     .execute();
 }
 
+/** A backfill's row: ok, partial (something failed, something done) or failed (nothing done). */
+export async function finishBackfill(
+  db: Kysely<Database>,
+  run: {
+    runId: string;
+    finishedAt: Date;
+    done: number;
+    failures: number;
+    marketsOk: number;
+    marketsFailed: number;
+  },
+): Promise<void> {
+  const status = run.failures === 0 ? 'ok' : run.done > 0 ? 'partial' : 'failed';
+  await db
+    .updateTable('orderbook.etl_run')
+    .set({
+      finished_at: run.finishedAt,
+      status,
+      markets_ok: run.marketsOk,
+      markets_failed: run.marketsFailed,
+    })
+    .where('run_id', '=', run.runId)
+    .execute();
+}
+
 /**
  * Runs still marked 'running' when a new run holds the run lock cannot be running: their
  * process died (SIGKILL, OOM, power) before it could finish them. They become 'interrupted',
@@ -80,6 +135,8 @@ export async function closeDeadRuns(db: Kysely<Database>): Promise<string[]> {
     .updateTable('orderbook.etl_run')
     .set({ status: 'interrupted' })
     .where('status', '=', 'running')
+    // Backfills do not take the run lock (they run beside runs), so one may well be alive.
+    .where((eb) => eb.or([eb('kind', 'is', null), eb('kind', '!=', 'backfill')]))
     .returning('run_id')
     .execute();
   return rows.map((r) => r.run_id);

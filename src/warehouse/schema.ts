@@ -30,11 +30,15 @@ export interface DimMarketTable {
   last_seen: Timestamp;
 }
 
+export type RunKind = 'one-shot' | 'scheduled' | 'backfill';
+
 export interface EtlRunTable {
   run_id: string;
   started_at: Timestamp;
   finished_at: Timestamp | null;
   status: 'running' | 'ok' | 'partial' | 'failed' | 'interrupted';
+  /** Null for runs recorded before migration 0007. */
+  kind: ColumnType<RunKind | null, RunKind | null | undefined, RunKind | null>;
   markets_ok: number;
   markets_failed: number;
   markets_abandoned: ColumnType<number, number | undefined, number>;
@@ -47,11 +51,18 @@ export interface EtlErrorTable {
   run_id: string;
   exchange: string;
   market: string;
-  stage: 'fetch' | 'store' | 'parse' | 'load';
+  stage: 'fetch' | 'store' | 'parse' | 'load' | 'derive';
   kind: string;
   message: string;
   raw_key: string | null;
   at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+/** What migrate last applied of each view (views.ts). */
+export interface ViewVersionTable {
+  view_name: string;
+  definition_sha256: string;
+  applied_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }
 
 export interface FactSnapshotTable {
@@ -156,6 +167,7 @@ export interface Database {
   'orderbook.dim_market': DimMarketTable;
   'orderbook.etl_run': EtlRunTable;
   'orderbook.etl_error': EtlErrorTable;
+  'orderbook.view_version': ViewVersionTable;
   'orderbook.fact_snapshot': FactSnapshotTable;
   'orderbook.fact_level': FactLevelTable;
   'orderbook.fact_top': FactTopTable;

@@ -30,6 +30,7 @@ describe('migrations', () => {
       '0004_trades',
       '0005_sizing',
       '0006_fact_level_set_based_integrity',
+      '0007_view_versions_and_run_kind',
     ]);
     const second = await migrate(warehouse.db, undefined, DEFAULTS);
     expect(second.applied).toEqual([]);
@@ -55,6 +56,7 @@ describe('migrations', () => {
       'fact_trade_fetch',
       'kysely_migration',
       'kysely_migration_lock',
+      'view_version',
     ]);
   });
 
