@@ -1,0 +1,92 @@
+/**
+ * A run never hangs behind an analyst: a reader idle in a transaction holds locks on the views it
+ * read, for as long as it likes. A settings change that must recreate one of them waits only a
+ * short lock_timeout, warns, and the run loads its data with the view as it was; the next
+ * migrate, once the reader is gone, brings the view up to date.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultSimMarkets, startSimulator, type Simulator } from '../../src/simulator/index.ts';
+import { startCli } from '../helpers/child.ts';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { etlEnv } from '../helpers/etl-env.ts';
+
+let sim: Simulator;
+let testDb: TestDatabase;
+let rawDir: string;
+
+beforeAll(async () => {
+  sim = await startSimulator({ seed: 4, markets: defaultSimMarkets(50) });
+  testDb = await createTestDatabase();
+  rawDir = await mkdtemp(path.join(tmpdir(), 'obetl-viewlocks-'));
+});
+afterAll(async () => {
+  await sim.close();
+  await testDb.cleanup();
+  await rm(rawDir, { recursive: true, force: true });
+});
+
+async function etl(extra: Record<string, string> = {}) {
+  const child = startCli(
+    ['etl'],
+    etlEnv({ simUrl: sim.url, rawDir, dataDir: testDb.dataDir, databaseUrl: testDb.databaseUrl, extra }),
+  );
+  const { code } = await child.exited;
+  return { code, lines: child.lines() };
+}
+
+describe('a reader idle in transaction', () => {
+  it('does not make a run hang: the view it holds is left as it is, with a warning, and the data loads', async () => {
+    // Other sessions holding locks are a server's; embedded PGlite has one session.
+    if (!testDb.databaseUrl) return;
+    expect((await etl()).code).toBe(0);
+    const reader = new pg.Client({ connectionString: testDb.databaseUrl });
+    const other = new pg.Client({ connectionString: testDb.databaseUrl });
+    await reader.connect();
+    await other.connect();
+    const definition = async (view: string) =>
+      (await other.query<{ d: string }>(`select pg_get_viewdef($1::regclass) as d`, [`orderbook.${view}`]))
+        .rows[0]?.d ?? '';
+    try {
+      await reader.query('begin');
+      await reader.query('select count(*) from orderbook.v_latest');
+      await reader.query('select count(*) from orderbook.v_spread_rolling');
+      const forecastBefore = await definition('v_mid_price_forecast');
+
+      // FORECAST_WINDOW is written into v_spread_rolling (held by the reader) and v_mid_price_forecast (not).
+      const run = await etl({ FORECAST_WINDOW: '5' });
+      expect(run.code).toBe(0);
+      const warnings = run.lines.filter((l) => l.level === 40 && l.view === 'v_spread_rolling');
+      expect(warnings).toHaveLength(1);
+      expect(String(warnings[0]?.msg)).toMatch(/a reader holds a lock/);
+      expect(run.lines.some((l) => l.msg === 'run finished' && l.marketsOk === 4)).toBe(true);
+      const { rows } = await other.query<{ status: string; snapshots: string }>(
+        `select r.status, (select count(*) from orderbook.fact_snapshot s where s.run_id = r.run_id)::text as snapshots
+         from orderbook.etl_run r order by started_at`,
+      );
+      expect(rows).toEqual([
+        { status: 'ok', snapshots: '4' },
+        { status: 'ok', snapshots: '4' },
+      ]);
+      // The view nobody held was recreated; the held one is as it was.
+      expect(await definition('v_mid_price_forecast')).not.toBe(forecastBefore);
+      expect(await definition('v_mid_price_forecast')).toMatch(/LIMIT 5\b/);
+      expect(await definition('v_spread_rolling')).toMatch(/ROWS BETWEEN 11 PRECEDING/);
+    } finally {
+      await reader.query('rollback');
+      await reader.end();
+    }
+    try {
+      // The reader has gone: the next run brings the view up to date, without a warning.
+      const next = await etl({ FORECAST_WINDOW: '5' });
+      expect(next.code).toBe(0);
+      expect(next.lines.filter((l) => l.level === 40)).toEqual([]);
+      expect(await definition('v_spread_rolling')).toMatch(/ROWS BETWEEN 4 PRECEDING/);
+    } finally {
+      await other.end();
+    }
+  });
+});
