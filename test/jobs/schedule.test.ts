@@ -211,6 +211,10 @@ describe('processes', () => {
       const all = await runs(warehouse);
       expect(all.length).toBeGreaterThanOrEqual(2);
       expect(all.every((r) => r.status !== 'running')).toBe(true);
+      // v_run tells the scheduler's runs (this test) from one-shot ones (the test before).
+      expect(all.filter((r) => r.kind !== 'one-shot').map((r) => r.kind)).toEqual(
+        Array.from({ length: all.length - 1 }, () => 'scheduled'),
+      );
       expect(await halfLoaded(warehouse)).toBe(0);
     } finally {
       await warehouse.close();
