@@ -230,6 +230,23 @@ async function saveDependents(tx: Kysely<Database>, view: string, foreign: Depen
     );
   }
   const oids = foreign.map((d) => d.oid);
+  // Rules and INSTEAD OF triggers of a view are not part of its definition: they would be lost.
+  const { rows: extras } = await sql<{ name: string }>`
+    select format('%I.%I', n.nspname, c.relname) as name
+    from pg_class c join pg_namespace n on n.oid = c.relnamespace
+    where c.oid = any(${oids}::oid[])
+      and (exists (select 1 from pg_trigger t where t.tgrelid = c.oid)
+        or exists (select 1 from pg_rewrite r where r.ev_class = c.oid and r.rulename <> '_RETURN'))`.execute(
+    tx,
+  );
+  if (extras.length > 0) {
+    throw new MigrationError(
+      `orderbook.${view} must be dropped (its columns changed) and these views on it have rules or triggers, which migrate cannot recreate: ${extras
+        .map((e) => e.name)
+        .join(', ')}; drop them, run migrate, then create them again`,
+      null,
+    );
+  }
   const { rows: owners } = await sql<{ name: string; owner: string }>`
     select format('%I.%I', n.nspname, c.relname) as name, pg_get_userbyid(c.relowner) as owner
     from pg_class c join pg_namespace n on n.oid = c.relnamespace

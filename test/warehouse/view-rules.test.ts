@@ -245,4 +245,22 @@ describe('views analysts build on', () => {
     expect(next.code).toBe(0);
     expect(next.output).not.toContain('views created or replaced');
   });
+
+  it('even with --rebuild-views, refuses to drop what it cannot recreate (a function on the row type), naming it', async () => {
+    if (!testDb.databaseUrl) return;
+    await admin.query(
+      `create function ${SCHEMA}.spread_of(t orderbook.v_book_top) returns numeric language sql as 'select t.spread'`,
+    );
+    await olderReleaseOf('v_book_top');
+    const warehouse: Warehouse = await testDb.open({ migrate: false });
+    try {
+      await expect(migrate(warehouse.db, undefined, loadConfig({}), { rebuildViews: true })).rejects.toThrow(
+        new RegExp(`function ${SCHEMA}\\.spread_of`),
+      );
+    } finally {
+      await warehouse.close();
+    }
+    expect(await columnsOf('v_book_top')).toContain('legacy');
+    expect(await analystView()).toMatchObject({ owner: ANALYST, comment: "the desk's mid prices" });
+  });
 });
