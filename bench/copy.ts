@@ -1,63 +1,10 @@
 /**
  * COPY … FROM STDIN over a pg client, the baseline the loader is measured against: PostgreSQL's
- * own bulk path, the physical limit for getting these rows into this table. Written against the
- * client's protocol hooks (what pg-copy-streams does) so the bench needs no extra dependency.
+ * own bulk path, the physical limit for getting these rows into this table, sent straight on a
+ * client of its own with nothing of the loader around it.
  */
-import type pg from 'pg';
-
+export { copyFrom } from '../src/warehouse/copy.ts';
 import type { Level, OrderBook } from '../src/book/index.ts';
-
-interface CopyConnection {
-  query(text: string): void;
-  sendCopyFromChunk(chunk: Buffer): void;
-  endCopyFrom(): void;
-}
-
-/** A pg Submittable: the client calls these hooks as the server answers. */
-class CopyFromChunks implements pg.Submittable {
-  readonly text: string;
-  private readonly chunks: Buffer[];
-  private readonly done: { resolve: (rows: number) => void; reject: (error: Error) => void };
-  private rows = 0;
-  private error: Error | null = null;
-
-  constructor(text: string, chunks: Buffer[], done: CopyFromChunks['done']) {
-    this.text = text;
-    this.chunks = chunks;
-    this.done = done;
-  }
-
-  submit(connection: pg.Connection): void {
-    connection.query(this.text);
-  }
-
-  handleCopyInResponse(connection: CopyConnection): void {
-    for (const chunk of this.chunks) connection.sendCopyFromChunk(chunk);
-    connection.endCopyFrom();
-  }
-
-  handleCommandComplete(message: { text?: string }): void {
-    const m = /COPY (\d+)/.exec(message.text ?? '');
-    this.rows = m ? Number(m[1]) : 0;
-  }
-
-  handleError(error: Error): void {
-    this.error = error;
-  }
-
-  handleReadyForQuery(): void {
-    if (this.error) this.done.reject(this.error);
-    else this.done.resolve(this.rows);
-  }
-}
-
-/** Runs `COPY <text> FROM STDIN` with `chunks` as the data; resolves with the rows copied. */
-export function copyFrom(client: pg.Client, text: string, chunks: Buffer[]): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const copy: pg.Submittable = new CopyFromChunks(text, chunks, { resolve, reject });
-    client.query(copy);
-  });
-}
 
 const CHUNK_CHARS = 256 * 1024;
 

@@ -10,6 +10,7 @@ import pg from 'pg';
 import pRetry from 'p-retry';
 import { redactSecretUrl } from '../config.ts';
 import type { Logger } from '../log.ts';
+import { CopyingClient } from './copy.ts';
 import { EmbeddedPGliteDialect, PGLITE_OPTIONS } from './pglite-dialect.ts';
 import type { Database } from './schema.ts';
 
@@ -88,6 +89,8 @@ function openPostgres(url: string, poolSize: number): Warehouse {
     connectionTimeoutMillis: 10_000,
     idleTimeoutMillis: 30_000,
     application_name: 'orderbook-etl',
+    // Our client class: the loader's COPY of levels goes through Kysely like any query.
+    Client: CopyingClient,
   });
   // A dropped connection must not crash the process: idle ones surface on the pool, and one
   // checked out (mid-transaction when the server goes away) on its client after its query has

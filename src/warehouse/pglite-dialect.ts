@@ -16,6 +16,7 @@ import {
   type Kysely,
   type QueryResult,
 } from 'kysely';
+import { copyRequest } from './copy.ts';
 
 /** int8 as a decimal string, like node-postgres: sequence numbers and ids beyond 2^53 stay exact. */
 export const PGLITE_PARSERS = { 20: (value: string) => value };
@@ -38,6 +39,14 @@ class PGliteConnection implements DatabaseConnection {
   }
 
   async executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
+    const copy = copyRequest(compiled.sql, compiled.parameters);
+    if (copy) {
+      // PGlite reads COPY data from a Blob it mounts at /dev/blob.
+      const result = await this.pglite.query<R>(compiled.sql.replace(/from stdin$/, "from '/dev/blob'"), [], {
+        blob: new Blob(copy.chunks as Buffer[]),
+      });
+      return { rows: [], numAffectedRows: BigInt(result.affectedRows ?? 0) };
+    }
     if (compiled.parameters.length === 0) {
       const results = await this.pglite.exec(compiled.sql, { parsers: PGLITE_PARSERS });
       const last = results.at(-1);
