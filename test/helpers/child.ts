@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import type pg from 'pg';
 
-export const CLI = path.join(import.meta.dirname, '..', '..', 'src', 'cli.ts');
+export const CLI = path.join(import.meta.dirname, '..', '..', 'src', 'cli', 'entry.js');
 
 export interface Child {
   process: ChildProcess;
