@@ -7,6 +7,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError, describeSettings, loadConfig, type Config } from '../config.ts';
 import { backfill, BackfillArgsError, backfillOptions, type BackfillOptions } from '../jobs/backfill.ts';
+import { filterMatchesLake, warnIfRangeEmpty, type FilterArgs } from '../jobs/backfill-filter.ts';
 import { runDemo } from '../jobs/demo.ts';
 import { LogProgress, TerminalProgress } from '../jobs/progress.ts';
 import { loadReport, renderReport, renderReportJson } from '../jobs/report.ts';
@@ -15,8 +16,6 @@ import { renderHtmlReport } from '../report/html.ts';
 import { migratedWarehouse, openPipeline, runPipeline } from '../jobs/pipeline.ts';
 import { runScheduler } from '../jobs/schedule.ts';
 import { createLogger, type Logger } from '../log.ts';
-import { lakeHoldings, type Holding } from '../raw/holdings.ts';
-import type { RawStore } from '../raw/index.ts';
 import { defaultSimMarkets, startSimulator } from '../simulator/index.ts';
 import { openWarehouse, WarehouseBusyError, WarehouseLoginError, type Warehouse } from '../warehouse/db.ts';
 import { Loader } from '../warehouse/load.ts';
@@ -87,14 +86,8 @@ async function backfillCommand(values: ParsedValues, config: Config, log: Logger
   const pipeline = await openPipeline(config, log);
   if (typeof pipeline === 'number') return pipeline;
   try {
-    const filter = { exchange: options.exchange, market: options.market, from: values.from, to: values.to };
-    if (!options.deriveOnly && (options.exchange !== undefined || options.market !== undefined)) {
-      const holdings = await lakeHoldings(pipeline.store);
-      if (!holdings.some((h) => matches(h, options))) {
-        warnNothingMatches(log, pipeline.store, filter, holdings, 'nothing done');
-        return 1;
-      }
-    }
+    const filter = pickFilter(values);
+    if (!(await filterMatchesLake(pipeline.store, options, filter, log))) return 1;
     const summary = await backfill(
       {
         config,
@@ -106,21 +99,7 @@ async function backfillCommand(values: ParsedValues, config: Config, log: Logger
       },
       options,
     );
-    if (
-      !options.deriveOnly &&
-      summary.listed === 0 &&
-      summary.trades.listed === 0 &&
-      summary.failed.length === 0
-    ) {
-      if (filter.from !== undefined || filter.to !== undefined)
-        warnNothingMatches(
-          log,
-          pipeline.store,
-          filter,
-          await lakeHoldings(pipeline.store),
-          'the range is empty',
-        );
-    }
+    await warnIfRangeEmpty(pipeline.store, options, filter, summary, log);
     // Invalid objects are kept evidence, not a failure; objects that could not be loaded are.
     return summary.failed.length > 0 ? 2 : 0;
   } finally {
@@ -128,31 +107,13 @@ async function backfillCommand(values: ParsedValues, config: Config, log: Logger
   }
 }
 
-function matches(holding: Holding, options: BackfillOptions): boolean {
-  return (
-    (options.exchange === undefined || holding.exchange === options.exchange) &&
-    (options.market === undefined || holding.market === options.market)
-  );
-}
-
-function warnNothingMatches(
-  log: Logger,
-  store: RawStore,
-  filter: Record<string, string | boolean | undefined>,
-  holdings: Holding[],
-  outcome: string,
-): void {
-  const given = Object.entries(filter)
-    .filter(([, v]) => v !== undefined)
-    .map(([k, v]) => `--${k} ${String(v)}`)
-    .join(' ');
-  const holds = holdings.map((h) => `${h.exchange}:${h.market}`);
-  log.warn(
-    { filter: given, rawStore: store.location, lakeHolds: holds },
-    `backfill filter ${given} matches nothing in the raw store, which holds ${
-      holds.length > 0 ? holds.join(', ') : 'no books or trades at all'
-    }: ${outcome}`,
-  );
+function pickFilter(values: ParsedValues): FilterArgs {
+  const filter: FilterArgs = {};
+  for (const name of ['exchange', 'market', 'from', 'to'] as const) {
+    const value = values[name];
+    if (typeof value === 'string') filter[name] = value;
+  }
+  return filter;
 }
 
 /** Reads the views only, so it also works as a read-only orderbook_reader login: no migration. */
