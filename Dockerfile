@@ -27,5 +27,5 @@ VOLUME ["/data"]
 # The scheduler by default; `docker run IMAGE etl | backfill … | report | migrate` for one-off commands.
 # --liftoff-only (not allowed in NODE_OPTIONS): embedded PGlite's WebAssembly stays on V8's
 # baseline compiler; optimizing it takes ~500 MB for a moment. See README, Performance.
-ENTRYPOINT ["node", "--liftoff-only", "dist/cli.js"]
+ENTRYPOINT ["node", "--liftoff-only", "dist/cli/entry.js"]
 CMD ["start"]

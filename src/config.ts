@@ -84,11 +84,18 @@ const httpUrl = z
     }
   });
 
+const unknownVenue = (entry: string, venue: string) =>
+  `entry "${entry}": unknown venue "${venue}" (known venues: ${VENUES.join(', ')})`;
+
 /** `venue:SYMBOL`, the symbol checked against its venue's strict pattern before it can reach a URL or key. */
 const marketEntry = z.string().transform((entry, ctx): Market => {
   const [venue, symbol, ...rest] = entry.split(':');
-  if (venue === undefined || symbol === undefined || rest.length > 0 || !isVenue(venue)) {
+  if (venue === undefined || symbol === undefined || rest.length > 0) {
     ctx.addIssue({ code: 'custom', message: `entry "${entry}" is not venue:SYMBOL` });
+    return z.NEVER;
+  }
+  if (!isVenue(venue)) {
+    ctx.addIssue({ code: 'custom', message: unknownVenue(entry, venue) });
     return z.NEVER;
   }
   if (!SYMBOL_PATTERN[venue].test(symbol)) {
@@ -105,8 +112,12 @@ const venueDecimalMap = z.string().transform((s, ctx): Record<Venue, string> => 
   const out: Partial<Record<Venue, string>> = {};
   for (const entry of s.split(',').map((e) => e.trim())) {
     const [venue, value, ...rest] = entry.split(':');
-    if (venue === undefined || value === undefined || rest.length > 0 || !isVenue(venue)) {
+    if (venue === undefined || value === undefined || rest.length > 0) {
       ctx.addIssue({ code: 'custom', message: `entry "${entry}" is not venue:BPS` });
+      return z.NEVER;
+    }
+    if (!isVenue(venue)) {
+      ctx.addIssue({ code: 'custom', message: unknownVenue(entry, venue) });
       return z.NEVER;
     }
     if (!DECIMAL.test(value)) {
@@ -123,11 +134,35 @@ const venueDecimalMap = z.string().transform((s, ctx): Record<Venue, string> => 
   return out as Record<Venue, string>;
 });
 
-/** node-cron's own check: five fields, or six with seconds first. */
+const CRON_FIELD_RANGE: Record<string, string> = {
+  second: 'second field: allowed 0-59',
+  minute: 'minute field: allowed 0-59',
+  hour: 'hour field: allowed 0-23',
+  dayOfMonth: 'day-of-month field: allowed 1-31, L, nW',
+  month: 'month field: allowed 1-12 or jan-dec',
+  dayOfWeek: 'day-of-week field: allowed 0-7 (0 and 7 are Sunday) or sun-sat',
+};
+
+/** node-cron's own check (five fields, or six with seconds first), its first complaint named by field and range. */
 const cronExpression = z
   .string()
   .trim()
-  .refine((s) => cron.validate(s));
+  .transform((s, ctx) => {
+    const result = cron.validateDetailed(s);
+    if (result.valid && cron.validate(s)) return s;
+    const first = result.errors[0];
+    const range = first ? CRON_FIELD_RANGE[first.field] : undefined;
+    const message =
+      first === undefined
+        ? `"${s}" is not accepted by node-cron`
+        : range === undefined
+          ? first.message
+          : /impossible/.test(first.message)
+            ? `${first.message} (${range})`
+            : `${JSON.stringify(first.value)} is out of range for the ${range}`;
+    ctx.addIssue({ code: 'custom', message });
+    return z.NEVER;
+  });
 
 interface Setting<T> {
   schema: z.ZodType<T, string>;
@@ -246,6 +281,16 @@ function definitions(dataDir: string) {
 
 type Definitions = ReturnType<typeof definitions>;
 type Parsed = { [K in keyof Definitions]: Definitions[K] extends Setting<infer T> ? T : never };
+
+/** Every setting with its default and what it accepts, for the commands' `--help`. */
+export function describeSettings(): Record<string, { fallback: string; allowed: string }> {
+  const out: Record<string, { fallback: string; allowed: string }> = {
+    DATA_DIR: { fallback: './data', allowed: 'a folder path' },
+  };
+  for (const [name, def] of Object.entries(definitions('DATA_DIR')))
+    out[name] = { fallback: def.fallback, allowed: def.allowed };
+  return out;
+}
 
 /** Hides the password of a connection string so it can be quoted in an error or a log. */
 export function redactSecretUrl(value: string): string {

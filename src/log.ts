@@ -49,6 +49,34 @@ export function safeUrl(raw: string): string {
   }
 }
 
+const CREDENTIALS_IN_TEXT = /([a-z][a-z0-9+.-]*:\/\/)([^/@\s:]*):[^/@\s]*@/gi;
+
+export interface SerializedError {
+  type: string;
+  message: string;
+  stack?: string | undefined;
+  code?: string | undefined;
+}
+
+/**
+ * pino's error serializer (message and stack carry the `cause` chain), kept to what helps and
+ * cannot leak: type, message, stack and code. Other fields an error carries (an axios request
+ * config with its headers and proxy, a pg connection's parameters) are dropped, and a URL's
+ * password in any text is masked.
+ */
+export function serializeError(value: unknown): SerializedError | string {
+  const mask = (text: string) => text.replace(CREDENTIALS_IN_TEXT, '$1$2:***@');
+  if (!(value instanceof Error)) return mask(String(value));
+  const std = pino.stdSerializers.err(value);
+  const code = (value as { code?: unknown }).code;
+  return {
+    type: std.type,
+    message: mask(std.message),
+    stack: std.stack ? mask(std.stack) : undefined,
+    code: typeof code === 'string' ? code : undefined,
+  };
+}
+
 export interface LoggerOptions {
   level: LogLevel;
   /** Where lines go; tests pass a stream to capture them. Default: stderr (pretty on a TTY). */
@@ -60,6 +88,7 @@ export function createLogger(options: LoggerOptions): Logger {
     level: options.level,
     redact: { paths: REDACT_PATHS, censor: '***' },
     base: { app: 'orderbook-etl' },
+    serializers: { err: (value: unknown) => serializeError(value) },
     timestamp: pino.stdTimeFunctions.isoTime,
   };
   if (options.destination) return pino(base, options.destination);

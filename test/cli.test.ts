@@ -8,7 +8,7 @@ import { openWarehouse } from '../src/warehouse/db.ts';
 import { createTestDatabase } from './helpers/db.ts';
 import { defaultSimMarkets, startSimulator, type Simulator } from '../src/simulator/index.ts';
 
-const CLI = path.join(import.meta.dirname, '..', 'src', 'cli.ts');
+const CLI = path.join(import.meta.dirname, '..', 'src', 'cli', 'entry.js');
 
 interface Result {
   code: number | null;

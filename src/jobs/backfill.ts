@@ -153,6 +153,17 @@ export function parseBackfillArgs(argv: string[]): BackfillOptions {
       `${(error as Error).message}; allowed: --from ISO --to ISO --exchange X --market Y --derive-only`,
     );
   }
+  return backfillOptions(values);
+}
+
+/** Checks flag values already split by an argument parser (the CLI's, or parseBackfillArgs). */
+export function backfillOptions(values: {
+  from?: string | undefined;
+  to?: string | undefined;
+  exchange?: string | undefined;
+  market?: string | undefined;
+  'derive-only'?: boolean | undefined;
+}): BackfillOptions {
   const from = isoDate('from', values.from);
   const to = isoDate('to', values.to);
   if (from && to && from >= to)
@@ -171,7 +182,7 @@ export function parseBackfillArgs(argv: string[]): BackfillOptions {
       throw new BackfillArgsError(`--market "${market}" is not a ${exchange ?? 'venue'} symbol: ${allowed}`);
     }
   }
-  return { from, to, exchange, market, deriveOnly: values['derive-only'] };
+  return { from, to, exchange, market, deriveOnly: values['derive-only'] ?? false };
 }
 
 export async function backfill(deps: BackfillDeps, options: BackfillOptions = {}): Promise<BackfillSummary> {
@@ -438,7 +449,7 @@ async function loadPhase(
       present = await kind.present(deps.db, keys);
     } catch (error) {
       // Not fatal: each load is keyed on its raw key and skips what is already there.
-      log.warn({ keys: keys.length, err: message(error) }, 'presence check failed: loading the chunk anyway');
+      log.warn({ keys: keys.length, err: error }, 'presence check failed: loading the chunk anyway');
       present = new Set();
     }
     summary.alreadyPresent += present.size;

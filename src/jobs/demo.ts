@@ -60,7 +60,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
       try {
         await probeRawStore(store);
       } catch (error) {
-        log.fatal({ rawStore: store.location, err: String(error) }, 'demo: raw store unusable');
+        log.fatal({ rawStore: store.location, err: error }, 'demo: raw store unusable');
         return 1;
       }
       let warehouse: Warehouse;
@@ -68,7 +68,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
         warehouse = await openWarehouse({ databaseUrl: undefined, dataDir, connectAttempts: 1, log });
       } catch (error) {
         log.fatal(
-          { err: (error as Error).message },
+          { err: error },
           'demo: embedded warehouse could not be opened (is another demo running on this folder?)',
         );
         return 1;
@@ -94,7 +94,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
         out.write(whatNext(dataDir));
         return summary.exitCode;
       } catch (error) {
-        log.fatal({ warehouse: warehouse.location, err: String(error) }, 'demo failed');
+        log.fatal({ warehouse: warehouse.location, err: error }, 'demo failed');
         return 1;
       } finally {
         await warehouse.close();

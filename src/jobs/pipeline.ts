@@ -6,7 +6,7 @@ import type { Config } from '../config.ts';
 import { createVenueClients } from '../exchanges/index.ts';
 import type { Logger } from '../log.ts';
 import { openRawStore, probeRawStore, type RawStore } from '../raw/index.ts';
-import { openWarehouse, WarehouseBusyError, type Warehouse } from '../warehouse/db.ts';
+import { openWarehouse, WarehouseBusyError, WarehouseLoginError, type Warehouse } from '../warehouse/db.ts';
 import { Loader } from '../warehouse/load.ts';
 import { migrate, type MigrateOptions } from '../warehouse/migrate.ts';
 import { closeDeadRuns } from '../warehouse/runlog.ts';
@@ -31,23 +31,41 @@ export async function migratedWarehouse(
     });
   } catch (error) {
     if (error instanceof WarehouseBusyError) {
-      log.warn({ err: error.message }, 'another run holds the embedded warehouse: not starting');
+      log.warn({ err: error }, 'another run holds the embedded warehouse: not starting');
       return 0;
     }
-    log.fatal({ err: (error as Error).message }, 'warehouse unreachable: nothing done');
+    if (error instanceof WarehouseLoginError) {
+      log.fatal(
+        { err: error },
+        'warehouse refused the login (check the user, password and database in DATABASE_URL): nothing done',
+      );
+      return 1;
+    }
+    log.fatal({ err: error }, 'warehouse unreachable: nothing done');
     return 1;
   }
   try {
     await migrate(warehouse.db, log, config, options);
   } catch (error) {
+    const readOnly = hasSqlState(error, '42501');
     log.fatal(
-      { warehouse: warehouse.location, err: (error as Error).message },
-      'migration failed: nothing done',
+      { warehouse: warehouse.location, err: error },
+      readOnly
+        ? 'this login is read-only: use the owner role for etl/migrate (orderbook_reader logins can only read the views, e.g. npm run report): nothing done'
+        : 'migration failed: nothing done',
     );
     await warehouse.close();
     return 1;
   }
   return warehouse;
+}
+
+/** Whether the error or one of its causes is a PostgreSQL error with this SQLSTATE. */
+function hasSqlState(error: unknown, code: string): boolean {
+  for (let e = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if ((e as { code?: unknown }).code === code) return true;
+  }
+  return false;
 }
 
 export interface Pipeline {
@@ -62,7 +80,7 @@ export async function openPipeline(config: Config, log: Logger): Promise<Pipelin
   try {
     await probeRawStore(store);
   } catch (error) {
-    log.fatal({ rawStore: store.location, err: String(error) }, 'raw store unreachable: run not started');
+    log.fatal({ rawStore: store.location, err: error }, 'raw store unreachable: run not started');
     return 1;
   }
   try {

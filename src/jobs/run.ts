@@ -148,15 +148,12 @@ export async function runOnce(deps: RunDeps): Promise<RunSummary> {
           rawKey: error.rawKey,
         }).catch((cause: unknown) => {
           // The database may be what failed; the log line before still says everything.
-          log.error(
-            { venue: market.venue, market: market.symbol, err: String(cause) },
-            'etl_error not recorded',
-          );
+          log.error({ venue: market.venue, market: market.symbol, err: cause }, 'etl_error not recorded');
         });
       };
       if (outcome.error) {
         log.error(
-          { ...fields, stage: outcome.error.stage, kind: outcome.error.kind, err: outcome.error.message },
+          { ...fields, stage: outcome.error.stage, kind: outcome.error.kind, err: outcome.error },
           'market failed',
         );
         await record(outcome.error);
@@ -174,7 +171,7 @@ export async function runOnce(deps: RunDeps): Promise<RunSummary> {
             rawKey: outcome.trades?.rawKey,
             stage: tradesError.stage,
             kind: tradesError.kind,
-            err: tradesError.message,
+            err: tradesError,
           },
           'market trades failed',
         );
@@ -206,7 +203,7 @@ export async function runOnce(deps: RunDeps): Promise<RunSummary> {
     exitCode: marketsFailed + marketsAbandoned + tradesFailed > 0 ? 2 : 0,
   };
   await finishRun(deps.db, summary).catch((error: unknown) => {
-    log.error({ err: String(error) }, 'etl_run not updated');
+    log.error({ err: error }, 'etl_run not updated');
   });
   log.info(
     {

@@ -1,9 +1,10 @@
 /** Raw store in a local folder: the zero-setup default (`file://DATA_DIR/raw`). */
 import { randomUUID } from 'node:crypto';
 import { constants } from 'node:fs';
-import { access, mkdir, open, readFile, readdir, rename, rm } from 'node:fs/promises';
+import { access, open, readFile, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { makeFolder } from '../util/make-folder.ts';
 import { RawStoreError, byteOrder, checkKey, checkPrefix, type ListResult, type RawStore } from './store.ts';
 
 export class FileRawStore implements RawStore {
@@ -17,7 +18,7 @@ export class FileRawStore implements RawStore {
 
   async probe(): Promise<void> {
     try {
-      await mkdir(this.root, { recursive: true });
+      await makeFolder(this.root);
       await access(this.root, constants.W_OK | constants.X_OK);
     } catch (err) {
       throw new RawStoreError('probe', '', this.location, err);
@@ -45,7 +46,7 @@ export class FileRawStore implements RawStore {
     // prefix keeps it out of listings and can never collide with a real key (keys refuse it).
     const tmp = path.join(dir, `.${path.basename(target)}.${randomUUID()}.tmp`);
     try {
-      await mkdir(dir, { recursive: true });
+      await makeFolder(dir);
       const fh = await open(tmp, 'wx');
       try {
         await fh.writeFile(data);

@@ -111,13 +111,22 @@ export class S3RawStore implements RawStore {
     const status = e.$metadata?.httpStatusCode;
     const notFound = op === 'get' && (e.name === 'NoSuchKey' || e.name === 'NotFound' || status === 404);
     const attempts = e.$metadata?.attempts;
-    return new RawStoreError(
-      op,
-      key,
-      this.location,
-      err,
-      attempts !== undefined ? { notFound, attempts } : { notFound },
-    );
+    return new RawStoreError(op, key, this.location, err, {
+      notFound,
+      ...(attempts !== undefined ? { attempts } : {}),
+      ...(op === 'probe' ? { reason: this.probeReason(err, status) } : {}),
+    });
+  }
+
+  /** The bucket and the store's own words (its error code and message), not just a status. */
+  private probeReason(err: unknown, status: number | undefined): string {
+    const e = (typeof err === 'object' && err !== null ? err : {}) as SdkErrorShape & { message?: string };
+    const own = [e.name, e.message].filter((s) => s && s !== 'UnknownError').join(': ');
+    const said = `${own || 'no error message'}${status !== undefined ? `, HTTP ${status}` : ''}`;
+    if (e.name === 'NoSuchBucket') return `bucket "${this.bucket}" does not exist (${said})`;
+    if (e.name === 'AccessDenied' || status === 403)
+      return `access to bucket "${this.bucket}" denied: check credentials and s3:ListBucket (${said})`;
+    return `bucket "${this.bucket}" could not be listed (${said})`;
   }
 
   async put(key: string, data: Buffer): Promise<void> {

@@ -47,11 +47,16 @@ export class RawStoreError extends Error {
     key: string,
     location: string,
     cause: unknown,
-    extra: { notFound?: boolean; attempts?: number } = {},
+    extra: { notFound?: boolean; attempts?: number; reason?: string } = {},
   ) {
-    const reason = cause instanceof Error ? cause.message || cause.name : String(cause);
+    const reason = extra.reason ?? (cause instanceof Error ? cause.message || cause.name : String(cause));
     const tries = extra.attempts !== undefined ? ` after ${extra.attempts} attempt(s)` : '';
-    super(`raw store ${op} ${JSON.stringify(key)} at ${location} failed${tries}: ${reason}`, { cause });
+    super(
+      op === 'probe'
+        ? `raw store ${location} cannot be used${tries}: ${reason}`
+        : `raw store ${op} ${JSON.stringify(key)} at ${location} failed${tries}: ${reason}`,
+      { cause },
+    );
     this.name = 'RawStoreError';
     this.op = op;
     this.key = key;

@@ -16,9 +16,14 @@ export class CopyData {
   }
 }
 
-/** `target` is a constant such as `orderbook.fact_level (snapshot_id, …)`, never user input. */
-export function copyFromStdin(target: string, data: CopyData): CompiledQuery {
-  return CompiledQuery.raw(`copy ${target} from stdin`, [data]);
+// Asks go first in the loader's data: ('ask', n) sorts before ('bid', n), so every key lands at
+// the right edge of the primary key's b-tree, the cheap insert.
+const LEVEL_COLUMNS = 'snapshot_id, side, level_no, price, size, order_count';
+const COPY_LEVELS = `copy orderbook.fact_level (${LEVEL_COLUMNS}) from stdin`;
+
+/** A snapshot's levels by COPY: rows of `snapshot_id, side, level_no, price, size, order_count`. */
+export function copyLevels(data: CopyData): CompiledQuery {
+  return CompiledQuery.raw(COPY_LEVELS, [data]);
 }
 
 /** The COPY a query asks for, or null when it is an ordinary query. */

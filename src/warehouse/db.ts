@@ -3,13 +3,14 @@
  * PGlite persisted under DATA_DIR/pglite, so `npm run etl` works with no database installed.
  * Both speak the same SQL; the rest of the code cannot tell them apart.
  */
-import { mkdir, open, readFile, rm } from 'node:fs/promises';
+import { open, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import pRetry from 'p-retry';
 import { redactSecretUrl } from '../config.ts';
 import type { Logger } from '../log.ts';
+import { makeFolder } from '../util/make-folder.ts';
 import { CopyingClient } from './copy.ts';
 import { EmbeddedPGliteDialect, PGLITE_OPTIONS } from './pglite-dialect.ts';
 import type { Database } from './schema.ts';
@@ -30,6 +31,28 @@ export class WarehouseUnavailableError extends Error {
     super(`warehouse ${location} unreachable: ${reason}`, { cause });
     this.name = 'WarehouseUnavailableError';
   }
+}
+
+/**
+ * The server answered and said no: a wrong password, a role or database that does not exist, a
+ * login not allowed to connect. Asking again cannot help, so it is never retried.
+ */
+export class WarehouseLoginError extends Error {
+  constructor(location: string, cause: unknown) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    super(`warehouse ${location} refused the connection: ${reason}`, { cause });
+    this.name = 'WarehouseLoginError';
+  }
+}
+
+// SQLSTATE classes 28 (authorization: bad password, no such role, pg_hba), 3D000 (no such
+// database) and 42501 (no CONNECT privilege): a configuration problem, not an outage.
+const REFUSAL = /^(28|3D000$|42501$)/;
+
+/** True when the server itself refused us (as opposed to not answering: refused, timed out, DNS). */
+export function isLoginRefusal(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && REFUSAL.test(code);
 }
 
 /** The embedded database is open in another process (PGlite allows one). */
@@ -104,7 +127,7 @@ function openPostgres(url: string, poolSize: number): Warehouse {
 async function openPGlite(dataDir: string): Promise<Warehouse> {
   const dir = path.join(dataDir, 'pglite');
   const location = `pglite:${dir}`;
-  await mkdir(dir, { recursive: true });
+  await makeFolder(dir);
   const unlock = await lockFolder(`${dir}.lock`, location);
   try {
     const { PGlite } = await import('@electric-sql/pglite');
@@ -135,15 +158,18 @@ export async function openWarehouse(options: WarehouseOptions): Promise<Warehous
       retries: (options.connectAttempts ?? 4) - 1,
       minTimeout: 500,
       factor: 2,
+      shouldRetry: ({ error }) => !isLoginRefusal(error),
       onFailedAttempt: ({ error, retriesLeft }) => {
+        if (isLoginRefusal(error)) return;
         options.log?.warn(
-          { warehouse: warehouse.location, retriesLeft, err: error.message },
+          { warehouse: warehouse.location, retriesLeft, err: error },
           'warehouse not reachable',
         );
       },
     });
   } catch (error) {
     await warehouse.close().catch(() => undefined);
+    if (isLoginRefusal(error)) throw new WarehouseLoginError(warehouse.location, error);
     throw new WarehouseUnavailableError(warehouse.location, error);
   }
   return warehouse;

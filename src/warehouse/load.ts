@@ -1,11 +1,12 @@
 /**
  * One snapshot into the warehouse: its dimensions first (short statements of their own), then
- * one transaction with fact_snapshot, its levels (set-based, one statement) and the derived
+ * one transaction with fact_snapshot, its levels (by COPY, PostgreSQL's bulk path: no plan and
+ * no array literals to parse) and the derived
  * rows. Keyed on the raw object, so loading the same object twice changes nothing. Trades responses load
  * the same way (load-trades.ts).
  */
 import { sql, type Kysely } from 'kysely';
-import { CopyData, copyFromStdin } from './copy.ts';
+import { CopyData, copyLevels } from './copy.ts';
 import { levelsWithin } from '../book/cut.ts';
 import { isPositiveDecimal, type Level, type OrderBook } from '../book/index.ts';
 import type { Venue } from '../markets.ts';
@@ -36,11 +37,6 @@ export interface LoadResult {
 }
 
 const EXCHANGE_ID: Record<Venue, number> = { coinbase: 1, binance: 2 };
-
-// The levels go in by COPY, PostgreSQL's bulk path: no plan and no array literals to parse,
-// within a few percent of the server's own limit. Asks go first: ('ask', n) sorts before
-// ('bid', n), so every key lands at the right edge of the primary key's b-tree, the cheap insert.
-const LEVEL_TARGET = 'orderbook.fact_level (snapshot_id, side, level_no, price, size, order_count)';
 
 export class Loader {
   private readonly db: Kysely<Database>;
@@ -107,7 +103,7 @@ export class Loader {
           .executeTakeFirstOrThrow();
         return { snapshotId: existing.snapshot_id, inserted: false, storedLevels: existing.stored_levels };
       }
-      await tx.executeQuery(copyFromStdin(LEVEL_TARGET, levelRows(inserted.snapshot_id, levels)));
+      await tx.executeQuery(copyLevels(levelRows(inserted.snapshot_id, levels)));
       if (derive) await deriveSnapshots(tx, [inserted.snapshot_id], this.settings);
       return { snapshotId: inserted.snapshot_id, inserted: true, storedLevels: row.stored_levels };
     });

@@ -96,7 +96,13 @@ const BAD_VALUES: [string, string, RegExp][] = [
   [
     'MARKETS',
     'kraken:XBTUSD',
-    /^MARKETS="kraken:XBTUSD" is invalid \(entry "kraken:XBTUSD" is not venue:SYMBOL\): expected a comma-separated list of venue:SYMBOL/,
+    /^MARKETS="kraken:XBTUSD" is invalid \(entry "kraken:XBTUSD": unknown venue "kraken" \(known venues: coinbase, binance\)\): expected a comma-separated list of venue:SYMBOL/,
+  ],
+  ['MARKETS', 'BTC-USD', /entry "BTC-USD" is not venue:SYMBOL/],
+  [
+    'TAKER_FEE_BPS',
+    'coinbase:60,okx:8',
+    /entry "okx:8": unknown venue "okx" \(known venues: coinbase, binance\)/,
   ],
   [
     'MARKETS',
@@ -140,7 +146,22 @@ const BAD_VALUES: [string, string, RegExp][] = [
     /LEVELS_WITHIN_BPS="some" is invalid: expected a whole number of bps from 1, or "all"/,
   ],
   ['FORECAST_WINDOW', '1', /FORECAST_WINDOW="1" is invalid: expected a whole number from 2/],
-  ['CRON_SCHEDULE', 'every hour', /CRON_SCHEDULE="every hour" is invalid: expected a cron expression/],
+  [
+    'CRON_SCHEDULE',
+    'every hour',
+    /CRON_SCHEDULE="every hour" is invalid \(expected 5 or 6 fields but got 2\): expected a cron expression/,
+  ],
+  [
+    'CRON_SCHEDULE',
+    '61 * * * *',
+    /^CRON_SCHEDULE="61 \* \* \* \*" is invalid \("61" is out of range for the minute field: allowed 0-59\)/,
+  ],
+  ['CRON_SCHEDULE', '0 24 * * *', /"24" is out of range for the hour field: allowed 0-23/],
+  ['CRON_SCHEDULE', '0 0 0 * *', /"0" is out of range for the day-of-month field: allowed 1-31/],
+  ['CRON_SCHEDULE', '0 0 1 13 *', /"13" is out of range for the month field: allowed 1-12/],
+  ['CRON_SCHEDULE', '0 0 * * 8', /"8" is out of range for the day-of-week field: allowed 0-7/],
+  ['CRON_SCHEDULE', '60 0 * * * *', /"60" is out of range for the second field: allowed 0-59/],
+  ['CRON_SCHEDULE', '0 0 30 2 *', /impossible day of month/],
   [
     'RAW_STORE_URL',
     'ftp://host/x',

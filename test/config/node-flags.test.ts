@@ -20,7 +20,7 @@ describe('node flags', () => {
 
   it('the image does both', () => {
     const dockerfile = readFileSync('Dockerfile', 'utf8');
-    expect(dockerfile).toMatch(/^ENTRYPOINT \["node", "--liftoff-only", "dist\/cli\.js"\]$/m);
+    expect(dockerfile).toMatch(/^ENTRYPOINT \["node", "--liftoff-only", "dist\/cli\/entry\.js"\]$/m);
     expect(dockerfile).toMatch(/^ENV NODE_OPTIONS="--max-old-space-size=256 --max-semi-space-size=8"$/m);
   });
 });

@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import type pg from 'pg';
 
-export const CLI = path.join(import.meta.dirname, '..', '..', 'src', 'cli.ts');
+export const CLI = path.join(import.meta.dirname, '..', '..', 'src', 'cli', 'entry.js');
 
 export interface Child {
   process: ChildProcess;
@@ -19,7 +19,7 @@ export interface Child {
   hasExited: () => boolean;
 }
 
-/** Starts `node src/cli.ts <args>` with exactly `env` (plus PATH), nothing inherited. */
+/** Starts `node src/cli/entry.js <args>` with exactly `env` (plus PATH), nothing inherited. */
 export function startCli(args: string[], env: Record<string, string>): Child {
   const child = spawn(process.execPath, [CLI, ...args], {
     env: { PATH: process.env.PATH ?? '', ...env },

@@ -468,7 +468,12 @@ describe('npm run backfill', () => {
     const result = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
       const child = spawn(
         process.execPath,
-        [path.join(import.meta.dirname, '..', '..', 'src', 'cli.ts'), 'backfill', '--exchange', 'coinbase'],
+        [
+          path.join(import.meta.dirname, '..', '..', 'src', 'cli', 'entry.js'),
+          'backfill',
+          '--exchange',
+          'coinbase',
+        ],
         {
           env: {
             PATH: process.env.PATH ?? '',

