@@ -15,6 +15,7 @@ import { renderHtmlReport } from './report/html.ts';
 import { migratedWarehouse, openPipeline, runPipeline } from './jobs/pipeline.ts';
 import { runScheduler } from './jobs/schedule.ts';
 import { createLogger, type Logger } from './log.ts';
+import { stopSignal } from './stop-signal.ts';
 import { defaultSimMarkets, startSimulator } from './simulator/index.ts';
 import { openWarehouse, WarehouseBusyError, type Warehouse } from './warehouse/db.ts';
 import { Loader } from './warehouse/load.ts';
@@ -36,41 +37,41 @@ commands:
 
 exit codes: 0 ok, 1 could not start, 2 some markets failed`;
 
-/** Aborted by the first SIGTERM or SIGINT: jobs finish what is in flight and return. */
-function stopSignal(log: Logger): AbortSignal {
-  const controller = new AbortController();
-  const stop = (name: NodeJS.Signals) => {
-    log.info({ signal: name }, 'stopping: finishing what is in flight');
-    controller.abort();
-  };
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
-  return controller.signal;
-}
-
+/** A run cut short by SIGTERM/SIGINT exits 128 + the signal's number (143, 130): see README. */
 async function etl(config: Config, log: Logger): Promise<number> {
+  const stop = stopSignal(log);
   const pipeline = await openPipeline(config, log);
-  if (typeof pipeline === 'number') return pipeline;
-  const signal = stopSignal(log);
+  if (typeof pipeline === 'number') {
+    stop.dispose();
+    return pipeline;
+  }
+  const signal = stop.signal;
   try {
+    if (signal.aborted) return stop.exitCode();
     const locked = await withRunLock(pipeline.warehouse, () => runPipeline(config, log, pipeline, signal));
     if (!locked.acquired) {
       log.warn('another run holds the run lock: not starting');
       return 0;
     }
-    return locked.value.exitCode;
+    return locked.value.marketsAbandoned > 0 ? stop.exitCode() : locked.value.exitCode;
   } catch (error) {
     log.fatal({ warehouse: pipeline.warehouse.location, err: String(error) }, 'run could not start');
     return 1;
   } finally {
     await pipeline.close();
+    stop.dispose();
   }
 }
 
+/** Stopping is how the scheduler ends: 0 after SIGTERM/SIGINT or its parent dying. */
 async function start(config: Config, log: Logger): Promise<number> {
+  const stop = stopSignal(log);
   const pipeline = await openPipeline(config, log);
-  if (typeof pipeline === 'number') return pipeline;
-  const signal = stopSignal(log);
+  if (typeof pipeline === 'number') {
+    stop.dispose();
+    return pipeline;
+  }
+  const signal = stop.signal;
   try {
     await runScheduler(
       {
@@ -84,6 +85,7 @@ async function start(config: Config, log: Logger): Promise<number> {
     return 0;
   } finally {
     await pipeline.close();
+    stop.dispose();
   }
 }
 

@@ -94,7 +94,7 @@ export async function runPipeline(
     config,
     log,
     store: pipeline.store,
-    clients: createVenueClients(config, log),
+    clients: createVenueClients(config, log, undefined, signal),
     db: pipeline.warehouse.db,
     loader: new Loader(pipeline.warehouse.db, config),
     signal,
