@@ -94,33 +94,25 @@ describe('stopping', () => {
     // The wait is real (system clock): nothing settles it but the abort.
     const early = await Promise.race([waiting, new Promise((resolve) => setImmediate(resolve, 'waiting'))]);
     controller.abort(new Error('stopped'));
-    return { early, ended: await waiting };
+    const ended = await waiting;
+    return { early, aborted: /aborted/.test(ended) };
   }
 
   it('ends a wait for the next Binance weight minute at once', async () => {
     const limiter = new WeightBudgetLimiter(100);
     await limiter.acquire(80);
-    expect(await abortMidWait(limiter, 50)).toEqual({
-      early: 'waiting',
-      ended: expect.stringMatching(/aborted/),
-    });
+    expect(await abortMidWait(limiter, 50)).toEqual({ early: 'waiting', aborted: true });
   });
 
   it('ends a wait for a Coinbase token at once', async () => {
     const limiter = new RequestRateLimiter(0.01, 1);
     await limiter.acquire(1);
-    expect(await abortMidWait(limiter, 1)).toEqual({
-      early: 'waiting',
-      ended: expect.stringMatching(/aborted/),
-    });
+    expect(await abortMidWait(limiter, 1)).toEqual({ early: 'waiting', aborted: true });
   });
 
   it('ends a Retry-After pause at once', async () => {
     const limiter = new RequestRateLimiter(1000);
     limiter.pauseFor(120_000);
-    expect(await abortMidWait(limiter, 1)).toEqual({
-      early: 'waiting',
-      ended: expect.stringMatching(/aborted/),
-    });
+    expect(await abortMidWait(limiter, 1)).toEqual({ early: 'waiting', aborted: true });
   });
 });

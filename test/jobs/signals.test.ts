@@ -90,10 +90,8 @@ describe('etl stopped by SIGTERM', () => {
   it.each(WAITS)('$name: exits 143 within 2 s, the market abandoned and its responses kept', async (c) => {
     sim.injectFault({ venue: 'coinbase', symbol: 'BTC-USD' }, c.fault, c.times);
     const child = startCli(['etl'], env(c.env));
-    await until(
-      child,
-      `waiting (${c.waiting}) on BTC-USD`,
-      async () => said(child, c.waiting) && sim.requests.some((r) => r.symbol === 'BTC-USD'),
+    await until(child, `waiting (${c.waiting}) on BTC-USD`, () =>
+      Promise.resolve(said(child, c.waiting) && sim.requests.some((r) => r.symbol === 'BTC-USD')),
     );
     const signalled = performance.now();
     child.process.kill('SIGTERM');
@@ -182,7 +180,7 @@ describe('npm start stopped by SIGTERM leaves no process behind', () => {
     try {
       await eventually(
         'the scheduler started',
-        async () => npm.output().includes('"msg":"scheduler started"'),
+        () => Promise.resolve(npm.output().includes('"msg":"scheduler started"')),
         20_000,
       );
       // Not `sh -c "node … start"`, which npm puts between itself and node.
