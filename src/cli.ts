@@ -19,7 +19,6 @@ import { stopSignal } from './stop-signal.ts';
 import { defaultSimMarkets, startSimulator } from './simulator/index.ts';
 import { openWarehouse, WarehouseBusyError, type Warehouse } from './warehouse/db.ts';
 import { Loader } from './warehouse/load.ts';
-import { withRunLock } from './warehouse/lock.ts';
 
 const USAGE = `usage: orderbook-etl <command>
 
@@ -48,12 +47,12 @@ async function etl(config: Config, log: Logger): Promise<number> {
   const signal = stop.signal;
   try {
     if (signal.aborted) return stop.exitCode();
-    const locked = await withRunLock(pipeline.warehouse, () => runPipeline(config, log, pipeline, signal));
-    if (!locked.acquired) {
-      log.warn('another run holds the run lock: not starting');
+    const summary = await runPipeline(config, log, pipeline, signal);
+    if (!summary) {
+      log.warn('another run holds the run lock of every market: not starting');
       return 0;
     }
-    return locked.value.marketsAbandoned > 0 ? stop.exitCode() : locked.value.exitCode;
+    return summary.marketsAbandoned > 0 ? stop.exitCode() : summary.exitCode;
   } catch (error) {
     log.fatal({ warehouse: pipeline.warehouse.location, err: String(error) }, 'run could not start');
     return 1;
@@ -77,7 +76,6 @@ async function start(config: Config, log: Logger): Promise<number> {
       {
         schedule: config.cronSchedule,
         log,
-        warehouse: pipeline.warehouse,
         run: (stop) => runPipeline(config, log, pipeline, stop),
       },
       signal,

@@ -116,6 +116,8 @@ export interface RunDeps {
   loader: Loader;
   /** Aborted on SIGTERM/SIGINT: markets not yet started are abandoned, those in flight finish. */
   signal?: AbortSignal;
+  /** Called with the run id before the run is recorded as running (the lock of the run's id). */
+  beforeStart?: (runId: string) => Promise<void>;
 }
 
 function isOk(response: HttpResponse): boolean {
@@ -128,6 +130,7 @@ export async function runOnce(deps: RunDeps): Promise<RunSummary> {
   const runId = uuidv7(startedAt.getTime());
   const log = deps.log.child({ runId });
   // A run that cannot even be recorded has not started: the caller exits 1.
+  await deps.beforeStart?.(runId);
   await startRun(deps.db, runId, startedAt);
   log.info({ markets: config.markets.map(marketLabel), rawStore: store.location }, 'run started');
 
