@@ -12,7 +12,7 @@ import type { Logger } from './log.ts';
 const PARENT_POLL_MS = 250;
 
 export interface Stop {
-  /** Aborted on the first SIGTERM/SIGINT or when the parent dies; a second signal kills at once. */
+  /** Aborted on the first SIGTERM/SIGINT or when the parent dies; a second signal exits at once. */
   signal: AbortSignal;
   /** 128 + the signal's number (SIGTERM 143, SIGINT 130; a dead parent counts as SIGTERM). */
   exitCode(): number;
@@ -24,7 +24,14 @@ export function stopSignal(log: Logger): Stop {
   const controller = new AbortController();
   let received: NodeJS.Signals = 'SIGTERM';
   const stop = (name: NodeJS.Signals, why: string) => {
-    if (controller.signal.aborted) return;
+    if (controller.signal.aborted) {
+      // Exited by hand rather than by the default action, which PID 1 (a container) never gets.
+      if (why === name) {
+        log.warn({ signal: name }, 'second signal: exiting now');
+        process.exit(128 + constants.signals[name]);
+      }
+      return;
+    }
     received = name;
     log.info({ signal: name }, `stopping (${why}): finishing what is in flight`);
     controller.abort(new Error(`stopped by ${name}`));
@@ -36,8 +43,8 @@ export function stopSignal(log: Logger): Stop {
   const onInt = () => {
     stop('SIGINT', 'SIGINT');
   };
-  process.once('SIGTERM', onTerm);
-  process.once('SIGINT', onInt);
+  process.on('SIGTERM', onTerm);
+  process.on('SIGINT', onInt);
   // A process started by init (systemd, a container's PID 1) has no parent to lose.
   const parent = process.ppid;
   const watch = setInterval(() => {

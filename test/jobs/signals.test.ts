@@ -12,7 +12,8 @@ import { defaultSimMarkets, startSimulator, type Simulator } from '../../src/sim
 import type { Fault } from '../../src/simulator/index.ts';
 import { openRawStore } from '../../src/raw/index.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
-import { startCli, until, type Child } from '../helpers/child.ts';
+import pg from 'pg';
+import { startCli, until, waitingBackends, type Child } from '../helpers/child.ts';
 import { allKeys } from '../reliability/harness.ts';
 
 const ROOT = path.join(import.meta.dirname, '..', '..');
@@ -113,6 +114,34 @@ describe('etl stopped by SIGTERM', () => {
         (k) => parseAttemptKey(k) && k.includes(String(started?.runId)) && k.includes('BTC-USD'),
       );
       expect(attempts.length).toBeGreaterThanOrEqual(1);
+    }
+  });
+});
+
+describe('etl stopped while a book is loading', () => {
+  it('the first SIGTERM lets the load finish; a second one exits 143 at once', async (ctx) => {
+    if (testDb.kind === 'pglite') ctx.skip();
+    // Every insert into fact_level waits, inside its load's transaction, until the gate lets go.
+    const gate = new pg.Client({ connectionString: testDb.databaseUrl });
+    await gate.connect();
+    try {
+      await gate.query('begin');
+      await gate.query('lock table orderbook.fact_level in exclusive mode');
+      const child = startCli(['etl'], env({ MARKETS: 'coinbase:BTC-USD' }));
+      await until(child, 'loading BTC-USD', async () => (await waitingBackends(gate)) === 1);
+      child.process.kill('SIGTERM');
+      await until(child, 'the stop acknowledged', () =>
+        Promise.resolve(child.lines().some((l) => l.signal === 'SIGTERM')),
+      );
+      // Still loading: the first signal does not cut a load short.
+      expect(await waitingBackends(gate)).toBe(1);
+      expect(child.hasExited()).toBe(false);
+      child.process.kill('SIGTERM');
+      expect((await child.exited).code).toBe(143);
+      expect(child.lines().some((l) => l.msg === 'second signal: exiting now')).toBe(true);
+    } finally {
+      await gate.query('rollback');
+      await gate.end();
     }
   });
 });
