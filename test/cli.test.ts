@@ -46,7 +46,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-describe('npm run etl (src/cli.ts etl)', () => {
+describe('npm run etl (src/cli/entry.js etl)', () => {
   it('writes one raw object per default market under DATA_DIR and exits 0', async () => {
     const dataDir = path.join(dir, 'data');
     const result = await cli(['etl'], {

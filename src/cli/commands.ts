@@ -32,6 +32,8 @@ const RUN_EXIT = [
   'exit codes: 0 every market loaded (or another run holds the lock: nothing done)',
   '            1 could not start (bad setting or argument, raw store or warehouse unusable, migration failed)',
   '            2 it ran, but some markets failed (each in orderbook.etl_error)',
+  '            143 / 130 stopped by SIGTERM / SIGINT with markets abandoned (the run is recorded interrupted)',
+  'markets another run holds are skipped and logged, not failed',
 ];
 
 export const COMMANDS: Record<string, CommandSpec> = {

@@ -16,54 +16,53 @@ import { renderHtmlReport } from '../report/html.ts';
 import { migratedWarehouse, openPipeline, runPipeline } from '../jobs/pipeline.ts';
 import { runScheduler } from '../jobs/schedule.ts';
 import { createLogger, type Logger } from '../log.ts';
+import { stopSignal } from '../stop-signal.ts';
 import { defaultSimMarkets, startSimulator } from '../simulator/index.ts';
 import { openWarehouse, WarehouseBusyError, WarehouseLoginError, type Warehouse } from '../warehouse/db.ts';
 import { Loader } from '../warehouse/load.ts';
-import { withRunLock } from '../warehouse/lock.ts';
 import { ArgsError, helpText, parseCommandArgs, type ParsedValues } from './args.ts';
 import { COMMANDS, USAGE } from './commands.ts';
 
-/** Aborted by the first SIGTERM or SIGINT: jobs finish what is in flight and return. */
-function stopSignal(log: Logger): AbortSignal {
-  const controller = new AbortController();
-  const stop = (name: NodeJS.Signals) => {
-    log.info({ signal: name }, 'stopping: finishing what is in flight');
-    controller.abort();
-  };
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
-  return controller.signal;
-}
-
+/** A run cut short by SIGTERM/SIGINT exits 128 + the signal's number (143, 130): see README. */
 async function etl(config: Config, log: Logger): Promise<number> {
+  const stop = stopSignal(log);
   const pipeline = await openPipeline(config, log);
-  if (typeof pipeline === 'number') return pipeline;
-  const signal = stopSignal(log);
+  if (typeof pipeline === 'number') {
+    stop.dispose();
+    return pipeline;
+  }
+  const signal = stop.signal;
   try {
-    const locked = await withRunLock(pipeline.warehouse, () => runPipeline(config, log, pipeline, signal));
-    if (!locked.acquired) {
-      log.warn('another run holds the run lock: not starting');
+    if (signal.aborted) return stop.exitCode();
+    const summary = await runPipeline(config, log, pipeline, signal);
+    if (!summary) {
+      log.warn('another run holds the run lock of every market: not starting');
       return 0;
     }
-    return locked.value.exitCode;
+    return summary.marketsAbandoned > 0 ? stop.exitCode() : summary.exitCode;
   } catch (error) {
     log.fatal({ warehouse: pipeline.warehouse.location, err: error }, 'run could not start');
     return 1;
   } finally {
     await pipeline.close();
+    stop.dispose();
   }
 }
 
+/** Stopping is how the scheduler ends: 0 after SIGTERM/SIGINT or its parent dying. */
 async function start(config: Config, log: Logger): Promise<number> {
+  const stop = stopSignal(log);
   const pipeline = await openPipeline(config, log);
-  if (typeof pipeline === 'number') return pipeline;
-  const signal = stopSignal(log);
+  if (typeof pipeline === 'number') {
+    stop.dispose();
+    return pipeline;
+  }
+  const signal = stop.signal;
   try {
     await runScheduler(
       {
         schedule: config.cronSchedule,
         log,
-        warehouse: pipeline.warehouse,
         run: (stop) => runPipeline(config, log, pipeline, stop, 'scheduled'),
       },
       signal,
@@ -71,6 +70,7 @@ async function start(config: Config, log: Logger): Promise<number> {
     return 0;
   } finally {
     await pipeline.close();
+    stop.dispose();
   }
 }
 

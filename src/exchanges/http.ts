@@ -1,13 +1,17 @@
 /**
  * The one retrying GET every venue uses. It returns the final response whatever its status, so
- * the caller can keep it in the raw store before judging it; it throws only when no usable
- * response came back (network, timeout, size cap, a banned venue).
+ * the caller can keep it in the raw store before judging it, together with every earlier response
+ * that was retried (5xx, 429, a 2xx whose body is not JSON); it throws only when no usable
+ * response came back (network, timeout, size cap, a banned venue, the run asked to stop), and
+ * then carries the responses that did arrive.
  */
+import { isUtf8 } from 'node:buffer';
 import axios, { type AxiosResponse } from 'axios';
 import pRetry, { AbortError } from 'p-retry';
 import type { Logger } from '../log.ts';
 import { safeUrl } from '../log.ts';
 import type { Venue } from '../markets.ts';
+import { isJsonText } from '../util/json-text.ts';
 import type { RateLimiter } from './ratelimit.ts';
 
 export interface HttpResponse {
@@ -17,10 +21,14 @@ export interface HttpResponse {
   body: Buffer;
   requestedAt: Date;
   receivedAt: Date;
+  /** Which attempt this response answered (1 for the first). */
   attempts: number;
+  /** Responses to the earlier attempts of the same request, retried because they were unusable. */
+  earlier: HttpResponse[];
 }
 
-export type HttpFailureKind = 'timeout' | 'network' | 'too_large' | 'venue_blocked';
+/** `aborted`: the run was asked to stop (SIGTERM/SIGINT) before a usable response came. */
+export type HttpFailureKind = 'timeout' | 'network' | 'too_large' | 'venue_blocked' | 'aborted';
 
 /** A request that produced no response worth keeping. Carries venue, market and a URL fit for logs. */
 export class HttpError extends Error {
@@ -29,6 +37,8 @@ export class HttpError extends Error {
   readonly url: string;
   readonly kind: HttpFailureKind;
   readonly attempts: number;
+  /** Responses that did arrive before the request gave up, oldest first: kept like any other. */
+  responses: HttpResponse[] = [];
   constructor(
     fields: { venue: Venue; market: string | null; url: string; kind: HttpFailureKind; attempts: number },
     message: string,
@@ -57,6 +67,8 @@ export interface VenueHttpOptions {
   /** First backoff delay; later ones double, with jitter, up to 30 s. */
   backoffMs: number;
   log: Logger;
+  /** Aborted when the run must stop: every wait (backoff, Retry-After, limiter, request) ends at once. */
+  signal?: AbortSignal | undefined;
 }
 
 export interface GetRequest {
@@ -69,8 +81,8 @@ export interface GetRequest {
 class RetryableStatus extends Error {
   readonly response: HttpResponse;
   readonly retryAfterMs: number | null;
-  constructor(response: HttpResponse, retryAfterMs: number | null) {
-    super(`HTTP ${response.status}`);
+  constructor(response: HttpResponse, retryAfterMs: number | null, why = `HTTP ${response.status}`) {
+    super(why);
     this.response = response;
     this.retryAfterMs = retryAfterMs;
   }
@@ -83,6 +95,10 @@ export function parseRetryAfter(value: string | undefined, now = Date.now()): nu
   if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
   const date = Date.parse(trimmed);
   return Number.isNaN(date) ? null : Math.max(0, date - now);
+}
+
+function isJsonBody(body: Buffer): boolean {
+  return isUtf8(body) && isJsonText(body);
 }
 
 function flattenHeaders(headers: AxiosResponse['headers']): Record<string, string | undefined> {
@@ -117,12 +133,18 @@ export class VenueHttp {
   }
 
   async get(request: GetRequest): Promise<HttpResponse> {
-    const { venue, retries, backoffMs, log } = this.options;
+    const { venue, retries, backoffMs, log, signal } = this.options;
     const url = safeUrl(request.url);
     const context = { venue, market: request.market, url };
     let attempts = 0;
+    // Every response that arrived, in order: the caller keeps each one, not only the last.
+    const arrived: HttpResponse[] = [];
+    const withArrived = (error: HttpError): HttpError => {
+      error.responses = arrived;
+      return error;
+    };
     try {
-      return await pRetry(
+      const response = await pRetry(
         async () => {
           if (this.blockedBecause) {
             throw new AbortError(
@@ -133,7 +155,7 @@ export class VenueHttp {
             );
           }
           attempts++;
-          return this.attempt(request, attempts);
+          return this.attempt(request, attempts, arrived);
         },
         {
           retries,
@@ -141,6 +163,7 @@ export class VenueHttp {
           maxTimeout: 30_000,
           factor: 2,
           randomize: true,
+          ...(signal ? { signal } : {}),
           onFailedAttempt: ({ error, attemptNumber, retriesLeft, retryDelay }) => {
             const status = error instanceof RetryableStatus ? error.response.status : null;
             const retryAfterMs = error instanceof RetryableStatus ? error.retryAfterMs : null;
@@ -160,22 +183,40 @@ export class VenueHttp {
           },
         },
       );
+      return { ...response, earlier: arrived.filter((r) => r !== response) };
     } catch (error) {
-      if (error instanceof RetryableStatus) return error.response;
-      if (error instanceof HttpError) throw error;
-      throw new HttpError(
-        { ...context, kind: 'network', attempts },
-        `${venue} GET ${url}: ${String(error)}`,
-        error,
+      if (signal?.aborted) {
+        throw withArrived(
+          new HttpError(
+            { ...context, kind: 'aborted', attempts },
+            `${venue} GET ${url}: stopped (shutting down) after ${attempts} attempt(s)`,
+            error,
+          ),
+        );
+      }
+      if (error instanceof RetryableStatus) {
+        return { ...error.response, earlier: arrived.filter((r) => r !== error.response) };
+      }
+      if (error instanceof HttpError) throw withArrived(error);
+      throw withArrived(
+        new HttpError(
+          { ...context, kind: 'network', attempts },
+          `${venue} GET ${url}: ${String(error)}`,
+          error,
+        ),
       );
     }
   }
 
-  private async attempt(request: GetRequest, attempt: number): Promise<HttpResponse> {
-    const { venue, limiter, userAgent, timeoutMs, maxBytes } = this.options;
+  private async attempt(
+    request: GetRequest,
+    attempt: number,
+    arrived: HttpResponse[],
+  ): Promise<HttpResponse> {
+    const { venue, limiter, userAgent, timeoutMs, maxBytes, signal } = this.options;
     const url = safeUrl(request.url);
     const context = { venue, market: request.market, url };
-    await limiter.acquire(request.weight ?? 1);
+    await limiter.acquire(request.weight ?? 1, signal);
     const requestedAt = new Date();
     let raw: AxiosResponse<ArrayBuffer>;
     try {
@@ -183,7 +224,9 @@ export class VenueHttp {
         responseType: 'arraybuffer',
         // `timeout` in Node is only socket inactivity; the signal bounds the whole attempt, slow bodies included.
         timeout: timeoutMs,
-        signal: AbortSignal.timeout(timeoutMs),
+        signal: signal
+          ? AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)])
+          : AbortSignal.timeout(timeoutMs),
         maxContentLength: maxBytes,
         maxRedirects: 3,
         validateStatus: () => true,
@@ -200,7 +243,9 @@ export class VenueHttp {
       requestedAt,
       receivedAt: new Date(),
       attempts: attempt,
+      earlier: [],
     };
+    arrived.push(response);
     limiter.observe(response.headers);
     const retryAfterMs = parseRetryAfter(response.headers['retry-after']);
 
@@ -214,6 +259,10 @@ export class VenueHttp {
       return response;
     }
     if (response.status === 429 || response.status >= 500) throw new RetryableStatus(response, retryAfterMs);
+    if (response.status >= 200 && response.status < 300 && !isJsonBody(response.body)) {
+      // A proxy's HTML page or a body cut short: the venue itself most likely answers the next ask.
+      throw new RetryableStatus(response, null, `HTTP ${response.status} with a body that is not JSON`);
+    }
     return response;
   }
 

@@ -27,6 +27,8 @@ export function createVenueClients(
   settings: VenueSettings,
   log: Logger,
   limiters: Record<Venue, RateLimiter> = defaultLimiters(),
+  /** The run's stop signal: aborts every wait and request of these clients. */
+  signal?: AbortSignal,
 ): Record<Venue, VenueClient> {
   const http = (venue: Venue) =>
     new VenueHttp({
@@ -38,6 +40,7 @@ export function createVenueClients(
       maxBytes: settings.httpMaxBytes,
       backoffMs: settings.httpBackoffMs,
       log,
+      signal,
     });
   return {
     coinbase: new CoinbaseClient(settings.apiUrl.coinbase, http('coinbase')),

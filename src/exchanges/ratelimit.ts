@@ -1,21 +1,24 @@
 /**
  * Per-venue pacing, shared by every request of a run to that venue. Requests take their turn
- * in order (a FIFO chain), so concurrent markets cannot all slip through at once.
+ * in order (a FIFO chain), so concurrent markets cannot all slip through at once. Every wait
+ * ends at once when the run's signal is aborted, so a shutdown never sits out a weight window.
  */
+import { setTimeout as delay } from 'node:timers/promises';
 
 export interface Clock {
   now(): number;
-  sleep(ms: number): Promise<void>;
+  /** Rejects with the signal's reason as soon as it is aborted. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
 export const systemClock: Clock = {
   now: () => Date.now(),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  sleep: (ms, signal) => delay(ms, undefined, signal ? { signal } : {}),
 };
 
 export interface RateLimiter {
-  /** Resolves when a request of this weight may be sent. */
-  acquire(weight: number): Promise<void>;
+  /** Resolves when a request of this weight may be sent; rejects once `signal` is aborted. */
+  acquire(weight: number, signal?: AbortSignal): Promise<void>;
   /** Reads what the venue says about our usage from a response's headers. */
   observe(headers: Record<string, string | undefined>): void;
   /** Holds every request to the venue for this long (a 429's Retry-After). */
@@ -31,11 +34,12 @@ abstract class QueuedLimiter implements RateLimiter {
     this.clock = clock;
   }
 
-  acquire(weight: number): Promise<void> {
+  acquire(weight: number, signal?: AbortSignal): Promise<void> {
     const turn = this.tail.then(async () => {
+      signal?.throwIfAborted();
       const pause = this.pausedUntil - this.clock.now();
-      if (pause > 0) await this.clock.sleep(pause);
-      await this.take(weight);
+      if (pause > 0) await this.clock.sleep(pause, signal);
+      await this.take(weight, signal);
     });
     // A failed turn must not wedge the queue for the requests behind it.
     this.tail = turn.catch(() => undefined);
@@ -50,7 +54,7 @@ abstract class QueuedLimiter implements RateLimiter {
     // Most venues say nothing useful in headers.
   }
 
-  protected abstract take(weight: number): Promise<void>;
+  protected abstract take(weight: number, signal?: AbortSignal): Promise<void>;
 }
 
 /** A token bucket: `perSecond` requests a second on average, bursts up to `burst`. Coinbase public: 10/s. */
@@ -68,10 +72,10 @@ export class RequestRateLimiter extends QueuedLimiter {
     this.last = clock.now();
   }
 
-  protected async take(): Promise<void> {
+  protected async take(_weight: number, signal?: AbortSignal): Promise<void> {
     this.refill();
     if (this.tokens < 1) {
-      await this.clock.sleep(Math.ceil(((1 - this.tokens) / this.perSecond) * 1000));
+      await this.clock.sleep(Math.ceil(((1 - this.tokens) / this.perSecond) * 1000), signal);
       this.refill();
     }
     this.tokens -= 1;
@@ -109,12 +113,12 @@ export class WeightBudgetLimiter extends QueuedLimiter {
     return this.used;
   }
 
-  protected async take(weight: number): Promise<void> {
+  protected async take(weight: number, signal?: AbortSignal): Promise<void> {
     this.roll();
     const budget = Math.floor(this.limit * this.headroom);
     if (this.used > 0 && this.used + weight > budget) {
       const nextMinute = (this.window + 1) * 60_000;
-      await this.clock.sleep(nextMinute - this.clock.now() + 50);
+      await this.clock.sleep(nextMinute - this.clock.now() + 50, signal);
       this.roll();
     }
     this.used += weight;

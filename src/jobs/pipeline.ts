@@ -9,7 +9,9 @@ import { openRawStore, probeRawStore, type RawStore } from '../raw/index.ts';
 import { openWarehouse, WarehouseBusyError, WarehouseLoginError, type Warehouse } from '../warehouse/db.ts';
 import { Loader } from '../warehouse/load.ts';
 import { migrate, type MigrateOptions } from '../warehouse/migrate.ts';
+import { withMarketLocks } from '../warehouse/lock.ts';
 import { closeDeadRuns } from '../warehouse/runlog.ts';
+import { marketLabel } from '../markets.ts';
 import { runOnce, type RunSummary } from './run.ts';
 
 /**
@@ -103,24 +105,38 @@ export async function openPipeline(config: Config, log: Logger): Promise<Pipelin
   }
 }
 
-/** One run; the caller holds the run lock (withRunLock), which is what makes closeDeadRuns safe. */
+/**
+ * One run over the markets no other run holds (locks per market: lock.ts); markets another run
+ * holds are skipped and logged, not failed. Null when every market is taken: nothing was run.
+ */
 export async function runPipeline(
   config: Config,
   log: Logger,
   pipeline: Pipeline,
   signal?: AbortSignal,
   kind: 'one-shot' | 'scheduled' = 'one-shot',
-): Promise<RunSummary> {
-  const dead = await closeDeadRuns(pipeline.warehouse.db);
-  if (dead.length > 0) log.warn({ runIds: dead }, 'runs whose process died marked interrupted');
-  return runOnce({
-    config,
-    log,
-    store: pipeline.store,
-    clients: createVenueClients(config, log),
-    db: pipeline.warehouse.db,
-    loader: new Loader(pipeline.warehouse.db, config),
-    signal,
-    kind,
+): Promise<RunSummary | null> {
+  const locked = await withMarketLocks(pipeline.warehouse, config.markets, async (claim) => {
+    if (claim.taken.length > 0) {
+      log.warn(
+        { markets: claim.taken.map(marketLabel), running: claim.markets.map(marketLabel) },
+        'markets skipped: another run holds them',
+      );
+    }
+    const dead = await closeDeadRuns(pipeline.warehouse.db, claim.deadRuns);
+    if (dead.length > 0) log.warn({ runIds: dead }, 'runs whose process died marked interrupted');
+    const claimed = { ...config, markets: claim.markets };
+    return runOnce({
+      config: claimed,
+      log,
+      store: pipeline.store,
+      clients: createVenueClients(claimed, log, undefined, signal),
+      db: pipeline.warehouse.db,
+      loader: new Loader(pipeline.warehouse.db, config),
+      signal,
+      beforeStart: claim.holdRun,
+      kind,
+    });
   });
+  return locked.acquired ? locked.value : null;
 }

@@ -10,7 +10,15 @@ import type { Config } from '../config.ts';
 import { HttpError, type HttpResponse, type MarketInfo, type VenueClient } from '../exchanges/index.ts';
 import type { Logger } from '../log.ts';
 import { marketLabel, type Market, type Venue } from '../markets.ts';
-import { writeMeta, writeSnapshot, writeTrades, type RawStore } from '../raw/index.ts';
+import {
+  writeAttempt,
+  writeMeta,
+  writeSnapshot,
+  writeTrades,
+  type EnvelopeMeta,
+  type RawStore,
+  type RequestKind,
+} from '../raw/index.ts';
 import { parseTrades, TradesError, type TradeBatch } from '../trades/index.ts';
 import { uuidv7 } from '../util/ids.ts';
 import type { Loader } from '../warehouse/load.ts';
@@ -35,9 +43,22 @@ export class StageError extends Error {
   }
 }
 
+/**
+ * A request cut short because the run was asked to stop: its market is abandoned, not failed.
+ * Whatever responses had arrived are already in the raw store.
+ */
+class StopRequested extends Error {
+  constructor(message: string, cause?: unknown) {
+    super(message, { cause });
+    this.name = 'StopRequested';
+  }
+}
+
 /** How a market's trades went: fetched, kept, parsed and loaded, or where that stopped. */
 export interface TradesOutcome {
   rawKey: string | null;
+  /** The run was asked to stop before the trades came. */
+  abandoned: boolean;
   /** Set when the trades failed; its kind starts with `trades_`. */
   error: StageError | null;
   /** Trades in the response (0 until parsed). */
@@ -58,7 +79,10 @@ export interface MarketOutcome {
   askLevels: number;
   /** fact_snapshot row of the loaded book. */
   snapshotId: string | null;
-  /** Never started because the run was asked to stop; markets in flight finish instead. */
+  /**
+   * The run was asked to stop before the market's book or trades came: never started, or its
+   * request was cut short (whatever had loaded stays loaded). Markets mid-load finish instead.
+   */
   abandoned: boolean;
   /** Null when trades were not asked for: the market is unknown or its venue's list failed. */
   trades: TradesOutcome | null;
@@ -94,6 +118,8 @@ export interface RunDeps {
   signal?: AbortSignal;
   /** What etl_run records the run as (default one-shot). */
   kind?: 'one-shot' | 'scheduled';
+  /** Called with the run id before the run is recorded as running (the lock of the run's id). */
+  beforeStart?: (runId: string) => Promise<void>;
 }
 
 function isOk(response: HttpResponse): boolean {
@@ -106,6 +132,7 @@ export async function runOnce(deps: RunDeps): Promise<RunSummary> {
   const runId = uuidv7(startedAt.getTime());
   const log = deps.log.child({ runId });
   // A run that cannot even be recorded has not started: the caller exits 1.
+  await deps.beforeStart?.(runId);
   await startRun(deps.db, runId, startedAt, deps.kind ?? 'one-shot');
   log.info({ markets: config.markets.map(marketLabel), rawStore: store.location }, 'run started');
 
@@ -226,24 +253,26 @@ async function fetchMetadata(
   store: RawStore,
   runId: string,
 ): Promise<Map<string, MarketInfo>> {
-  const response = await fetchStage(() => client.fetchMetadata(symbols));
+  const meta = (response: HttpResponse) => ({
+    exchange: client.venue,
+    market: null,
+    url: response.url,
+    requested_at: response.requestedAt.toISOString(),
+    received_at: response.receivedAt.toISOString(),
+    status: response.status,
+    attempt: response.attempts,
+    run_id: runId,
+    base: null,
+    quote: null,
+  });
+  const response = await fetchStage(
+    () => client.fetchMetadata(symbols),
+    (responses) => keepAttempts(store, client.metadataEndpoint, responses, meta),
+    `${client.venue} metadata`,
+  );
   let rawKey: string;
   try {
-    rawKey = await writeMeta(
-      store,
-      {
-        exchange: client.venue,
-        url: response.url,
-        requested_at: response.requestedAt.toISOString(),
-        received_at: response.receivedAt.toISOString(),
-        status: response.status,
-        run_id: runId,
-        base: null,
-        quote: null,
-      },
-      response.body,
-      client.metadataEndpoint,
-    );
+    rawKey = await writeMeta(store, meta(response), response.body, client.metadataEndpoint);
   } catch (error) {
     throw new StageError(
       'store',
@@ -274,13 +303,59 @@ async function fetchMetadata(
   }
 }
 
-async function fetchStage(request: () => Promise<HttpResponse>): Promise<HttpResponse> {
+/**
+ * One request, with every response it got kept: those before the final one under `_attempts/`,
+ * or all of them when it gave up (the last one's key then goes with the error, as its evidence).
+ * `kindPrefix` tells a trades failure from a book failure in etl_error.
+ */
+async function fetchStage(
+  request: () => Promise<HttpResponse>,
+  keep: (responses: HttpResponse[]) => Promise<string | null>,
+  label: string,
+  kindPrefix = '',
+): Promise<HttpResponse> {
+  let response: HttpResponse;
   try {
-    return await request();
+    response = await request();
   } catch (error) {
-    if (error instanceof HttpError) throw new StageError('fetch', error.kind, error.message, null, error);
-    throw error;
+    if (!(error instanceof HttpError)) throw error;
+    const lastKey = await keep(error.responses);
+    if (error.kind === 'aborted') throw new StopRequested(error.message, error);
+    const message = kindPrefix ? `${label}: ${error.message}` : error.message;
+    throw new StageError('fetch', `${kindPrefix}${error.kind}`, message, lastKey, error);
   }
+  await keep(response.earlier);
+  return response;
+}
+
+/** Stores each response as a retried attempt; the key of the last, or null when there were none. */
+async function keepAttempts(
+  store: RawStore,
+  kind: RequestKind,
+  responses: HttpResponse[],
+  meta: (response: HttpResponse) => EnvelopeMeta,
+): Promise<string | null> {
+  let last: string | null = null;
+  for (const response of responses) {
+    try {
+      last = await writeAttempt(
+        store,
+        kind,
+        { ...meta(response), attempt: response.attempts },
+        response.body,
+      );
+    } catch (error) {
+      // Like the final response: a run keeps every response that reached it, or the market fails.
+      throw new StageError(
+        'store',
+        kind === 'trades' ? 'trades_raw_store' : 'raw_store',
+        `${kind === 'trades' ? 'trades: ' : ''}raw object of attempt ${response.attempts} not stored: ${String(error)}`,
+        null,
+        error,
+      );
+    }
+  }
+  return last;
 }
 
 function emptyOutcome(market: Market): MarketOutcome {
@@ -329,15 +404,22 @@ async function runMarket(
     }
     info = found;
   } catch (error) {
-    outcome.error = unexpected(market, error, null);
+    if (error instanceof StopRequested) outcome.abandoned = true;
+    else outcome.error = unexpected(market, error, null);
     return outcome;
   }
   try {
     await runBook(market, info, client, store, loader, runId, outcome);
   } catch (error) {
+    if (error instanceof StopRequested) {
+      outcome.abandoned = true;
+      return outcome;
+    }
     outcome.error = unexpected(market, error, outcome.rawKey);
   }
   outcome.trades = await runTrades(market, info, client, store, loader, runId);
+  // A market counts once: failed if its book failed, else abandoned if its trades were cut short.
+  if (outcome.trades.abandoned && !outcome.error) outcome.abandoned = true;
   return outcome;
 }
 
@@ -350,7 +432,11 @@ async function runBook(
   runId: string,
   outcome: MarketOutcome,
 ): Promise<void> {
-  const response = await fetchStage(() => client.fetchBook(market.symbol));
+  const response = await fetchStage(
+    () => client.fetchBook(market.symbol),
+    (responses) => keepAttempts(store, 'book', responses, (r) => envelopeMeta(market, info, r, runId)),
+    marketLabel(market),
+  );
   try {
     outcome.rawKey = await writeSnapshot(store, envelopeMeta(market, info, response, runId), response.body);
   } catch (error) {
@@ -398,6 +484,7 @@ function envelopeMeta(market: Market, info: MarketInfo, response: HttpResponse, 
     requested_at: response.requestedAt.toISOString(),
     received_at: response.receivedAt.toISOString(),
     status: response.status,
+    attempt: response.attempts,
     run_id: runId,
     base: info.base,
     quote: info.quote,
@@ -416,18 +503,22 @@ async function runTrades(
   loader: Loader,
   runId: string,
 ): Promise<TradesOutcome> {
-  const outcome: TradesOutcome = { rawKey: null, error: null, trades: 0, newTrades: 0, fetchId: null };
+  const outcome: TradesOutcome = {
+    rawKey: null,
+    abandoned: false,
+    error: null,
+    trades: 0,
+    newTrades: 0,
+    fetchId: null,
+  };
   const label = `${marketLabel(market)}: trades`;
   try {
-    let response: HttpResponse;
-    try {
-      response = await client.fetchTrades(market.symbol);
-    } catch (error) {
-      if (error instanceof HttpError) {
-        throw new StageError('fetch', `trades_${error.kind}`, `${label}: ${error.message}`, null, error);
-      }
-      throw error;
-    }
+    const response = await fetchStage(
+      () => client.fetchTrades(market.symbol),
+      (responses) => keepAttempts(store, 'trades', responses, (r) => envelopeMeta(market, info, r, runId)),
+      label,
+      'trades_',
+    );
     try {
       outcome.rawKey = await writeTrades(store, envelopeMeta(market, info, response, runId), response.body);
     } catch (error) {
@@ -485,7 +576,8 @@ async function runTrades(
       );
     }
   } catch (error) {
-    outcome.error = unexpected(market, error, outcome.rawKey, 'trades_');
+    if (error instanceof StopRequested) outcome.abandoned = true;
+    else outcome.error = unexpected(market, error, outcome.rawKey, 'trades_');
   }
   return outcome;
 }

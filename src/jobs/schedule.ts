@@ -1,21 +1,21 @@
 /**
  * The long-running scheduler (`npm start`): a run on every CRON_SCHEDULE tick, never two at a
- * time — a tick that comes while a run is still going is skipped and logged, and the warehouse
- * run lock keeps other processes out. On SIGTERM/SIGINT it takes no more ticks, lets the run in
- * flight finish its markets (abandoning those not started), and returns.
+ * time — a tick that comes while a run is still going is skipped and logged, and the per-market
+ * run locks keep other processes off the markets a run holds. On SIGTERM/SIGINT it takes no more
+ * ticks, lets the run in flight finish its loads (abandoning the rest), and returns.
  */
 import cron from 'node-cron';
 import type { Logger } from '../log.ts';
-import type { Warehouse } from '../warehouse/db.ts';
-import { withRunLock } from '../warehouse/lock.ts';
 import type { RunSummary } from './run.ts';
 
 export interface SchedulerDeps {
   schedule: string;
   log: Logger;
-  warehouse: Warehouse;
-  /** One run; the scheduler hands it the signal that asks it to stop. */
-  run: (signal: AbortSignal) => Promise<RunSummary>;
+  /**
+   * One run; the scheduler hands it the signal that asks it to stop. Null: nothing was run,
+   * another process holds every market.
+   */
+  run: (signal: AbortSignal) => Promise<RunSummary | null>;
 }
 
 export async function runScheduler(deps: SchedulerDeps, signal: AbortSignal): Promise<void> {
@@ -29,9 +29,10 @@ export async function runScheduler(deps: SchedulerDeps, signal: AbortSignal): Pr
       log.warn({ schedule: deps.schedule }, 'tick skipped: the previous run is still going');
       return;
     }
-    inFlight.run = withRunLock(deps.warehouse, () => deps.run(signal))
-      .then((locked) => {
-        if (!locked.acquired) log.warn('tick skipped: another process holds the run lock');
+    inFlight.run = deps
+      .run(signal)
+      .then((summary) => {
+        if (!summary) log.warn('tick skipped: another process holds the run lock of every market');
       })
       .catch((error: unknown) => {
         // A run that could not start (database down…) must not stop the scheduler.

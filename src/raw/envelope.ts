@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import { gunzip, gzip } from 'node:zlib';
 import { z } from 'zod';
 import { VENUES, type Venue } from '../markets.ts';
-import { isJsonText } from './json-text.ts';
+import { isJsonText } from '../util/json-text.ts';
 import { MARKET_PATTERN, RUN_ID_PATTERN } from './keys.ts';
 
 const gzipAsync = promisify(gzip);
@@ -26,6 +26,11 @@ export interface EnvelopeMeta {
   requested_at: string;
   received_at: string;
   status: number;
+  /**
+   * Which attempt of its request this response answered (1 the first). Absent in objects written
+   * before attempts were kept; a run writes it on every response.
+   */
+  attempt?: number | undefined;
   run_id: string;
   base: string | null;
   quote: string | null;
@@ -49,6 +54,7 @@ const metaSchema = z.object({
   requested_at: z.iso.datetime(),
   received_at: z.iso.datetime(),
   status: z.number().int().min(0).max(999),
+  attempt: z.number().int().min(1).max(999).optional(),
   run_id: z.string().regex(RUN_ID_PATTERN),
   base: z.string().nullable(),
   quote: z.string().nullable(),
@@ -92,6 +98,8 @@ export async function encodeEnvelope(meta: EnvelopeMeta, body: Buffer, gzipLevel
     requested_at: m.requested_at,
     received_at: m.received_at,
     status: m.status,
+    // Omitted, not null, when unknown: objects from before attempts were counted read the same.
+    ...(m.attempt !== undefined ? { attempt: m.attempt } : {}),
     run_id: m.run_id,
     base: m.base,
     quote: m.quote,

@@ -12,6 +12,7 @@ import { FileRawStore } from './file.ts';
 import {
   assertMarket,
   assertVenue,
+  attemptKey,
   metaKey,
   parseSnapshotKey,
   parseTradesKey,
@@ -28,8 +29,11 @@ export type { DecodedEnvelope, EnvelopeMeta, PayloadKind } from './envelope.ts';
 export { decodeEnvelope, encodeEnvelope } from './envelope.ts';
 export type { MetaEndpoint, MetaKeyParts, SnapshotKeyParts } from './keys.ts';
 export {
+  ATTEMPTS_ROOT,
+  attemptKey,
   META_ENDPOINTS,
   metaKey,
+  parseAttemptKey,
   parseMetaKey,
   parseSnapshotKey,
   parseTradesKey,
@@ -134,6 +138,36 @@ export async function writeMeta(
 ): Promise<string> {
   const key = metaKey({ exchange: meta.exchange, endpoint, at: receivedAt(meta), runId: meta.run_id });
   await store.put(key, await encodeEnvelope({ ...meta, market: null }, body, gzipLevel));
+  return key;
+}
+
+/** What a request asked for: a book, a market's trades, or one of the venue metadata endpoints. */
+export type RequestKind = 'book' | 'trades' | MetaEndpoint;
+
+/**
+ * Stores the response to an attempt that was retried (or the last one that arrived before the
+ * request gave up) under `_attempts/`; returns its key. The envelope says which attempt it was.
+ */
+export async function writeAttempt(
+  store: RawStore,
+  kind: RequestKind,
+  meta: EnvelopeMeta & { attempt: number },
+  body: Buffer,
+  gzipLevel?: number,
+): Promise<string> {
+  const at = receivedAt(meta);
+  const finalKey =
+    kind === 'book' || kind === 'trades'
+      ? (kind === 'book' ? snapshotKey : tradesKey)({
+          exchange: meta.exchange,
+          market: meta.market ?? '',
+          at,
+          runId: meta.run_id,
+        })
+      : metaKey({ exchange: meta.exchange, endpoint: kind, at, runId: meta.run_id });
+  const key = attemptKey(finalKey, meta.attempt);
+  const envelope = kind === 'book' || kind === 'trades' ? meta : { ...meta, market: null };
+  await store.put(key, await encodeEnvelope(envelope, body, gzipLevel));
   return key;
 }
 

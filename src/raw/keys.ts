@@ -4,6 +4,7 @@
  *   exchange={exchange}/market={market}/date={YYYY-MM-DD}/hour={HH}/{YYYYMMDDTHHmmss.SSSZ}-{run_id}.json.gz
  *   _meta/exchange={exchange}/endpoint={endpoint}/date={YYYY-MM-DD}/hour={HH}/{ts}-{run_id}.json.gz
  *   _trades/exchange={exchange}/market={market}/date={YYYY-MM-DD}/hour={HH}/{ts}-{run_id}.json.gz
+ *   _attempts/{any key above, for the attempt's own time}…/{ts}-{run_id}.attempt{N}.json.gz
  *
  * Hive-style folders let Athena/Trino/Spark/DuckDB prune by partition; the fixed-width UTC
  * timestamp first in the file name makes lexical order within an hour equal to time order.
@@ -26,6 +27,12 @@ export const KEY_SUFFIX = '.json.gz';
  * trades lake is one too when a reader is pointed at `{prefix}/_trades/`.
  */
 export const TRADES_ROOT = '_trades';
+/**
+ * Responses to attempts that were retried (5xx, 429, a 2xx that is not JSON), under the key their
+ * response would have had if it were final, with the attempt number in the file name. Outside
+ * every lake a reader or backfill scans: a failed attempt is never taken for a book.
+ */
+export const ATTEMPTS_ROOT = '_attempts';
 
 export interface SnapshotKeyParts {
   exchange: Venue;
@@ -170,4 +177,28 @@ export function parseMetaKey(key: string): MetaKeyParts | null {
   const [, exchange, endpoint, ...rest] = m as unknown as [string, Venue, MetaEndpoint, ...string[]];
   const tail = parseTail(rest);
   return tail ? { exchange, endpoint, ...tail } : null;
+}
+
+const ATTEMPT_FILE = /^(.+)\.attempt([1-9]\d{0,2})\.json\.gz$/;
+
+/** Where a retried attempt's response goes: `_attempts/` + the key it would have had, `.attempt{N}`. */
+export function attemptKey(key: string, attempt: number): string {
+  if (!parseSnapshotKey(key) && !parseTradesKey(key) && !parseMetaKey(key)) {
+    throw new Error(`raw key: ${JSON.stringify(key)} is not a snapshot, trades or metadata key`);
+  }
+  if (!Number.isInteger(attempt) || attempt < 1 || attempt > 999) {
+    throw new Error(`raw key: attempt ${attempt} is not 1-999`);
+  }
+  return `${ATTEMPTS_ROOT}/${key.slice(0, -KEY_SUFFIX.length)}.attempt${attempt}${KEY_SUFFIX}`;
+}
+
+/** The key an attempt's response would have had as the final one, and its attempt number. */
+export function parseAttemptKey(key: string): { of: string; attempt: number } | null {
+  const prefix = `${ATTEMPTS_ROOT}/`;
+  if (!key.startsWith(prefix)) return null;
+  const m = ATTEMPT_FILE.exec(key.slice(prefix.length));
+  if (!m) return null;
+  const of = `${m[1]}${KEY_SUFFIX}`;
+  if (!parseSnapshotKey(of) && !parseTradesKey(of) && !parseMetaKey(of)) return null;
+  return { of, attempt: Number(m[2]) };
 }

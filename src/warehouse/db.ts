@@ -3,7 +3,8 @@
  * PGlite persisted under DATA_DIR/pglite, so `npm run etl` works with no database installed.
  * Both speak the same SQL; the rest of the code cannot tell them apart.
  */
-import { open, readFile, rm } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { link, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
@@ -73,21 +74,89 @@ function processAlive(pid: number): boolean {
 }
 
 /**
+ * When a process started, in clock ticks since boot (field 22 of /proc/PID/stat), or null where
+ * there is no /proc. The command name (field 2) is in parentheses and may hold spaces, so the
+ * fields are counted from the last `)`.
+ */
+async function processStart(pid: number): Promise<string | null> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+async function bootId(): Promise<string | null> {
+  return readFile('/proc/sys/kernel/random/boot_id', 'utf8').then(
+    (id) => id.trim(),
+    () => null,
+  );
+}
+
+/** Who holds the folder: a PID alone is not enough, since PIDs are reused (always 1 in a container). */
+interface Holder {
+  pid: number;
+  start: string | null;
+  boot: string | null;
+}
+
+function readHolder(text: string): Holder | null {
+  try {
+    const json = JSON.parse(text) as Partial<Holder>;
+    if (Number.isInteger(json.pid) && (json.pid ?? 0) > 0) {
+      return { pid: json.pid ?? 0, start: json.start ?? null, boot: json.boot ?? null };
+    }
+  } catch {
+    // Written by an older version: the PID alone.
+  }
+  const pid = Number(text.trim());
+  return Number.isInteger(pid) && pid > 0 ? { pid, start: null, boot: null } : null;
+}
+
+/**
+ * Whether the process that wrote the lock still runs: same boot, a live process of that PID, and
+ * (where /proc tells) one that started when the holder did, so a new process that was given the
+ * same PID, such as every container's PID 1 after a restart, is not taken for the holder.
+ */
+async function holderAlive(holder: Holder): Promise<boolean> {
+  const boot = await bootId();
+  if (holder.boot !== null && boot !== null && holder.boot !== boot) return false;
+  if (!processAlive(holder.pid)) return false;
+  if (holder.start === null) return true;
+  const start = await processStart(holder.pid);
+  return start === null || start === holder.start;
+}
+
+/**
  * Claims the PGlite folder for this process: two processes writing one PGlite folder corrupt it.
- * A lock left by a process that died (SIGKILL, power cut) is taken over.
+ * A lock left by a process that died (SIGKILL, power cut, a container killed) is taken over.
+ * Processes in different PID namespaces sharing one DATA_DIR at the same time cannot see each
+ * other: PGlite is for one process; several use PostgreSQL.
  */
 async function lockFolder(lockFile: string, location: string): Promise<() => Promise<void>> {
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
-      const handle = await open(lockFile, 'wx');
-      await handle.writeFile(String(process.pid));
-      await handle.close();
+      // Written aside and linked into place, so the lock never exists without its holder in it.
+      const me: Holder = { pid: process.pid, start: await processStart(process.pid), boot: await bootId() };
+      const aside = `${lockFile}.${process.pid}.${randomUUID()}`;
+      await writeFile(aside, JSON.stringify(me));
+      try {
+        await link(aside, lockFile).catch(async (error: unknown) => {
+          const code = (error as NodeJS.ErrnoException).code;
+          // Some mounts have no hard links: exclusive create, then write.
+          if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP') throw error;
+          await writeFile(lockFile, JSON.stringify(me), { flag: 'wx' });
+        });
+      } finally {
+        await rm(aside, { force: true });
+      }
       return () => rm(lockFile, { force: true });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const pid = Number((await readFile(lockFile, 'utf8').catch(() => '')).trim());
-      if (Number.isInteger(pid) && pid > 0 && processAlive(pid)) {
-        throw new WarehouseBusyError(location, pid);
+      const holder = readHolder(await readFile(lockFile, 'utf8').catch(() => ''));
+      if (holder && (await holderAlive(holder))) {
+        throw new WarehouseBusyError(location, holder.pid);
       }
       await rm(lockFile, { force: true });
     }

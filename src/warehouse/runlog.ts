@@ -126,17 +126,32 @@ export async function finishBackfill(
 }
 
 /**
- * Runs still marked 'running' when a new run holds the run lock cannot be running: their
- * process died (SIGKILL, OOM, power) before it could finish them. They become 'interrupted',
- * with finished_at left empty because when they died is not known. Call only under the run lock.
+ * Runs still marked 'running' that no live process holds (see lock.ts: each run holds a lock of
+ * its own id) cannot be running: their process died (SIGKILL, OOM, power) before it could finish
+ * them. They become 'interrupted', with finished_at left empty because when they died is not
+ * known. Runs of other processes still going are left alone, so runs side by side never mark
+ * each other.
  */
-export async function closeDeadRuns(db: Kysely<Database>): Promise<string[]> {
+export async function closeDeadRuns(
+  db: Kysely<Database>,
+  deadAmong: (runIds: string[]) => Promise<string[]>,
+): Promise<string[]> {
+  const running = await db
+    .selectFrom('orderbook.etl_run')
+    .select('run_id')
+    .where('status', '=', 'running')
+    // Backfills do not take the run lock (they run beside runs), so one may well be alive.
+    .where((eb) => eb.or([eb('kind', 'is', null), eb('kind', '!=', 'backfill')]))
+    .execute();
+  const dead = await deadAmong(running.map((r) => r.run_id));
+  if (dead.length === 0) return [];
   const rows = await db
     .updateTable('orderbook.etl_run')
     .set({ status: 'interrupted' })
     .where('status', '=', 'running')
     // Backfills do not take the run lock (they run beside runs), so one may well be alive.
     .where((eb) => eb.or([eb('kind', 'is', null), eb('kind', '!=', 'backfill')]))
+    .where('run_id', 'in', dead)
     .returning('run_id')
     .execute();
   return rows.map((r) => r.run_id);

@@ -18,6 +18,7 @@ const response = (status: number, body: string): HttpResponse => ({
   requestedAt: new Date(),
   receivedAt: new Date(),
   attempts: 1,
+  earlier: [],
 });
 
 describe('recorded venue metadata', () => {

@@ -4,6 +4,7 @@ import {
   WeightBudgetLimiter,
   binanceDepthWeight,
   type Clock,
+  type RateLimiter,
 } from '../../src/exchanges/ratelimit.ts';
 
 /** A clock whose sleeps pass instantly but are counted, so pacing is checked without waiting. */
@@ -79,5 +80,39 @@ describe('WeightBudgetLimiter (Binance, 6000 weight/min)', () => {
     expect([1, 100, 101, 500, 501, 1000, 1001, 5000].map(binanceDepthWeight)).toEqual([
       5, 5, 25, 25, 50, 50, 250, 250,
     ]);
+  });
+});
+
+describe('stopping', () => {
+  /** Starts the wait, aborts once it is under way, and resolves with how the wait ended. */
+  async function abortMidWait(limiter: RateLimiter, weight: number) {
+    const controller = new AbortController();
+    const waiting = limiter.acquire(weight, controller.signal).then(
+      () => 'granted',
+      (error: unknown) => (error as Error).message,
+    );
+    // The wait is real (system clock): nothing settles it but the abort.
+    const early = await Promise.race([waiting, new Promise((resolve) => setImmediate(resolve, 'waiting'))]);
+    controller.abort(new Error('stopped'));
+    const ended = await waiting;
+    return { early, aborted: /aborted/.test(ended) };
+  }
+
+  it('ends a wait for the next Binance weight minute at once', async () => {
+    const limiter = new WeightBudgetLimiter(100);
+    await limiter.acquire(80);
+    expect(await abortMidWait(limiter, 50)).toEqual({ early: 'waiting', aborted: true });
+  });
+
+  it('ends a wait for a Coinbase token at once', async () => {
+    const limiter = new RequestRateLimiter(0.01, 1);
+    await limiter.acquire(1);
+    expect(await abortMidWait(limiter, 1)).toEqual({ early: 'waiting', aborted: true });
+  });
+
+  it('ends a Retry-After pause at once', async () => {
+    const limiter = new RequestRateLimiter(1000);
+    limiter.pauseFor(120_000);
+    expect(await abortMidWait(limiter, 1)).toEqual({ early: 'waiting', aborted: true });
   });
 });

@@ -197,7 +197,7 @@ describe('one run against the simulator', () => {
 
   it('records each failing market with stage, kind and raw key, and loads the others', async () => {
     sim.injectFault({ venue: 'coinbase', symbol: 'BTC-USD' }, { kind: 'crossed' });
-    sim.injectFault({ venue: 'coinbase', symbol: 'ETH-USD' }, { kind: 'html' });
+    sim.injectFault({ venue: 'coinbase', symbol: 'ETH-USD' }, { kind: 'html' }, 10);
     sim.injectFault({ venue: 'binance', symbol: 'ETHUSDT' }, { kind: 'status', status: 502 }, 10);
     const { log, lines } = capturingLogger();
     const summary = await run({}, log);

@@ -78,7 +78,6 @@ describe('scheduler in process', () => {
       {
         schedule: config.cronSchedule,
         log,
-        warehouse,
         run: (stop) =>
           runOnce({
             config,

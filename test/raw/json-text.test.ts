@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { describe, expect, it } from 'vitest';
-import { isJsonText } from '../../src/raw/json-text.ts';
+import { isJsonText } from '../../src/util/json-text.ts';
 import { mulberry32, randomInt, type Random } from '../../src/simulator/random.ts';
 import { BODIES, COINBASE_REAL } from './bodies.ts';
 

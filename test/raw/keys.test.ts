@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
+  attemptKey,
   metaKey,
+  parseAttemptKey,
   parseMetaKey,
   parseSnapshotKey,
   parseTradesKey,
@@ -140,5 +142,26 @@ describe('tradesKey', () => {
     expect(parseTradesKey(key.slice('_trades/'.length))).toBeNull();
     expect(parseTradesKey(`x${key}`)).toBeNull();
     expect(() => tradesKey({ exchange: 'coinbase', market: '../BTC', at, runId: 'r1' })).toThrow(/market/);
+  });
+});
+
+describe('attempt keys', () => {
+  const at = new Date('2026-11-21T13:00:00.123Z');
+  const book = snapshotKey({ exchange: 'coinbase', market: 'BTC-USD', at, runId: 'r1' });
+
+  it('put a retried attempt under _attempts/ with its number, and read both back', () => {
+    const key = attemptKey(book, 2);
+    expect(key).toBe(
+      '_attempts/exchange=coinbase/market=BTC-USD/date=2026-11-21/hour=13/20261121T130000.123Z-r1.attempt2.json.gz',
+    );
+    expect(parseAttemptKey(key)).toEqual({ of: book, attempt: 2 });
+    expect(parseSnapshotKey(key)).toBeNull();
+    expect(parseAttemptKey(book)).toBeNull();
+  });
+
+  it('refuse what is not a raw key, and attempt numbers out of range', () => {
+    expect(() => attemptKey('exchange=coinbase/../x.json.gz', 1)).toThrow(/not a snapshot/);
+    expect(() => attemptKey(book, 0)).toThrow(/attempt 0/);
+    expect(parseAttemptKey('_attempts/exchange=coinbase/x.attempt1.json.gz')).toBeNull();
   });
 });

@@ -65,7 +65,6 @@ describe('concurrency', () => {
       {
         schedule: config.cronSchedule,
         log: scheduler.log,
-        warehouse: h.warehouse,
         run: (signal) => {
           const run = runOnce({
             config,

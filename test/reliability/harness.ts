@@ -12,7 +12,17 @@ import { createVenueClients } from '../../src/exchanges/index.ts';
 import { RequestRateLimiter, WeightBudgetLimiter } from '../../src/exchanges/ratelimit.ts';
 import { runOnce, type MarketOutcome, type RunSummary } from '../../src/jobs/run.ts';
 import type { Logger } from '../../src/log.ts';
-import { listSnapshots, listTrades, openRawStore, type RawStore } from '../../src/raw/index.ts';
+import {
+  listSnapshots,
+  listTrades,
+  openRawStore,
+  parseAttemptKey,
+  parseMetaKey,
+  parseSnapshotKey,
+  parseTradesKey,
+  readEnvelope,
+  type RawStore,
+} from '../../src/raw/index.ts';
 import { startSimulator, type SimMarket, type Simulator } from '../../src/simulator/index.ts';
 import type { Warehouse } from '../../src/warehouse/db.ts';
 import { Loader } from '../../src/warehouse/load.ts';
@@ -151,17 +161,73 @@ export async function runRow(warehouse: Warehouse, runId: string) {
     .executeTakeFirstOrThrow();
 }
 
+/** Every key in the store, whatever its folder (`_attempts/`, `_meta/` and the lakes alike). */
+export async function allKeys(store: RawStore, prefix = ''): Promise<string[]> {
+  const { keys, prefixes } = await store.listChildren(prefix);
+  const below = await Promise.all(prefixes.map((p) => allKeys(store, p)));
+  return [...keys, ...below.flat()];
+}
+
+/** What request a final or attempt key answered: its kind, venue and market or endpoint. */
+function requestOf(key: string): string | null {
+  const parts = parseSnapshotKey(key) ?? parseTradesKey(key);
+  if (parts)
+    return `${parseTradesKey(key) ? 'trades' : 'book'}/${parts.exchange}/${parts.market}/${parts.runId}`;
+  const meta = parseMetaKey(key);
+  return meta ? `meta/${meta.exchange}/${meta.endpoint}/${meta.runId}` : null;
+}
+
 /**
- * The invariant behind "nothing lost": every raw object of the run is either a loaded snapshot
- * or named by an etl_error row, and every loaded snapshot is whole (all its stored levels and
- * its top, depth and fill rows, which only come together in one transaction). The same holds
- * for trades responses: each one is a loaded fetch with all its trades, or in etl_error.
+ * The responses of retried attempts of the run: each is a recorded failed attempt — its envelope
+ * says which attempt it was and shows why it was retried (429, 5xx, a body that is not JSON) — and
+ * belongs to a request whose later, final response is in the store, or is named in etl_error
+ * (the request gave up with no final response).
+ */
+async function expectAttemptsRecorded(h: Harness, runId: string, named: Set<string | null>): Promise<number> {
+  const keys = (await allKeys(h.store)).filter((k) => k.includes(`-${runId}.`));
+  const finals = new Map<string, number>();
+  for (const key of keys) {
+    const request = parseAttemptKey(key) ? null : requestOf(key);
+    if (request === null) continue;
+    const { meta } = await readEnvelope(h.store, key);
+    finals.set(request, Math.max(finals.get(request) ?? 0, meta.attempt ?? 1));
+  }
+  let attempts = 0;
+  for (const key of keys) {
+    const parsed = parseAttemptKey(key);
+    if (!parsed) {
+      if (requestOf(key) === null) throw new Error(`raw object of no known layout: ${key}`);
+      continue;
+    }
+    attempts++;
+    const { meta, payloadKind } = await readEnvelope(h.store, key);
+    const retried =
+      meta.status === 429 || meta.status >= 500 || (meta.status < 300 && payloadKind !== 'json');
+    if (meta.attempt !== parsed.attempt || !retried) {
+      throw new Error(
+        `${key} is not a failed attempt: attempt ${meta.attempt}, HTTP ${meta.status} ${payloadKind}`,
+      );
+    }
+    const final = finals.get(requestOf(parsed.of) ?? '');
+    if (!named.has(key) && !(final !== undefined && final > parsed.attempt)) {
+      throw new Error(`attempt ${key} has no later final response and is not in etl_error`);
+    }
+  }
+  return attempts;
+}
+
+/**
+ * The invariant behind "nothing lost": every raw object of the run is either a loaded snapshot,
+ * named by an etl_error row, or a recorded failed attempt (see expectAttemptsRecorded), and every
+ * loaded snapshot is whole (all its stored levels and its top, depth and fill rows, which only
+ * come together in one transaction). The same holds for trades responses: each one is a loaded
+ * fetch with all its trades, or in etl_error. Returns how many failed attempts the run kept.
  */
 export async function expectAccountedFor(
   h: Harness,
   summary: RunSummary,
   expectFills: (symbol: string) => number,
-): Promise<void> {
+): Promise<number> {
   const keys = (await rawKeys(h.store)).filter((k) => k.endsWith(`-${summary.runId}.json.gz`));
   const loaded = await loadedSnapshots(h.warehouse, summary.runId);
   const errors = await errorRows(h.warehouse, summary.runId);
@@ -196,4 +262,5 @@ export async function expectAccountedFor(
       );
     }
   }
+  return expectAttemptsRecorded(h, summary.runId, new Set(errors.map((e) => e.raw_key)));
 }

@@ -90,7 +90,7 @@ describe('no secret in any log line', () => {
     if (testDb.kind === 'pglite') ctx.skip(); // the secret under test is a server's password
     // Failures make the run log URLs, venue answers and stack-free errors.
     sim.injectFault({ venue: 'coinbase', symbol: 'ETH-USD' }, { kind: 'status', status: 500 }, 5);
-    sim.injectFault({ venue: 'binance', symbol: 'ETHUSDT' }, { kind: 'html' });
+    sim.injectFault({ venue: 'binance', symbol: 'ETHUSDT' }, { kind: 'html' }, 5);
     const run = startCli(['etl'], secretEnv());
     expect((await run.exited).code).toBe(2);
     const runSaid = expectNoSecret(run);

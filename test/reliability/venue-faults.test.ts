@@ -140,31 +140,49 @@ const CASES: Case[] = [
     raw: null,
   },
   {
-    name: 'truncated JSON',
+    name: 'truncated JSON on every attempt',
+    symbol: 'BTC-USD',
+    fault: { kind: 'truncate' },
+    times: 10,
+    requests: 3,
+    failure: { stage: 'parse', kind: 'not_json', message: /not JSON/ },
+    raw: { status: 200, payload: 'text' },
+  },
+  {
+    name: 'truncated JSON once: retried like a 5xx, then loads',
     symbol: 'BTC-USD',
     fault: { kind: 'truncate' },
     times: 1,
-    requests: 1,
-    failure: { stage: 'parse', kind: 'not_json', message: /not JSON/ },
-    raw: { status: 200, payload: 'text' },
+    requests: 2,
+    failure: null,
+    raw: { status: 200, payload: 'json' },
   },
   {
-    name: 'malformed JSON',
+    name: 'malformed JSON on every attempt',
     symbol: 'BTCUSDT',
     fault: { kind: 'malformed' },
-    times: 1,
-    requests: 1,
+    times: 10,
+    requests: 3,
     failure: { stage: 'parse', kind: 'not_json', message: /not JSON/ },
     raw: { status: 200, payload: 'text' },
   },
   {
-    name: 'an HTML error page with status 200',
+    name: 'an HTML error page with status 200 on every attempt',
     symbol: 'BTC-USD',
     fault: { kind: 'html' },
-    times: 1,
-    requests: 1,
+    times: 10,
+    requests: 3,
     failure: { stage: 'parse', kind: 'not_json', message: /not JSON/ },
     raw: { status: 200, payload: 'text' },
+  },
+  {
+    name: 'an HTML error page with status 200 once (a proxy): retried, then loads',
+    symbol: 'BTCUSDT',
+    fault: { kind: 'html' },
+    times: 1,
+    requests: 2,
+    failure: null,
+    raw: { status: 200, payload: 'json' },
   },
   {
     name: 'a schema-invalid book',
@@ -289,7 +307,7 @@ describe('venue faults, end to end', () => {
   });
 
   it('every market failing exits 2 with status failed, and keeps every response', async () => {
-    for (const m of MARKETS) h.sim.injectFault({ venue: m.venue, symbol: m.symbol }, { kind: 'html' });
+    for (const m of MARKETS) h.sim.injectFault({ venue: m.venue, symbol: m.symbol }, { kind: 'html' }, 10);
     const summary = await h.run();
     expect(summary.exitCode).toBe(2);
     expect(await runRow(h.warehouse, summary.runId)).toMatchObject({
@@ -360,22 +378,32 @@ const TRADES_CASES: TradesCase[] = [
     raw: null,
   },
   {
-    name: 'truncated JSON',
+    name: 'truncated JSON on every attempt',
     symbol: 'BTC-USD',
     fault: { kind: 'truncate' },
-    times: 1,
-    requests: 1,
+    times: 10,
+    requests: 3,
     failure: { stage: 'parse', kind: 'trades_not_json', message: /trades: body is not JSON/ },
     raw: { status: 200, payload: 'text' },
   },
   {
-    name: 'an HTML error page with status 200',
+    name: 'an HTML error page with status 200 on every attempt',
+    symbol: 'BTCUSDT',
+    fault: { kind: 'html' },
+    times: 10,
+    requests: 3,
+    failure: { stage: 'parse', kind: 'trades_not_json', message: /trades: body is not JSON/ },
+    raw: { status: 200, payload: 'text' },
+  },
+  {
+    name: 'an HTML error page with status 200 once: retried, then loads',
     symbol: 'BTCUSDT',
     fault: { kind: 'html' },
     times: 1,
-    requests: 1,
-    failure: { stage: 'parse', kind: 'trades_not_json', message: /trades: body is not JSON/ },
-    raw: { status: 200, payload: 'text' },
+    requests: 2,
+    failure: null,
+    trades: 1000,
+    raw: { status: 200, payload: 'json' },
   },
   {
     name: 'schema-invalid trades',
