@@ -97,7 +97,10 @@ begin
     return false;
   end if;
   perform pg_advisory_xact_lock(1701, day - date '1970-01-01');
-  if to_regclass('orderbook.' || name) is not null then
+  -- Looked up again in pg_class itself: a creator that held the lock has committed, and a query
+  -- sees that where the name cache may not have yet.
+  if exists (select 1 from pg_class c join pg_namespace n on n.oid = c.relnamespace
+             where n.nspname = 'orderbook' and c.relname = name) then
     return false;
   end if;
   execute format('create table orderbook.%I (like orderbook.fact_level including constraints)', name);
@@ -108,6 +111,11 @@ begin
                  orderbook.snapshot_day_key(day::timestamp at time zone 'UTC'),
                  orderbook.snapshot_day_key((day + 1)::timestamp at time zone 'UTC'));
   return true;
+exception
+  -- Made meanwhile by a caller that did not take the lock first (there is none in this project,
+  -- but the name is all that matters).
+  when duplicate_table then
+    return false;
 end
 $$;
 

@@ -9,6 +9,7 @@ import { openRawStore, probeRawStore, type RawStore } from '../raw/index.ts';
 import { openWarehouse, WarehouseBusyError, type Warehouse } from '../warehouse/db.ts';
 import { Loader } from '../warehouse/load.ts';
 import { migrate } from '../warehouse/migrate.ts';
+import { dropExpiredLevels, ensureLevelPartitionsAhead } from '../warehouse/partitions.ts';
 import { closeDeadRuns } from '../warehouse/runlog.ts';
 import { runOnce, type RunSummary } from './run.ts';
 
@@ -81,16 +82,25 @@ export async function openPipeline(config: Config, log: Logger): Promise<Pipelin
   }
 }
 
-/** One run; the caller holds the run lock (withRunLock), which is what makes closeDeadRuns safe. */
+/**
+ * One run; the caller holds the run lock (withRunLock), which is what makes closeDeadRuns safe.
+ * Before it, fact_level's partitions for today and tomorrow are made ahead of need; after it,
+ * level detail past LEVEL_RETENTION_DAYS is dropped (neither can fail the run: a load makes its
+ * own day's partition anyway, and a partition not dropped now is dropped by the next run).
+ */
 export async function runPipeline(
   config: Config,
   log: Logger,
   pipeline: Pipeline,
   signal?: AbortSignal,
 ): Promise<RunSummary> {
-  const dead = await closeDeadRuns(pipeline.warehouse.db);
+  const { db } = pipeline.warehouse;
+  const dead = await closeDeadRuns(db);
   if (dead.length > 0) log.warn({ runIds: dead }, 'runs whose process died marked interrupted');
-  return runOnce({
+  await ensureLevelPartitionsAhead(db).catch((error: unknown) => {
+    log.warn({ err: (error as Error).message }, 'level partitions not made ahead: each load makes its own');
+  });
+  const summary = await runOnce({
     config,
     log,
     store: pipeline.store,
@@ -99,4 +109,8 @@ export async function runPipeline(
     loader: new Loader(pipeline.warehouse.db, config),
     signal,
   });
+  await dropExpiredLevels(db, config.levelRetentionDays, log).catch((error: unknown) => {
+    log.warn({ err: (error as Error).message }, 'level retention not applied: the next run tries again');
+  });
+  return summary;
 }
