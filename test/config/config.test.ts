@@ -39,6 +39,7 @@ describe('defaults', () => {
     expect(config.slippageBpsThresholds).toEqual(['5', '10', '25', '50', '100']);
     expect(config.costCurveUsd).toHaveLength(9);
     expect(config.forecastWindow).toBe(12);
+    expect(config.levelRetentionDays).toBe(30);
     expect(config.cronSchedule).toBe('0 * * * *');
     expect(config.httpTimeoutMs).toBe(10000);
     expect(config.httpRetries).toBe(5);
@@ -61,6 +62,7 @@ describe('defaults', () => {
       DEPTH_BANDS_BPS: '100,10',
       TAKER_FEE_BPS: 'coinbase:40,binance:7.5',
       LEVELS_WITHIN_BPS: 'all',
+      LEVEL_RETENTION_DAYS: 'all',
       CRON_SCHEDULE: '* * * * *',
       HTTP_RETRIES: '0',
       LOG_LEVEL: 'debug',
@@ -80,6 +82,8 @@ describe('defaults', () => {
     expect(config.depthBandsBps).toEqual([10, 100]);
     expect(config.takerFeeBps).toEqual({ coinbase: '40', binance: '7.5' });
     expect(config.levelsWithinBps).toBeNull();
+    expect(config.levelRetentionDays).toBeNull();
+    expect(loadConfig({ LEVEL_RETENTION_DAYS: '7' }).levelRetentionDays).toBe(7);
     expect(config.httpRetries).toBe(0);
   });
 
@@ -140,6 +144,12 @@ const BAD_VALUES: [string, string, RegExp][] = [
     /LEVELS_WITHIN_BPS="some" is invalid: expected a whole number of bps from 1, or "all"/,
   ],
   ['FORECAST_WINDOW', '1', /FORECAST_WINDOW="1" is invalid: expected a whole number from 2/],
+  [
+    'LEVEL_RETENTION_DAYS',
+    '0',
+    /LEVEL_RETENTION_DAYS="0" is invalid: expected a whole number of days from 1, or "all"/,
+  ],
+  ['LEVEL_RETENTION_DAYS', '30d', /LEVEL_RETENTION_DAYS="30d"/],
   ['CRON_SCHEDULE', 'every hour', /CRON_SCHEDULE="every hour" is invalid: expected a cron expression/],
   [
     'RAW_STORE_URL',
