@@ -10,7 +10,8 @@
 -- their levels, in the partition fact_level_legacy, below every day.
 
 -- Project views that read fact_level, dropped by name and without cascade (migrate recreates
--- them): an object someone else built on them stops the migration, named, instead of vanishing.
+-- them): left in place they would follow the renamed table below. An object someone else built
+-- on them stops the migration, named, instead of vanishing.
 do $$
 declare
   detail text;
@@ -18,13 +19,10 @@ begin
   drop view if exists orderbook.v_optimal_split;
   drop view if exists orderbook.v_optimal_transactions;
   drop view if exists orderbook.v_book_levels;
-  -- They are recreated from stored forecasts; nothing in them may be lost silently either.
-  drop view if exists orderbook.v_forecast_error;
-  drop view if exists orderbook.v_mid_price_forecast;
 exception
   when dependent_objects_still_exist then
     get stacked diagnostics detail = pg_exception_detail;
-    raise exception 'migration 0008 must drop and recreate the project views over fact_level and the forecasts, but objects not made by orderbook-etl depend on them: %', detail
+    raise exception 'migration 0008 must drop and recreate the project views over fact_level, but objects not made by orderbook-etl depend on them: %', detail
       using hint = 'drop (or save and recreate afterwards) the objects named, then run migrate again';
 end
 $$;
