@@ -33,10 +33,17 @@ const FORECAST = sqlFile('sql/derive/forecast.sql');
 const FORECAST_ERROR_TARGETS = sqlFile('sql/derive/forecast_error_targets.sql');
 const FORECAST_ERROR = sqlFile('sql/derive/forecast_error.sql');
 
-// Advisory lock classes (first key of the two-key form): derivations of one run × base, or of
-// one market's forecasts, take turns; each reads rows the other may be replacing.
-const SPLIT_LOCK = 1702;
-const FORECAST_LOCK = 1703;
+// Advisory locks (class 1702: a run × base, 1703: a market): derivations of one split group, or
+// of one market's forecasts, take turns; each reads rows the other may be replacing. Taken in
+// one order, so two derivations of overlapping sets cannot deadlock.
+const LOCK_SPLIT_GROUPS = `select pg_advisory_xact_lock(1702, hashtext(g.run_id::text || '/' || g.base))
+from unnest($1::uuid[], $2::text[]) with ordinality as g (run_id, base, n) order by g.n`;
+const LOCK_FORECAST_MARKETS = `select pg_advisory_xact_lock(1703, m.market_id)
+from (select distinct market_id from orderbook.fact_snapshot where snapshot_id = any ($1::bigint[])) m
+order by m.market_id`;
+const DELETE_SPLITS = `delete from orderbook.fact_split f
+using unnest($1::uuid[], $2::text[]) as g (run_id, base), orderbook.dim_asset b
+where b.code = g.base and f.run_id = g.run_id and f.base_asset_id = b.asset_id`;
 
 // fill.sql is a query: one walk of the books prices every size, and its rows go to fact_fill
 // (NOTIONALS_USD) and to fact_cost_curve (COST_CURVE_USD); a size in both lists goes to both.
@@ -119,22 +126,8 @@ export async function deriveSplits(db: Kysely<Database>, groups: readonly SplitG
   if (unique.length === 0) return;
   const runs = unique.map((g) => g.runId);
   const bases = unique.map((g) => g.base);
-  // In one order, so two derivations of overlapping groups cannot deadlock.
-  await db.executeQuery(
-    CompiledQuery.raw(
-      `select pg_advisory_xact_lock(${SPLIT_LOCK}, hashtext(g.run_id::text || '/' || g.base))
-       from unnest($1::uuid[], $2::text[]) with ordinality as g (run_id, base, n) order by g.n`,
-      [runs, bases],
-    ),
-  );
-  await db.executeQuery(
-    CompiledQuery.raw(
-      `delete from orderbook.fact_split f
-       using unnest($1::uuid[], $2::text[]) as g (run_id, base), orderbook.dim_asset b
-       where b.code = g.base and f.run_id = g.run_id and f.base_asset_id = b.asset_id`,
-      [runs, bases],
-    ),
-  );
+  await db.executeQuery(CompiledQuery.raw(LOCK_SPLIT_GROUPS, [runs, bases]));
+  await db.executeQuery(CompiledQuery.raw(DELETE_SPLITS, [runs, bases]));
   await db.executeQuery(CompiledQuery.raw(SPLIT, [runs, bases]));
 }
 
@@ -152,14 +145,7 @@ export async function deriveForecasts(
 ): Promise<number> {
   if (snapshotIds.length === 0) return 0;
   const ids = [...snapshotIds];
-  await db.executeQuery(
-    CompiledQuery.raw(
-      `select pg_advisory_xact_lock(${FORECAST_LOCK}, m.market_id)
-       from (select distinct market_id from orderbook.fact_snapshot where snapshot_id = any ($1::bigint[])) m
-       order by m.market_id`,
-      [ids],
-    ),
-  );
+  await db.executeQuery(CompiledQuery.raw(LOCK_FORECAST_MARKETS, [ids]));
   const targets = (
     await db.executeQuery<{ snapshot_id: string }>(CompiledQuery.raw(FORECAST_TARGETS, [ids, window]))
   ).rows.map((r) => r.snapshot_id);

@@ -18,17 +18,23 @@ export async function ensureLevelPartition(db: Kysely<Database>, at: string | Da
   );
 }
 
-/** Today's and tomorrow's partitions (the database's clock, UTC): a run makes them ahead of need. */
-export async function ensureLevelPartitionsAhead(db: Kysely<Database>): Promise<void> {
-  await sql`select orderbook.ensure_level_partition((now() at time zone 'UTC')::date + d)
-            from generate_series(0, 1) as d`.execute(db);
-}
+// How long making partitions ahead (a run's first step) and dropping expired ones wait for a
+// session holding fact_level: past it, the step is left for later (each load makes its own
+// day's partition in any case) and a warning says why.
+const SET_AHEAD_LOCK_TIMEOUT = `set local lock_timeout = '2s'`;
+const SET_DROP_LOCK_TIMEOUT = `set local lock_timeout = '5s'`;
 
 /**
- * How long a drop waits for readers of fact_level (dropping a partition locks the table for a
- * moment): past it, the partition stays until the next run and the warning says why.
+ * Today's and tomorrow's partitions (the database's clock, UTC): a run makes them ahead of need.
+ * Gives up (throws) rather than wait long behind a session that locked fact_level.
  */
-const DROP_LOCK_TIMEOUT = '5s';
+export async function ensureLevelPartitionsAhead(db: Kysely<Database>): Promise<void> {
+  await db.transaction().execute(async (tx) => {
+    await sql.raw(SET_AHEAD_LOCK_TIMEOUT).execute(tx);
+    await sql`select orderbook.ensure_level_partition((now() at time zone 'UTC')::date + d)
+              from generate_series(0, 1) as d`.execute(tx);
+  });
+}
 
 /**
  * Drops every partition wholly older than `retentionDays` (null keeps everything): a day's
@@ -62,7 +68,7 @@ export async function dropExpiredLevels(
   for (const { name } of rows) {
     try {
       await db.transaction().execute(async (tx) => {
-        await sql.raw(`set local lock_timeout = '${DROP_LOCK_TIMEOUT}'`).execute(tx);
+        await sql.raw(SET_DROP_LOCK_TIMEOUT).execute(tx);
         await sql`drop table if exists ${sql.table(`orderbook.${name}`)}`.execute(tx);
       });
       dropped.push(name);
