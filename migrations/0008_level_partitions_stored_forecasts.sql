@@ -39,10 +39,13 @@ alter table orderbook.fact_snapshot alter column snapshot_id drop identity;
 -- Ten digits of the id: a full sequence fails loudly rather than spilling into the next day.
 create sequence orderbook.fact_snapshot_seq as bigint minvalue 1 maxvalue 9999999999;
 
+-- An id given explicitly is kept (a data-only restore of a dump brings its own ids).
 create function orderbook.fact_snapshot_assign_id() returns trigger
 language plpgsql as $$
 begin
-  new.snapshot_id := orderbook.snapshot_day_key(new.received_at) + nextval('orderbook.fact_snapshot_seq');
+  if new.snapshot_id is null then
+    new.snapshot_id := orderbook.snapshot_day_key(new.received_at) + nextval('orderbook.fact_snapshot_seq');
+  end if;
   return new;
 end
 $$;

@@ -107,34 +107,44 @@ export class Loader {
     // The day's partition of fact_level exists before the load needs it, whatever the day (a
     // backfill loads any date), made in a statement of its own so no load waits on DDL.
     await ensureLevelPartition(this.db, snapshot.receivedAt);
-    return this.db.transaction().execute(async (tx) => {
-      const inserted = await tx
-        .insertInto('orderbook.fact_snapshot')
-        .values({ market_id: marketId, ...row })
-        .onConflict((oc) => oc.column('raw_key').doNothing())
-        .returning('snapshot_id')
-        .executeTakeFirst();
-      if (!inserted) {
-        const existing = await tx
-          .selectFrom('orderbook.fact_snapshot')
-          .select(['snapshot_id', 'stored_levels'])
-          .where('raw_key', '=', row.raw_key)
-          .executeTakeFirstOrThrow();
-        return { snapshotId: existing.snapshot_id, inserted: false, storedLevels: existing.stored_levels };
-      }
-      await tx.executeQuery(CompiledQuery.raw(INSERT_LEVELS, [inserted.snapshot_id, ...levels]));
-      if (derive) {
-        await deriveSnapshots(tx, [inserted.snapshot_id], this.settings);
-        await deriveForecasts(
-          tx,
-          [inserted.snapshot_id],
-          this.settings.forecastWindow ?? DEFAULT_FORECAST_WINDOW,
-        );
-        if (this.isUsd(snapshot.quote))
-          await deriveSplits(tx, [{ runId: snapshot.runId, base: snapshot.base }]);
-      }
-      return { snapshotId: inserted.snapshot_id, inserted: true, storedLevels: row.stored_levels };
-    });
+    const loadOnce = () =>
+      this.db.transaction().execute(async (tx) => {
+        const inserted = await tx
+          .insertInto('orderbook.fact_snapshot')
+          .values({ market_id: marketId, ...row })
+          .onConflict((oc) => oc.column('raw_key').doNothing())
+          .returning('snapshot_id')
+          .executeTakeFirst();
+        if (!inserted) {
+          const existing = await tx
+            .selectFrom('orderbook.fact_snapshot')
+            .select(['snapshot_id', 'stored_levels'])
+            .where('raw_key', '=', row.raw_key)
+            .executeTakeFirstOrThrow();
+          return { snapshotId: existing.snapshot_id, inserted: false, storedLevels: existing.stored_levels };
+        }
+        await tx.executeQuery(CompiledQuery.raw(INSERT_LEVELS, [inserted.snapshot_id, ...levels]));
+        if (derive) {
+          await deriveSnapshots(tx, [inserted.snapshot_id], this.settings);
+          await deriveForecasts(
+            tx,
+            [inserted.snapshot_id],
+            this.settings.forecastWindow ?? DEFAULT_FORECAST_WINDOW,
+          );
+          if (this.isUsd(snapshot.quote))
+            await deriveSplits(tx, [{ runId: snapshot.runId, base: snapshot.base }]);
+        }
+        return { snapshotId: inserted.snapshot_id, inserted: true, storedLevels: row.stored_levels };
+      });
+    try {
+      return await loadOnce();
+    } catch (error) {
+      // Retention elsewhere dropped the day's partition between its check and this load (a
+      // backfill of a day past LEVEL_RETENTION_DAYS): made again, the load goes through.
+      if (!isMissingPartition(error)) throw error;
+      await ensureLevelPartition(this.db, snapshot.receivedAt);
+      return loadOnce();
+    }
   }
 
   /**
@@ -235,6 +245,15 @@ export async function upsertMarket(
     .returning('market_id')
     .executeTakeFirstOrThrow();
   return market.market_id;
+}
+
+function isMissingPartition(error: unknown): boolean {
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    (error as { code?: unknown }).code === '23514' &&
+    /no partition of relation/.test(String((error as { message?: unknown }).message))
+  );
 }
 
 /**

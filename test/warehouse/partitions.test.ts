@@ -132,6 +132,37 @@ describe('fact_level partitions', () => {
     expect(levels[0]?.n).toBe(String(8 * 4));
   });
 
+  it('a load whose day partition is dropped under it (retention elsewhere) makes it again and loads', async () => {
+    // The drop happens inside the load's first attempt, after its partition check: a trigger on
+    // fact_snapshot drops the day once (a sequence, which no rollback resets, says when).
+    await sql`
+      create sequence orderbook.test_drop_once;
+      create function orderbook.test_drop_day() returns trigger language plpgsql as $f$
+      begin
+        if nextval('orderbook.test_drop_once') = 1 then
+          drop table orderbook.fact_level_20170505;
+        end if;
+        return new;
+      end $f$;
+      create trigger test_drop_day before insert on orderbook.fact_snapshot
+        for each row execute function orderbook.test_drop_day();`.execute(warehouse.db);
+    try {
+      await sql`select orderbook.ensure_level_partition('2017-05-05')`.execute(warehouse.db);
+      const result = await load(warehouse, '2017-05-05T08:00:00.000Z', 'DROP-USD');
+      expect(result.inserted).toBe(true);
+      expect(await partitionsOf(warehouse, result.snapshotId)).toEqual(['orderbook.fact_level_20170505']);
+      const { rows } = await sql<{
+        n: string;
+      }>`select nextval('orderbook.test_drop_once')::text as n`.execute(warehouse.db);
+      expect(rows[0]?.n).toBe('3');
+    } finally {
+      await sql`
+        drop trigger test_drop_day on orderbook.fact_snapshot;
+        drop function orderbook.test_drop_day();
+        drop sequence orderbook.test_drop_once;`.execute(warehouse.db);
+    }
+  });
+
   it('retention drops whole days older than LEVEL_RETENTION_DAYS and keeps every derived fact', async () => {
     const run = '01900000-0000-7000-8000-00000000c201';
     const expired = await load(warehouse, daysAgo(31), 'RET-USD', run);
