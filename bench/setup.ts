@@ -95,6 +95,7 @@ export interface BenchWarehouse {
   close(): Promise<void>;
 }
 
+const ENSURE_PARTITION = `select orderbook.ensure_level_partition(($1::timestamptz at time zone 'UTC')::date)`;
 const LEVEL_COLUMNS = 'orderbook.fact_level (snapshot_id, side, level_no, price, size, order_count)';
 const INSERT_SNAPSHOT = `insert into orderbook.fact_snapshot
   (market_id, run_id, requested_at, received_at, exchange_time, exchange_sequence, bid_levels, ask_levels, stored_levels, raw_key)
@@ -158,6 +159,8 @@ export async function postgresWarehouse(
       db: warehouse.db,
       location: `${warehouse.location} (PostgreSQL)`,
       async copySnapshot(row, chunks) {
+        // As the loader does: the day's fact_level partition first (one round trip once it exists).
+        await copier.query(ENSURE_PARTITION, [row.at]);
         await copier.query('begin');
         try {
           const { rows } = await copier.query<{ snapshot_id: string }>(INSERT_SNAPSHOT, snapshotParams(row));
@@ -233,8 +236,9 @@ export async function pgliteWarehouse(
       db,
       location: `pglite:${dir} (embedded)`,
       firstStartPeakRssMb,
-      copySnapshot: (row, chunks) =>
-        pglite.transaction(async (tx) => {
+      copySnapshot: async (row, chunks) => {
+        await pglite.query(ENSURE_PARTITION, [row.at]);
+        return pglite.transaction(async (tx) => {
           const { rows } = await tx.query<{ snapshot_id: string }>(INSERT_SNAPSHOT, snapshotParams(row));
           const id = rows[0]?.snapshot_id;
           if (id === undefined) throw new Error('copy baseline: no snapshot_id');
@@ -242,7 +246,8 @@ export async function pgliteWarehouse(
             blob: new Blob(chunks(id)),
           });
           return result.affectedRows ?? 0;
-        }),
+        });
+      },
       truncateFacts: () => truncateFacts(db),
       async close() {
         await db.destroy();

@@ -36,6 +36,8 @@ export interface Config {
   slippageBpsThresholds: string[];
   costCurveUsd: string[];
   forecastWindow: number;
+  /** LEVEL_RETENTION_DAYS: days of fact_level kept (whole daily partitions); null keeps all. */
+  levelRetentionDays: number | null;
   cronSchedule: string;
   httpTimeoutMs: number;
   httpRetries: number;
@@ -58,6 +60,9 @@ export class ConfigError extends Error {
 
 const DECIMAL = /^(0|[1-9]\d*)(\.\d+)?$/;
 const POSITIVE_DECIMAL = (s: string) => DECIMAL.test(s) && /[1-9]/.test(s);
+
+/** FORECAST_WINDOW's default, also what derive uses when a caller's settings leave it out. */
+export const DEFAULT_FORECAST_WINDOW = 12;
 
 const positiveInt = (max: number) =>
   z.string().regex(/^\d+$/).transform(Number).pipe(z.number().int().min(1).max(max));
@@ -250,8 +255,13 @@ function definitions(dataDir: string) {
     ),
     FORECAST_WINDOW: setting(
       positiveInt(10000).pipe(z.number().min(2)),
-      '12',
+      String(DEFAULT_FORECAST_WINDOW),
       'a whole number from 2 to 10000',
+    ),
+    LEVEL_RETENTION_DAYS: setting(
+      z.union([z.literal('all').transform(() => null), positiveInt(100_000)]),
+      '30',
+      'a whole number of days from 1, or "all"',
     ),
     CRON_SCHEDULE: setting(
       cronExpression,
@@ -360,6 +370,7 @@ export function loadConfig(env: Record<string, string | undefined> = readEnviron
     slippageBpsThresholds: unique(p.SLIPPAGE_BPS_THRESHOLDS),
     costCurveUsd: unique(p.COST_CURVE_USD),
     forecastWindow: p.FORECAST_WINDOW,
+    levelRetentionDays: p.LEVEL_RETENTION_DAYS,
     cronSchedule: p.CRON_SCHEDULE,
     httpTimeoutMs: p.HTTP_TIMEOUT_MS,
     httpRetries: p.HTTP_RETRIES,

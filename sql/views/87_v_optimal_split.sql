@@ -26,130 +26,19 @@
 --                   (0 when the split uses one venue). Computed from the prices at 40 decimals,
 --                   before they are rounded to 18 for output.
 -- Sizes: every size the books were priced at, NOTIONALS_USD (fact_fill) and COST_CURVE_USD
--- (fact_cost_curve). Filter on run_id (and base): the walk then reads only that run's levels;
--- unfiltered, each run × base × side is walked once.
+-- (fact_cost_curve). The walk is done when the run's books are derived and kept in fact_split
+-- (sql/derive/split.sql), so a run's split stays answerable after its levels are past
+-- LEVEL_RETENTION_DAYS; here each book's allocation gets its names and the order's totals.
 create or replace view orderbook.v_optimal_split as
-with book as not materialized (
-  select s.run_id, s.captured_at, s.base, s.quote, s.exchange, s.market, s.snapshot_id, fee.fee_bps
-  from orderbook.v_snapshot s
-  cross join lateral (
-    select f.fee_bps from orderbook.fact_fill f where f.snapshot_id = s.snapshot_id limit 1
-  ) fee
-  where s.quote_is_usd
-),
-grp as (
-  -- One row per run × base × side, its sizes as an array: everything below runs once per group
-  -- (a lateral subquery), reading only that run's levels, whatever plan the statistics suggest.
-  -- Sizes in both tables are the same size twice: counted once.
-  select b.run_id, b.base, f.side, max(b.captured_at) as captured_at,
-         array_agg(distinct f.notional_usd order by f.notional_usd) as sizes,
-         max(f.notional_usd) as largest
-  from book b
-  join (
-    select snapshot_id, side, notional_usd from orderbook.fact_fill
-    union all
-    select snapshot_id, side, notional_usd from orderbook.fact_cost_curve
-  ) f on f.snapshot_id = b.snapshot_id
-  group by b.run_id, b.base, f.side
-),
-allocation as (
-  select g.run_id, g.captured_at, g.base, g.side, a.*
-  from grp g
-  cross join lateral (
-    with venue as materialized (
-      select b.snapshot_id, b.exchange, b.market, b.quote, b.fee_bps
-      from book b
-      where b.run_id = g.run_id and b.base = g.base
-    ),
-    level as materialized (
-      -- The group's books merged, best all-in level price first (equal ones by venue name), with
-      -- the USD traded before each level.
-      select v.snapshot_id, l.level_no, l.price, l.size, l.price * l.size as usd,
-             coalesce(sum(l.price * l.size) over (
-               order by case l.side when 'ask' then l.price * (1 + v.fee_bps / 10000)
-                                    else -(l.price * (1 - v.fee_bps / 10000)) end,
-                        v.exchange, v.market, l.level_no
-               rows between unbounded preceding and 1 preceding), 0) as quote_before
-      from venue v
-      join orderbook.fact_level l
-        on l.snapshot_id = v.snapshot_id and l.side = case g.side when 'buy' then 'ask' else 'bid' end
-    ),
-    part as (
-      select t.notional_usd, t.snapshot_id,
-             sum(t.usd) as usd_amount,
-             sum(t.base_amount) as base_exact,
-             sum(t.level) as levels_used,
-             case g.side when 'buy' then max(t.price) else min(t.price) end as worst_price
-      from (
-        select w.snapshot_id, n.notional_usd,
-               least(w.usd, n.notional_usd - w.quote_before) as usd,
-               case when w.usd <= n.notional_usd - w.quote_before then w.size
-                    else (n.notional_usd - w.quote_before)::numeric(1000, 40) / w.price end as base_amount,
-               1 as level,
-               w.price
-        -- Only the levels the largest size reaches, each matched with the sizes it is (part of).
-        from (
-          select * from level w where w.quote_before < g.largest offset 0
-        ) w
-        join unnest(g.sizes) as n (notional_usd) on n.notional_usd > w.quote_before
-        union all
-        -- Every book of the group at every size, so a book the split leaves out shows 0.
-        select v.snapshot_id, n.notional_usd, 0, 0, 0, null
-        from venue v
-        cross join unnest(g.sizes) as n (notional_usd)
-      ) t
-      group by t.notional_usd, t.snapshot_id
-    ),
-    quantity as (
-      -- Q of each size the books together fill: what each venue alone is compared on.
-      select p.notional_usd, sum(p.base_exact) as q
-      from part p
-      group by p.notional_usd
-      having sum(p.usd_amount) = p.notional_usd
-    ),
-    ladder as materialized (
-      -- Each book's own levels, best first (the merged walk's rows, read once), with the base
-      -- and USD before each in that book alone.
-      select w.snapshot_id, w.price, w.size,
-             row_number() over o as rung,
-             coalesce(sum(w.size) over o, 0) as base_before,
-             coalesce(sum(w.usd) over o, 0) as quote_before
-      from level w
-      window o as (partition by w.snapshot_id order by w.level_no rows between unbounded preceding and 1 preceding)
-    ),
-    rungs as materialized (
-      select snapshot_id, array_agg(base_before order by rung) as base_before, sum(size) as base_total
-      from ladder
-      group by snapshot_id
-    ),
-    reach as materialized (
-      -- Each book alone for Q, if its side holds Q: the rung where its cumulative base reaches Q
-      -- is the last whose base before is at most Q (width_bucket's binary search on the array).
-      select q.notional_usd, q.q, r.snapshot_id, width_bucket(q.q, r.base_before) as rung
-      from quantity q
-      join rungs r on q.q <= r.base_total
-    ),
-    single as (
-      -- Whole levels before that rung, and the part Q − base before of it.
-      select distinct on (r.notional_usd) r.notional_usd, v.exchange, v.market, c.all_in_exact
-      from reach r
-      join ladder l on l.snapshot_id = r.snapshot_id and l.rung = r.rung
-      join venue v on v.snapshot_id = r.snapshot_id
-      cross join lateral (
-        select ((l.quote_before + (r.q - l.base_before) * l.price)
-                * (case g.side when 'buy' then 1 + v.fee_bps / 10000 else 1 - v.fee_bps / 10000 end))
-                ::numeric(1000, 40) / r.q as all_in_exact
-      ) c
-      order by r.notional_usd, case g.side when 'buy' then c.all_in_exact else -c.all_in_exact end,
-               v.exchange, v.market
-    )
-    select p.notional_usd, v.snapshot_id, v.exchange, v.market, v.quote, v.fee_bps,
-           p.usd_amount, p.base_exact, p.levels_used, p.worst_price,
-           s.exchange as single_exchange, s.market as single_market, s.all_in_exact as single_exact
-    from part p
-    join venue v on v.snapshot_id = p.snapshot_id
-    left join single s on s.notional_usd = p.notional_usd
-  ) a
+with allocation as (
+  select f.run_id, f.captured_at, b.code as base, f.side, f.notional_usd,
+         f.snapshot_id, s.exchange, s.market, s.quote, f.fee_bps,
+         f.usd_amount, f.base_exact, f.levels_used, f.worst_price,
+         ss.exchange as single_exchange, ss.market as single_market, f.single_exact
+  from orderbook.fact_split f
+  join orderbook.dim_asset b on b.asset_id = f.base_asset_id
+  join orderbook.v_snapshot s on s.snapshot_id = f.snapshot_id and s.run_id = f.run_id
+  left join orderbook.v_snapshot ss on ss.snapshot_id = f.single_snapshot_id and ss.run_id = f.run_id
 ),
 total as (
   select v.*,

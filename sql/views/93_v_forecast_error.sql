@@ -7,30 +7,17 @@
 --   mean_abs_error_* / mean_abs_error_bps_* = the mean of |error| / |error_bps| in the window,
 --   forecasts_* = how many forecasts it holds.
 -- A forecast whose next snapshot has not arrived yet (the newest of each market) has no row.
--- Every window is partitioned by the market's names (and arrived is joined on them too), so a
--- filter on exchange, market, base or quote picks the snapshots before any window runs.
+-- Each score is made when the next snapshot is derived and kept in fact_forecast_error
+-- (sql/derive/forecast_error.sql); the windows here average the stored scores. Every window is
+-- partitioned by the market's names, so a filter on exchange, market, base or quote picks the
+-- market's scores before any window runs.
 create or replace view orderbook.v_forecast_error as
-with arrived as (
-  select
-    s.exchange, s.market, s.base, s.quote, s.snapshot_id,
-    lead(s.snapshot_id) over m as actual_snapshot_id,
-    lead(s.captured_at) over m as actual_at,
-    lead(t.mid_price) over m as actual_mid
-  from orderbook.v_snapshot s
-  join orderbook.fact_top t on t.snapshot_id = s.snapshot_id
-  window m as (partition by s.market_id, s.exchange, s.market, s.base, s.quote order by s.captured_at, s.snapshot_id)
-),
-scored as (
+with scored as (
   select
     f.exchange, f.market, f.base, f.quote, f.snapshot_id, f.captured_at, f.forecast_at, f.forecast_mid,
-    a.actual_snapshot_id, a.actual_at, a.actual_mid,
-    a.actual_mid - f.forecast_mid as error,
-    round((a.actual_mid - f.forecast_mid)::numeric(1000, 40) * 10000 / a.actual_mid, 18) as error_bps
+    e.actual_snapshot_id, e.actual_at, e.actual_mid, e.error, e.error_bps
   from orderbook.v_mid_price_forecast f
-  join arrived a
-    on a.snapshot_id = f.snapshot_id
-    and a.exchange = f.exchange and a.market = f.market and a.base = f.base and a.quote = f.quote
-  where a.actual_snapshot_id is not null and f.forecast_mid is not null
+  join orderbook.fact_forecast_error e on e.snapshot_id = f.snapshot_id
 )
 select
   exchange, market, base, quote, snapshot_id, captured_at, forecast_at, forecast_mid,

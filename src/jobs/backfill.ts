@@ -1,7 +1,10 @@
 /**
  * `npm run backfill`: rebuild the warehouse from the raw store. Loads the raw books of the range
  * that are not in the warehouse yet, then the raw trades responses likewise, then recomputes
- * the derived rows of every snapshot in the range, set-based, in batches. Streams the listing (memory stays flat however large the
+ * the derived rows of every snapshot in the range, set-based, in batches; then the facts that
+ * span snapshots (each run's splits, each market's forecasts), and drops level detail past
+ * LEVEL_RETENTION_DAYS. A snapshot whose levels are past retention is derived from its raw book,
+ * read again for the derive and not kept. Streams the listing (memory stays flat however large the
  * lake), is idempotent (each object loads in its own transaction, keyed on its raw key) and so
  * resumable: a killed backfill is finished by running it again.
  */
@@ -23,11 +26,14 @@ import {
   type SnapshotRecord,
 } from '../raw/index.ts';
 import { parseTrades, TradesError } from '../trades/index.ts';
-import { deriveSnapshots, type DeriveSettings } from '../warehouse/derive.ts';
+import { DEFAULT_FORECAST_WINDOW } from '../config.ts';
+import { deriveForecasts, deriveSnapshots, deriveSplits, type DeriveSettings } from '../warehouse/derive.ts';
 import type { Loader } from '../warehouse/load.ts';
+import { dropExpiredLevels } from '../warehouse/partitions.ts';
 import { finishBackfill, recordError, recordFoundError, startRun } from '../warehouse/runlog.ts';
 import type { Database } from '../warehouse/schema.ts';
 import { uuidv7 } from '../util/ids.ts';
+import { forEachConcurrent } from '../util/pool.ts';
 import type { ProgressSink } from './progress.ts';
 
 export interface BackfillOptions {
@@ -76,11 +82,19 @@ export interface BackfillSummary {
    */
   failed: KeyProblem[];
   derived: number;
+  /** Run × base groups whose optimal split was derived; snapshots whose forecast was. */
+  splits: number;
+  forecasts: number;
+  /** Snapshots whose levels, past retention, were read again from the raw store to derive them. */
+  levelsReread: number;
+  /** fact_level partitions dropped at the end, past LEVEL_RETENTION_DAYS. */
+  partitionsDropped: string[];
   durationMs: number;
 }
 
 export interface BackfillDeps {
-  config: Pick<Config, 'concurrency'> & DeriveSettings;
+  /** Without levelRetentionDays no level partition is dropped (the CLI passes the setting). */
+  config: Pick<Config, 'concurrency'> & DeriveSettings & Partial<Pick<Config, 'levelRetentionDays'>>;
   log: Logger;
   store: RawStore;
   db: Kysely<Database>;
@@ -195,6 +209,10 @@ export async function backfill(deps: BackfillDeps, options: BackfillOptions = {}
     invalid: [],
     failed: [],
     derived: 0,
+    splits: 0,
+    forecasts: 0,
+    levelsReread: 0,
+    partitionsDropped: [],
     durationMs: 0,
   };
   // The backfill is a run of its own in etl_run (kind 'backfill'), its failures in etl_error.
@@ -226,7 +244,18 @@ export async function backfill(deps: BackfillDeps, options: BackfillOptions = {}
     await loadPhase(deps, options, TRADES, summary.trades, outcome, log);
   }
   deps.progress?.phase('derive');
-  summary.derived = await derivePhase(deps, options, outcome, (n) => deps.progress?.derived(n));
+  const reread = { count: 0 };
+  summary.derived = await derivePhase(deps, options, outcome, (n) => deps.progress?.derived(n), reread);
+  summary.splits = await splitPhase(deps, options, outcome, reread);
+  summary.forecasts = await forecastPhase(deps, options, outcome);
+  summary.levelsReread = reread.count;
+  if (deps.config.levelRetentionDays !== undefined) {
+    try {
+      summary.partitionsDropped = await dropExpiredLevels(deps.db, deps.config.levelRetentionDays, log);
+    } catch (error) {
+      log.warn({ err: message(error) }, 'level retention not applied: the next run or backfill tries again');
+    }
+  }
   summary.durationMs = Math.round(performance.now() - started);
   deps.progress?.finish();
   const fields = {
@@ -241,6 +270,10 @@ export async function backfill(deps: BackfillDeps, options: BackfillOptions = {}
     failed: summary.failed.length,
     failedKeys: summary.failed.map((f) => f.key),
     derived: summary.derived,
+    splits: summary.splits,
+    forecasts: summary.forecasts,
+    levelsReread: summary.levelsReread,
+    partitionsDropped: summary.partitionsDropped,
     durationMs: summary.durationMs,
   };
   await record.finish(summary.loaded + summary.trades.loaded + summary.derived, summary.failed.length);
@@ -651,6 +684,7 @@ async function derivePhase(
   options: BackfillOptions,
   outcome: Outcomes,
   onBatch: (total: number) => void,
+  reread: { count: number },
 ): Promise<number> {
   const batch = Math.max(1, options.deriveBatch ?? 100);
   const concurrency = Math.max(1, options.concurrency ?? deps.config.concurrency);
@@ -659,7 +693,9 @@ async function derivePhase(
   const running = new Set<Promise<void>>();
   const deriveBatch = async (ids: string[], first: string, last: string) => {
     try {
-      await deps.db.transaction().execute((tx) => deriveSnapshots(tx, ids, deps.config));
+      await deps.db
+        .transaction()
+        .execute((tx) => withLevels(deps, tx, ids, reread, () => deriveSnapshots(tx, ids, deps.config)));
       derived += ids.length;
       onBatch(derived);
     } catch (error) {
@@ -696,5 +732,201 @@ async function derivePhase(
     if (running.size >= concurrency) await Promise.race(running);
   }
   await Promise.all(running);
+  return derived;
+}
+
+/**
+ * Runs `work` with the levels of these snapshots in fact_level: those past retention (a snapshot
+ * that stored levels but has none now) are read again from their raw book, cut as a load would,
+ * and removed again before the caller's transaction commits — derived facts are kept forever,
+ * level detail only for LEVEL_RETENTION_DAYS. One book is read at a time.
+ */
+async function withLevels(
+  deps: BackfillDeps,
+  tx: Kysely<Database>,
+  snapshotIds: string[],
+  reread: { count: number },
+  work: () => Promise<void>,
+): Promise<void> {
+  const { rows: missing } = await sql<{ snapshot_id: string; raw_key: string; received_at: Date }>`
+    select s.snapshot_id, s.raw_key, s.received_at
+    from orderbook.fact_snapshot s
+    where s.snapshot_id = any(${snapshotIds}::bigint[])
+      and s.stored_levels > 0
+      and not exists (select 1 from orderbook.fact_level l where l.snapshot_id = s.snapshot_id)
+    order by s.snapshot_id`.execute(tx);
+  for (const row of missing) {
+    let book;
+    try {
+      const record = await readSnapshot(deps.store, row.raw_key);
+      if (record.payloadText === null) throw new Error('body is not UTF-8 text');
+      book = parseBook(record.meta.exchange, record.meta.market, record.payloadText);
+    } catch (error) {
+      throw new Error(
+        `levels of snapshot ${row.snapshot_id} past retention not read again from ${row.raw_key}: ${message(error)}`,
+        {
+          cause: error,
+        },
+      );
+    }
+    await deps.loader.restoreLevels(tx, row.snapshot_id, row.received_at, book);
+  }
+  await work();
+  if (missing.length > 0) {
+    await sql`delete from orderbook.fact_level where snapshot_id = any(${missing.map((r) => r.snapshot_id)}::bigint[])`.execute(
+      tx,
+    );
+    reread.count += missing.length;
+  }
+}
+
+/** The range's filters on fact_snapshot s (joined to dim_market m and dim_exchange e). */
+function rangeFilter(options: BackfillOptions) {
+  return sql.join(
+    [
+      sql`true`,
+      ...(options.from ? [sql`s.received_at >= ${options.from}`] : []),
+      ...(options.to ? [sql`s.received_at < ${options.to}`] : []),
+      ...(options.exchange ? [sql`e.code = ${options.exchange}`] : []),
+      ...(options.market ? [sql`m.symbol = ${options.market}`] : []),
+    ],
+    sql` and `,
+  );
+}
+
+/**
+ * Derives the optimal split of every run × base the range's snapshots belong to (the whole run's
+ * books of that base, in the range or not: a split compares them all), once their own rows are
+ * derived. Groups go a few per transaction, up to `concurrency` transactions at once.
+ */
+async function splitPhase(
+  deps: BackfillDeps,
+  options: BackfillOptions,
+  outcome: Outcomes,
+  reread: { count: number },
+): Promise<number> {
+  let groups: { run_id: string; base: string }[];
+  try {
+    ({ rows: groups } = await sql<{ run_id: string; base: string }>`
+      select distinct s.run_id, b.code as base
+      from orderbook.fact_snapshot s
+      join orderbook.dim_market m on m.market_id = s.market_id
+      join orderbook.dim_exchange e on e.exchange_id = m.exchange_id
+      join orderbook.dim_asset b on b.asset_id = m.base_asset_id
+      join orderbook.dim_asset q on q.asset_id = m.quote_asset_id and q.is_usd
+      where ${rangeFilter(options)}
+      order by s.run_id, base`.execute(deps.db));
+  } catch (error) {
+    outcome.failed('split:*', `splits not derived: ${message(error)}`, 'split phase failed');
+    return 0;
+  }
+  const per = 20;
+  const batches: { run_id: string; base: string }[][] = [];
+  for (let i = 0; i < groups.length; i += per) batches.push(groups.slice(i, i + per));
+  let derived = 0;
+  await forEachConcurrent(
+    batches,
+    Math.max(1, options.concurrency ?? deps.config.concurrency),
+    async (batch) => {
+      const runs = batch.map((g) => g.run_id);
+      const bases = batch.map((g) => g.base);
+      try {
+        await deps.db.transaction().execute(async (tx) => {
+          const { rows: books } = await sql<{ snapshot_id: string }>`
+          select s.snapshot_id
+          from unnest(${runs}::uuid[], ${bases}::text[]) as g (run_id, base)
+          join orderbook.fact_snapshot s on s.run_id = g.run_id
+          join orderbook.dim_market m on m.market_id = s.market_id
+          join orderbook.dim_asset b on b.asset_id = m.base_asset_id and b.code = g.base
+          join orderbook.dim_asset q on q.asset_id = m.quote_asset_id and q.is_usd`.execute(tx);
+          await withLevels(
+            deps,
+            tx,
+            books.map((r) => r.snapshot_id),
+            reread,
+            () =>
+              deriveSplits(
+                tx,
+                batch.map((g) => ({ runId: g.run_id, base: g.base })),
+              ),
+          );
+        });
+        derived += batch.length;
+      } catch (error) {
+        const first = batch[0];
+        outcome.failed(
+          `split:${first?.run_id ?? ''}/${first?.base ?? ''}+${batch.length - 1}`,
+          `split: ${message(error)}`,
+          'split batch failed',
+        );
+      }
+    },
+  );
+  return derived;
+}
+
+/**
+ * Derives the forecasts of every market's snapshots in the range, in time order a chunk at a time
+ * (each chunk also derives the FORECAST_WINDOW − 1 after it and scores the one before), markets
+ * side by side. After the derive phase: a forecast reads its window's tops.
+ */
+async function forecastPhase(
+  deps: BackfillDeps,
+  options: BackfillOptions,
+  outcome: Outcomes,
+): Promise<number> {
+  const window = deps.config.forecastWindow ?? DEFAULT_FORECAST_WINDOW;
+  let markets: { market_id: number }[];
+  try {
+    ({ rows: markets } = await sql<{ market_id: number }>`
+      select distinct s.market_id
+      from orderbook.fact_snapshot s
+      join orderbook.dim_market m on m.market_id = s.market_id
+      join orderbook.dim_exchange e on e.exchange_id = m.exchange_id
+      where ${rangeFilter(options)}
+      order by s.market_id`.execute(deps.db));
+  } catch (error) {
+    outcome.failed('forecast:*', `forecasts not derived: ${message(error)}`, 'forecast phase failed');
+    return 0;
+  }
+  const chunk = 1000;
+  let derived = 0;
+  await forEachConcurrent(
+    markets,
+    Math.max(1, options.concurrency ?? deps.config.concurrency),
+    async ({ market_id }) => {
+      let after: { at: Date; id: string } | null = null;
+      for (;;) {
+        try {
+          const from: { at: Date; id: string } | null = after;
+          const page: { rows: { snapshot_id: string; received_at: Date }[] } = await sql<{
+            snapshot_id: string;
+            received_at: Date;
+          }>`
+          select s.snapshot_id, s.received_at
+          from orderbook.fact_snapshot s
+          join orderbook.dim_market m on m.market_id = s.market_id
+          join orderbook.dim_exchange e on e.exchange_id = m.exchange_id
+          where s.market_id = ${market_id} and ${rangeFilter(options)}
+            and ${from ? sql`(s.received_at, s.snapshot_id) > (${from.at}, ${from.id}::bigint)` : sql`true`}
+          order by s.received_at, s.snapshot_id
+          limit ${chunk}`.execute(deps.db);
+          const { rows } = page;
+          const last = rows[rows.length - 1];
+          if (!last) return;
+          const ids = rows.map((r) => r.snapshot_id);
+          derived += await deps.db.transaction().execute((tx) => deriveForecasts(tx, ids, window));
+          after = { at: last.received_at, id: last.snapshot_id };
+        } catch (error) {
+          outcome.failed(
+            `forecast:market ${market_id}`,
+            `forecasts: ${message(error)}`,
+            'forecast derive failed',
+          );
+          return;
+        }
+      }
+    },
+  );
   return derived;
 }

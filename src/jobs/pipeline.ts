@@ -10,6 +10,7 @@ import { openWarehouse, WarehouseBusyError, WarehouseLoginError, type Warehouse 
 import { Loader } from '../warehouse/load.ts';
 import { migrate, type MigrateOptions } from '../warehouse/migrate.ts';
 import { withMarketLocks } from '../warehouse/lock.ts';
+import { dropExpiredLevels, ensureLevelPartitionsAhead } from '../warehouse/partitions.ts';
 import { closeDeadRuns } from '../warehouse/runlog.ts';
 import { marketLabel } from '../markets.ts';
 import { runOnce, type RunSummary } from './run.ts';
@@ -108,6 +109,9 @@ export async function openPipeline(config: Config, log: Logger): Promise<Pipelin
 /**
  * One run over the markets no other run holds (locks per market: lock.ts); markets another run
  * holds are skipped and logged, not failed. Null when every market is taken: nothing was run.
+ * Before it, fact_level's partitions for today and tomorrow are made ahead of need; after it,
+ * level detail past LEVEL_RETENTION_DAYS is dropped (neither can fail the run: a load makes its
+ * own day's partition anyway, and a partition not dropped now is dropped by the next run).
  */
 export async function runPipeline(
   config: Config,
@@ -116,6 +120,7 @@ export async function runPipeline(
   signal?: AbortSignal,
   kind: 'one-shot' | 'scheduled' = 'one-shot',
 ): Promise<RunSummary | null> {
+  const { db } = pipeline.warehouse;
   const locked = await withMarketLocks(pipeline.warehouse, config.markets, async (claim) => {
     if (claim.taken.length > 0) {
       log.warn(
@@ -123,10 +128,13 @@ export async function runPipeline(
         'markets skipped: another run holds them',
       );
     }
-    const dead = await closeDeadRuns(pipeline.warehouse.db, claim.deadRuns);
+    const dead = await closeDeadRuns(db, claim.deadRuns);
     if (dead.length > 0) log.warn({ runIds: dead }, 'runs whose process died marked interrupted');
+    await ensureLevelPartitionsAhead(db).catch((error: unknown) => {
+      log.warn({ err: error }, 'level partitions not made ahead: each load makes its own');
+    });
     const claimed = { ...config, markets: claim.markets };
-    return runOnce({
+    const summary = await runOnce({
       config: claimed,
       log,
       store: pipeline.store,
@@ -137,6 +145,10 @@ export async function runPipeline(
       beforeStart: claim.holdRun,
       kind,
     });
+    await dropExpiredLevels(db, config.levelRetentionDays, log).catch((error: unknown) => {
+      log.warn({ err: error }, 'level retention not applied: the next run tries again');
+    });
+    return summary;
   });
   return locked.acquired ? locked.value : null;
 }

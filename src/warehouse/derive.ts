@@ -2,7 +2,9 @@
  * Derived metrics (fact_top, fact_depth, fact_fill, and for sizing fact_cost_curve and
  * fact_size_limit) for a set of snapshots, computed in the database by the SQL in sql/derive/ —
  * the one place each metric is defined. The same call serves one freshly loaded snapshot and a
- * backfill's thousands: it is set-based either way.
+ * backfill's thousands: it is set-based either way. Facts that span snapshots — a run's optimal
+ * split across venues, a market's forecasts over its trailing window — are derived by their own
+ * calls once the snapshots they read are derived.
  */
 import { CompiledQuery, sql, type Kysely } from 'kysely';
 import type { Venue } from '../markets.ts';
@@ -17,12 +19,31 @@ export interface DeriveSettings {
   costCurveUsd: string[];
   /** SLIPPAGE_BPS_THRESHOLDS: thresholds of fact_size_limit, decimal strings. */
   slippageBpsThresholds: string[];
+  /** FORECAST_WINDOW: snapshots in each forecast's regression (config.ts's default when left out). */
+  forecastWindow?: number;
 }
 
 const TOP = sqlFile('sql/derive/top.sql');
 const DEPTH = sqlFile('sql/derive/depth.sql');
 const FILL = sqlFile('sql/derive/fill.sql');
 const SIZE_LIMIT = sqlFile('sql/derive/size_limit.sql');
+const SPLIT = sqlFile('sql/derive/split.sql');
+const FORECAST_TARGETS = sqlFile('sql/derive/forecast_targets.sql');
+const FORECAST = sqlFile('sql/derive/forecast.sql');
+const FORECAST_ERROR_TARGETS = sqlFile('sql/derive/forecast_error_targets.sql');
+const FORECAST_ERROR = sqlFile('sql/derive/forecast_error.sql');
+
+// Advisory locks (class 1702: a run × base, 1703: a market): derivations of one split group, or
+// of one market's forecasts, take turns; each reads rows the other may be replacing. Taken in
+// one order, so two derivations of overlapping sets cannot deadlock.
+const LOCK_SPLIT_GROUPS = `select pg_advisory_xact_lock(1702, hashtext(g.run_id::text || '/' || g.base))
+from unnest($1::uuid[], $2::text[]) with ordinality as g (run_id, base, n) order by g.n`;
+const LOCK_FORECAST_MARKETS = `select pg_advisory_xact_lock(1703, m.market_id)
+from (select distinct market_id from orderbook.fact_snapshot where snapshot_id = any ($1::bigint[])) m
+order by m.market_id`;
+const DELETE_SPLITS = `delete from orderbook.fact_split f
+using unnest($1::uuid[], $2::text[]) as g (run_id, base), orderbook.dim_asset b
+where b.code = g.base and f.run_id = g.run_id and f.base_asset_id = b.asset_id`;
 
 // fill.sql is a query: one walk of the books prices every size, and its rows go to fact_fill
 // (NOTIONALS_USD) and to fact_cost_curve (COST_CURVE_USD); a size in both lists goes to both.
@@ -85,4 +106,61 @@ export async function deriveSnapshots(
     CompiledQuery.raw(INSERT_FILLS, [ids, sizes, codes, fees, notionalsUsd, costCurveUsd]),
   );
   await db.executeQuery(CompiledQuery.raw(SIZE_LIMIT, [ids, settings.slippageBpsThresholds]));
+}
+
+/** A run's books of one base asset: the venues one split compares. */
+export interface SplitGroup {
+  runId: string;
+  base: string;
+}
+
+/**
+ * Replaces the stored optimal splits (fact_split) of these run × base groups, from the levels
+ * and fills of the groups' books as the warehouse has them now. A book loaded into a run derives
+ * its group again, so the split always compares every book of the run loaded so far.
+ */
+export async function deriveSplits(db: Kysely<Database>, groups: readonly SplitGroup[]): Promise<void> {
+  const unique = [...new Map(groups.map((g) => [`${g.runId}/${g.base}`, g])).values()].sort((a, b) =>
+    `${a.runId}/${a.base}` < `${b.runId}/${b.base}` ? -1 : 1,
+  );
+  if (unique.length === 0) return;
+  const runs = unique.map((g) => g.runId);
+  const bases = unique.map((g) => g.base);
+  await db.executeQuery(CompiledQuery.raw(LOCK_SPLIT_GROUPS, [runs, bases]));
+  await db.executeQuery(CompiledQuery.raw(DELETE_SPLITS, [runs, bases]));
+  await db.executeQuery(CompiledQuery.raw(SPLIT, [runs, bases]));
+}
+
+/**
+ * Replaces the stored forecasts (fact_forecast) and their scores (fact_forecast_error) that these
+ * snapshots can move: their own, the FORECAST_WINDOW − 1 after each market's latest (whose
+ * windows reach back over them), and the score of the snapshot before each market's earliest
+ * (its next snapshot may be a new one). Needs fact_top of the snapshots. Returns how many
+ * forecasts were derived.
+ */
+export async function deriveForecasts(
+  db: Kysely<Database>,
+  snapshotIds: readonly string[],
+  window: number,
+): Promise<number> {
+  if (snapshotIds.length === 0) return 0;
+  const ids = [...snapshotIds];
+  await db.executeQuery(CompiledQuery.raw(LOCK_FORECAST_MARKETS, [ids]));
+  const targets = (
+    await db.executeQuery<{ snapshot_id: string }>(CompiledQuery.raw(FORECAST_TARGETS, [ids, window]))
+  ).rows.map((r) => r.snapshot_id);
+  await db
+    .deleteFrom('orderbook.fact_forecast')
+    .where('snapshot_id', '=', sql<string>`any(${targets}::bigint[])`)
+    .execute();
+  await db.executeQuery(CompiledQuery.raw(FORECAST, [targets, window]));
+  const scored = (
+    await db.executeQuery<{ snapshot_id: string }>(CompiledQuery.raw(FORECAST_ERROR_TARGETS, [targets]))
+  ).rows.map((r) => r.snapshot_id);
+  await db
+    .deleteFrom('orderbook.fact_forecast_error')
+    .where('snapshot_id', '=', sql<string>`any(${scored}::bigint[])`)
+    .execute();
+  await db.executeQuery(CompiledQuery.raw(FORECAST_ERROR, [scored]));
+  return targets.length;
 }

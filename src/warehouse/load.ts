@@ -10,7 +10,9 @@ import { CopyData, copyLevels } from './copy.ts';
 import { levelsWithin } from '../book/cut.ts';
 import { isPositiveDecimal, type Level, type OrderBook } from '../book/index.ts';
 import type { Venue } from '../markets.ts';
-import { deriveSnapshots, type DeriveSettings } from './derive.ts';
+import { DEFAULT_FORECAST_WINDOW } from '../config.ts';
+import { deriveForecasts, deriveSnapshots, deriveSplits, type DeriveSettings } from './derive.ts';
+import { ensureLevelPartition } from './partitions.ts';
 import { insertTrades, type TradesLoadResult, type TradesToLoad } from './load-trades.ts';
 import type { Database } from './schema.ts';
 
@@ -52,17 +54,18 @@ export class Loader {
   }
 
   /**
-   * `derive: false` leaves fact_top/depth/fill to the caller, who derives many snapshots in one
-   * set-based pass (backfill); a run derives each snapshot in its own load transaction.
+   * `derive: false` leaves the derived rows to the caller, who derives many snapshots in one
+   * set-based pass (backfill); a run derives each snapshot in its own load transaction: its own
+   * metrics, its market's forecasts, and the split of its run × base across the venues loaded.
    */
   async load(snapshot: SnapshotToLoad, { derive = true }: { derive?: boolean } = {}): Promise<LoadResult> {
     const { book } = snapshot;
-    const bids = levelsWithin(book, 'bids', this.settings.levelsWithinBps);
-    const asks = levelsWithin(book, 'asks', this.settings.levelsWithinBps);
     // Everything the transaction needs is taken from the book before the first await, so the
     // tens of thousands of level objects can be collected young instead of living (and being
     // promoted to the old generation) for as long as the database takes.
-    const levels: LevelLines = [sideLines('ask', book.asks, asks), sideLines('bid', book.bids, bids)];
+    const { levels, stored } = this.levelParams(book);
+    const bids = stored.bids;
+    const asks = stored.asks;
     const row = {
       run_id: snapshot.runId,
       requested_at: snapshot.requestedAt,
@@ -88,25 +91,76 @@ export class Loader {
       },
       (asset) => this.isUsd(asset),
     );
-    return this.db.transaction().execute(async (tx) => {
-      const inserted = await tx
-        .insertInto('orderbook.fact_snapshot')
-        .values({ market_id: marketId, ...row })
-        .onConflict((oc) => oc.column('raw_key').doNothing())
-        .returning('snapshot_id')
-        .executeTakeFirst();
-      if (!inserted) {
-        const existing = await tx
-          .selectFrom('orderbook.fact_snapshot')
-          .select(['snapshot_id', 'stored_levels'])
-          .where('raw_key', '=', row.raw_key)
-          .executeTakeFirstOrThrow();
-        return { snapshotId: existing.snapshot_id, inserted: false, storedLevels: existing.stored_levels };
-      }
-      await tx.executeQuery(copyLevels(levelRows(inserted.snapshot_id, levels)));
-      if (derive) await deriveSnapshots(tx, [inserted.snapshot_id], this.settings);
-      return { snapshotId: inserted.snapshot_id, inserted: true, storedLevels: row.stored_levels };
-    });
+    // The day's partition of fact_level exists before the load needs it, whatever the day (a
+    // backfill loads any date), made in a statement of its own so no load waits on DDL.
+    await ensureLevelPartition(this.db, snapshot.receivedAt);
+    const loadOnce = () =>
+      this.db.transaction().execute(async (tx) => {
+        const inserted = await tx
+          .insertInto('orderbook.fact_snapshot')
+          .values({ market_id: marketId, ...row })
+          .onConflict((oc) => oc.column('raw_key').doNothing())
+          .returning('snapshot_id')
+          .executeTakeFirst();
+        if (!inserted) {
+          const existing = await tx
+            .selectFrom('orderbook.fact_snapshot')
+            .select(['snapshot_id', 'stored_levels'])
+            .where('raw_key', '=', row.raw_key)
+            .executeTakeFirstOrThrow();
+          return { snapshotId: existing.snapshot_id, inserted: false, storedLevels: existing.stored_levels };
+        }
+        await tx.executeQuery(copyLevels(levelRows(inserted.snapshot_id, levels)));
+        if (derive) {
+          await deriveSnapshots(tx, [inserted.snapshot_id], this.settings);
+          await deriveForecasts(
+            tx,
+            [inserted.snapshot_id],
+            this.settings.forecastWindow ?? DEFAULT_FORECAST_WINDOW,
+          );
+          if (this.isUsd(snapshot.quote))
+            await deriveSplits(tx, [{ runId: snapshot.runId, base: snapshot.base }]);
+        }
+        return { snapshotId: inserted.snapshot_id, inserted: true, storedLevels: row.stored_levels };
+      });
+    try {
+      return await loadOnce();
+    } catch (error) {
+      // Retention elsewhere dropped the day's partition between its check and this load (a
+      // backfill of a day past LEVEL_RETENTION_DAYS): made again, the load goes through.
+      if (!isMissingPartition(error)) throw error;
+      await ensureLevelPartition(this.db, snapshot.receivedAt);
+      return loadOnce();
+    }
+  }
+
+  /**
+   * Puts a snapshot's levels back from its raw book, cut by LEVELS_WITHIN_BPS as a load would,
+   * inside the caller's transaction: derive-only reads levels past LEVEL_RETENTION_DAYS again
+   * this way (the caller removes them before committing). Returns the levels written.
+   */
+  async restoreLevels(
+    tx: Kysely<Database>,
+    snapshotId: string,
+    receivedAt: string | Date,
+    book: OrderBook,
+  ): Promise<number> {
+    const { levels, stored } = this.levelParams(book);
+    await ensureLevelPartition(tx, receivedAt);
+    await tx.executeQuery(copyLevels(levelRows(snapshotId, levels)));
+    return stored.bids + stored.asks;
+  }
+
+  private levelParams(book: OrderBook): {
+    levels: LevelLines;
+    stored: { bids: number; asks: number };
+  } {
+    const bids = levelsWithin(book, 'bids', this.settings.levelsWithinBps);
+    const asks = levelsWithin(book, 'asks', this.settings.levelsWithinBps);
+    return {
+      levels: [sideLines('ask', book.asks, asks), sideLines('bid', book.bids, bids)],
+      stored: { bids, asks },
+    };
   }
 
   /** One trades response, in one transaction; loading the same raw object twice changes nothing. */
@@ -178,6 +232,15 @@ export async function upsertMarket(
     .returning('market_id')
     .executeTakeFirstOrThrow();
   return market.market_id;
+}
+
+function isMissingPartition(error: unknown): boolean {
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    (error as { code?: unknown }).code === '23514' &&
+    /no partition of relation/.test(String((error as { message?: unknown }).message))
+  );
 }
 
 /** A side's first levels as COPY text lines without their leading snapshot id. */

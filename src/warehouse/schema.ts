@@ -161,6 +161,21 @@ export interface FactTradeTable {
   fetch_id: BigIntId;
 }
 
+/** Derived at load (fact_split, fact_forecast, fact_forecast_error); only deleted by id from TS. */
+export interface FactSplitTable {
+  run_id: string;
+  base_asset_id: number;
+  snapshot_id: BigIntId;
+}
+
+export interface FactForecastTable {
+  snapshot_id: BigIntId;
+}
+
+export interface FactForecastErrorTable {
+  snapshot_id: BigIntId;
+}
+
 export interface Database {
   'orderbook.dim_exchange': DimExchangeTable;
   'orderbook.dim_asset': DimAssetTable;
@@ -175,6 +190,9 @@ export interface Database {
   'orderbook.fact_fill': FactFillTable;
   'orderbook.fact_cost_curve': FactCostCurveTable;
   'orderbook.fact_size_limit': FactSizeLimitTable;
+  'orderbook.fact_split': FactSplitTable;
+  'orderbook.fact_forecast': FactForecastTable;
+  'orderbook.fact_forecast_error': FactForecastErrorTable;
   'orderbook.fact_trade_fetch': FactTradeFetchTable;
   'orderbook.fact_trade': FactTradeTable;
 }

@@ -39,6 +39,7 @@ describe('defaults', () => {
     expect(config.slippageBpsThresholds).toEqual(['5', '10', '25', '50', '100']);
     expect(config.costCurveUsd).toHaveLength(9);
     expect(config.forecastWindow).toBe(12);
+    expect(config.levelRetentionDays).toBe(30);
     expect(config.cronSchedule).toBe('0 * * * *');
     expect(config.httpTimeoutMs).toBe(10000);
     expect(config.httpRetries).toBe(5);
@@ -61,6 +62,7 @@ describe('defaults', () => {
       DEPTH_BANDS_BPS: '100,10',
       TAKER_FEE_BPS: 'coinbase:40,binance:7.5',
       LEVELS_WITHIN_BPS: 'all',
+      LEVEL_RETENTION_DAYS: 'all',
       CRON_SCHEDULE: '* * * * *',
       HTTP_RETRIES: '0',
       LOG_LEVEL: 'debug',
@@ -80,6 +82,8 @@ describe('defaults', () => {
     expect(config.depthBandsBps).toEqual([10, 100]);
     expect(config.takerFeeBps).toEqual({ coinbase: '40', binance: '7.5' });
     expect(config.levelsWithinBps).toBeNull();
+    expect(config.levelRetentionDays).toBeNull();
+    expect(loadConfig({ LEVEL_RETENTION_DAYS: '7' }).levelRetentionDays).toBe(7);
     expect(config.httpRetries).toBe(0);
   });
 
@@ -162,6 +166,12 @@ const BAD_VALUES: [string, string, RegExp][] = [
   ['CRON_SCHEDULE', '0 0 * * 8', /"8" is out of range for the day-of-week field: allowed 0-7/],
   ['CRON_SCHEDULE', '60 0 * * * *', /"60" is out of range for the second field: allowed 0-59/],
   ['CRON_SCHEDULE', '0 0 30 2 *', /impossible day of month/],
+  [
+    'LEVEL_RETENTION_DAYS',
+    '0',
+    /LEVEL_RETENTION_DAYS="0" is invalid: expected a whole number of days from 1, or "all"/,
+  ],
+  ['LEVEL_RETENTION_DAYS', '30d', /LEVEL_RETENTION_DAYS="30d"/],
   [
     'RAW_STORE_URL',
     'ftp://host/x',

@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Trade } from '../../src/trades/index.ts';
 import type { Warehouse } from '../../src/warehouse/db.ts';
 import { Loader } from '../../src/warehouse/load.ts';
-import { migrate } from '../../src/warehouse/migrate.ts';
+import { deriveForecasts } from '../../src/warehouse/derive.ts';
+import { migrate as migrateWarehouse, type ViewSettings } from '../../src/warehouse/migrate.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { canonical } from '../helpers/numeric.ts';
 import { loadConfig } from '../../src/config.ts';
@@ -42,6 +43,25 @@ async function market(exchangeId: number, symbol: string, base: string, quote: s
   markets[symbol] = row.market_id;
 }
 
+/** FORECAST_WINDOW of the last migrate: the forecasts of the snapshots below are derived with it. */
+let forecastWindow = DEFAULTS.forecastWindow;
+
+/**
+ * Migrate with these settings, then derive every snapshot's forecast again with their
+ * FORECAST_WINDOW: what `npm run backfill -- --derive-only` does after a settings change.
+ */
+async function migrate(db: Warehouse['db'], log: undefined, settings: ViewSettings): Promise<void> {
+  await migrateWarehouse(db, log, settings);
+  forecastWindow = settings.forecastWindow;
+  const { rows: all } = await sql<{ snapshot_id: string }>`
+    select snapshot_id from orderbook.fact_snapshot`.execute(db);
+  await deriveForecasts(
+    db,
+    all.map((r) => r.snapshot_id),
+    forecastWindow,
+  );
+}
+
 let rawKeys = 0;
 /** A snapshot whose top of book has this mid and spread: bid = mid − spread/2, ask = mid + spread/2. */
 async function snapshot(symbol: string, at: string, mid: string, spread: string): Promise<string> {
@@ -66,6 +86,8 @@ async function snapshot(symbol: string, at: string, mid: string, spread: string)
       ${mid}, ${spread}, round(${spread}::numeric(1000, 40) * 10000 / ${mid}::numeric, 18))`.execute(
     warehouse.db,
   );
+  // As a load derives it: this snapshot's forecast, and those its arrival moves.
+  await deriveForecasts(warehouse.db, [row.snapshot_id], forecastWindow);
   return row.snapshot_id;
 }
 

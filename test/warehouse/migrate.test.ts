@@ -31,6 +31,7 @@ describe('migrations', () => {
       '0005_sizing',
       '0006_fact_level_set_based_integrity',
       '0007_view_versions_and_run_kind',
+      '0008_level_partitions_stored_forecasts',
     ]);
     const second = await migrate(warehouse.db, undefined, DEFAULTS);
     expect(second.applied).toEqual([]);
@@ -48,9 +49,14 @@ describe('migrations', () => {
       'fact_cost_curve',
       'fact_depth',
       'fact_fill',
+      'fact_forecast',
+      'fact_forecast_error',
       'fact_level',
+      // Partition of fact_level for the ids of snapshots loaded before it was partitioned.
+      'fact_level_legacy',
       'fact_size_limit',
       'fact_snapshot',
+      'fact_split',
       'fact_top',
       'fact_trade',
       'fact_trade_fetch',

@@ -400,7 +400,8 @@ async function levelRowsRead(snapshotId: string, thresholds: string[]): Promise<
         ]),
       );
       const visit = (node: Record<string, unknown>) => {
-        if (node['Relation Name'] === 'fact_level')
+        // fact_level's partitions (fact_level_YYYYMMDD) are scanned under their own names.
+        if (/^fact_level(_\w+)?$/.test(String(node['Relation Name'])))
           read += Number(node['Actual Rows']) * Number(node['Actual Loops']);
         for (const child of (node.Plans as Record<string, unknown>[] | undefined) ?? []) visit(child);
       };
