@@ -21,6 +21,7 @@ import {
 } from '../raw/index.ts';
 import { parseTrades, TradesError, type TradeBatch } from '../trades/index.ts';
 import { uuidv7 } from '../util/ids.ts';
+import { deriveSplits } from '../warehouse/derive.ts';
 import type { Loader } from '../warehouse/load.ts';
 import { finishRun, recordError, startRun } from '../warehouse/runlog.ts';
 import type { Database } from '../warehouse/schema.ts';
@@ -86,6 +87,8 @@ export interface MarketOutcome {
   abandoned: boolean;
   /** Null when trades were not asked for: the market is unknown or its venue's list failed. */
   trades: TradesOutcome | null;
+  /** The base asset whose optimal split this market's loaded book takes part in (USD quotes). */
+  splitBase?: string;
 }
 
 export interface RunSummary {
@@ -120,6 +123,37 @@ export interface RunDeps {
   kind?: 'one-shot' | 'scheduled';
   /** Called with the run id before the run is recorded as running (the lock of the run's id). */
   beforeStart?: (runId: string) => Promise<void>;
+}
+
+/**
+ * The run's optimal splits (fact_split), one per base over every book of it the run loaded, up
+ * to CONCURRENCY bases at once (each walks its books in a transaction of its own). A failure
+ * loses no data (the books and their own metrics are in; `backfill --derive-only` derives the
+ * splits again), so it is logged and recorded in etl_error, and the run goes on.
+ */
+async function deriveRunSplits(
+  deps: RunDeps,
+  runId: string,
+  outcomes: readonly MarketOutcome[],
+  log: Logger,
+): Promise<void> {
+  const bases = [...new Set(outcomes.flatMap((o) => (o.splitBase ? [o.splitBase] : [])))];
+  await forEachConcurrent(bases, deps.config.concurrency, async (base) => {
+    try {
+      await deps.db.transaction().execute((tx) => deriveSplits(tx, [{ runId, base }]));
+    } catch (error) {
+      log.error({ base, err: error }, 'optimal split not derived');
+      await recordError(deps.db, {
+        runId,
+        exchange: 'all',
+        market: base,
+        stage: 'derive',
+        kind: 'split',
+        message: `optimal split of ${base} not derived: ${String(error)}`,
+        rawKey: null,
+      }).catch(() => undefined);
+    }
+  });
 }
 
 function isOk(response: HttpResponse): boolean {
@@ -212,6 +246,7 @@ export async function runOnce(deps: RunDeps): Promise<RunSummary> {
     if (!outcomes.some((o) => o.market === market))
       outcomes.push({ ...emptyOutcome(market), abandoned: true });
   }
+  await deriveRunSplits(deps, runId, outcomes, log);
 
   const order = new Map(config.markets.map((m, i) => [marketLabel(m), i]));
   outcomes.sort((a, b) => (order.get(marketLabel(a.market)) ?? 0) - (order.get(marketLabel(b.market)) ?? 0));
@@ -455,16 +490,20 @@ async function runBook(
   outcome.bidLevels = book.bids.length;
   outcome.askLevels = book.asks.length;
   try {
-    const loaded = await loader.load({
-      book,
-      base: info.base,
-      quote: info.quote,
-      rawKey: outcome.rawKey,
-      runId,
-      requestedAt: response.requestedAt.toISOString(),
-      receivedAt: response.receivedAt.toISOString(),
-    });
+    const loaded = await loader.load(
+      {
+        book,
+        base: info.base,
+        quote: info.quote,
+        rawKey: outcome.rawKey,
+        runId,
+        requestedAt: response.requestedAt.toISOString(),
+        receivedAt: response.receivedAt.toISOString(),
+      },
+      { split: false },
+    );
     outcome.snapshotId = loaded.snapshotId;
+    if (loader.isUsd(info.quote)) outcome.splitBase = info.base;
   } catch (error) {
     throw new StageError(
       'load',

@@ -57,8 +57,13 @@ export class Loader {
    * `derive: false` leaves the derived rows to the caller, who derives many snapshots in one
    * set-based pass (backfill); a run derives each snapshot in its own load transaction: its own
    * metrics, its market's forecasts, and the split of its run × base across the venues loaded.
+   * `split: false` leaves that split to the caller: a run derives each base's split once, after
+   * all its books are in, instead of once per book (a split walks every book of the base).
    */
-  async load(snapshot: SnapshotToLoad, { derive = true }: { derive?: boolean } = {}): Promise<LoadResult> {
+  async load(
+    snapshot: SnapshotToLoad,
+    { derive = true, split = true }: { derive?: boolean; split?: boolean } = {},
+  ): Promise<LoadResult> {
     const { book } = snapshot;
     // Everything the transaction needs is taken from the book before the first await, so the
     // tens of thousands of level objects can be collected young instead of living (and being
@@ -118,7 +123,7 @@ export class Loader {
             [inserted.snapshot_id],
             this.settings.forecastWindow ?? DEFAULT_FORECAST_WINDOW,
           );
-          if (this.isUsd(snapshot.quote))
+          if (split && this.isUsd(snapshot.quote))
             await deriveSplits(tx, [{ runId: snapshot.runId, base: snapshot.base }]);
         }
         return { snapshotId: inserted.snapshot_id, inserted: true, storedLevels: row.stored_levels };
