@@ -6,43 +6,18 @@
  * they are written.
  */
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backfill } from '../../src/jobs/backfill.ts';
 import { defaultSimMarkets } from '../../src/simulator/index.ts';
 import type { Warehouse } from '../../src/warehouse/db.ts';
 import { Loader } from '../../src/warehouse/load.ts';
-import { PROJECT_ROOT } from '../../src/warehouse/sqlfiles.ts';
+import { sqlExamples } from '../helpers/docs-sql.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { capturingLogger } from '../helpers/log.ts';
 import { startHarness, type Harness } from '../reliability/harness.ts';
 
-function markdownFiles(): string[] {
-  const docs = path.join(PROJECT_ROOT, 'docs');
-  const inDocs = readdirSync(docs, { recursive: true, encoding: 'utf8' })
-    .filter((f) => f.endsWith('.md'))
-    .map((f) => path.join('docs', f));
-  return ['README.md', ...inDocs.sort()];
-}
-
-interface Example {
-  where: string;
-  sql: string;
-}
-
-function examples(): Example[] {
-  return markdownFiles().flatMap((file) => {
-    const text = readFileSync(path.join(PROJECT_ROOT, file), 'utf8');
-    return [...text.matchAll(/^```sql[ \t]*\n([\s\S]*?)^```/gm)].map((m) => ({
-      where: `${file}:${text.slice(0, m.index).split('\n').length}`,
-      sql: m[1] ?? '',
-    }));
-  });
-}
-
-const EXAMPLES = examples();
+const EXAMPLES = sqlExamples();
 const LOGIN = `obetl_docs_${randomBytes(4).toString('hex')}`;
 
 let h: Harness;
