@@ -1,11 +1,12 @@
 /**
- * `npm run bench [-- --quick] [--out FILE] [--reps N] [--warehouse postgres|pglite] [--concurrency N]`
+ * `npm run bench [-- --quick] [--out FILE] [--reps N] [--warehouse postgres|pglite] [--concurrency N] [--skip-year]`
  *
  * Measures the real code paths (venue clients, raw store, parser, Loader, deriveSnapshots,
  * runOnce, backfill) against the simulator in its own process and a PostgreSQL database made for
  * the bench (BENCH_DATABASE_URL, else TEST_DATABASE_URL, else postgres://postgres@127.0.0.1:5432/postgres)
  * and dropped after it; part 5 repeats load and derive on embedded PGlite, in a process of its
- * own so the two memory figures stay apart. Prints a table and writes the figures as JSON
+ * own so the two memory figures stay apart; part 6 builds a warehouse holding a year of hourly
+ * runs in a database of its own and times every SQL example of the docs on it. Prints a table and writes the figures as JSON
  * (bench/results/latest.json unless --out says otherwise).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -20,6 +21,7 @@ import { benchBackfill } from './parts/backfill.ts';
 import { benchLoadVsCopy } from './parts/copy.ts';
 import { benchRun } from './parts/run.ts';
 import { benchSnapshot } from './parts/snapshot.ts';
+import { benchYear, type YearPlan } from './parts/year.ts';
 import { evaluateTargets, renderResults, type BenchResults } from './report.ts';
 import type { PgliteJob, PgliteResult } from './pglite-process.ts';
 import { createBenchEnv, runJsonChild, unthrottledClients } from './setup.ts';
@@ -37,6 +39,7 @@ interface Plan {
   reps: number;
   runReps: number;
   backfillReps: number;
+  year: YearPlan;
 }
 
 const FULL: Plan = {
@@ -49,6 +52,7 @@ const FULL: Plan = {
   reps: 7,
   runReps: 3,
   backfillReps: 3,
+  year: { days: 365, templateRuns: 4, levelDays: 30, reps: 5 },
 };
 
 /** Small enough for a smoke test: every part runs, every figure is produced, in seconds. */
@@ -62,11 +66,12 @@ const QUICK: Plan = {
   reps: 2,
   runReps: 1,
   backfillReps: 1,
+  year: { days: 3, templateRuns: 2, levelDays: 1, reps: 1 },
 };
 
 function usage(message: string): never {
   process.stderr.write(
-    `bench: ${message}\nusage: npm run bench -- [--quick] [--out FILE] [--reps N] [--warehouse postgres|pglite] [--concurrency N]\n`,
+    `bench: ${message}\nusage: npm run bench -- [--quick] [--out FILE] [--reps N] [--warehouse postgres|pglite] [--concurrency N] [--skip-year]\n`,
   );
   process.exit(2);
 }
@@ -91,6 +96,7 @@ async function main(): Promise<void> {
           reps: { type: 'string' },
           warehouse: { type: 'string', default: 'postgres' },
           concurrency: { type: 'string' },
+          'skip-year': { type: 'boolean', default: false },
         },
         strict: true,
       });
@@ -135,18 +141,18 @@ async function main(): Promise<void> {
     const { warmup, reps } = plan;
 
     step(
-      `1/5 one snapshot: ${coinbaseMarket.symbol} and ${binanceMarket.symbol}, ${warmup} warm-up + ${reps}`,
+      `1/6 one snapshot: ${coinbaseMarket.symbol} and ${binanceMarket.symbol}, ${warmup} warm-up + ${reps}`,
     );
     const coinbase = await benchSnapshot(env, clients.coinbase, coinbaseMarket, { warmup, reps, rss });
     const binance = await benchSnapshot(env, clients.binance, binanceMarket, { warmup, reps, rss });
 
-    step(`2/5 loader vs COPY: ${coinbase.result.levels} rows, ${warmup} warm-up + ${reps}`);
+    step(`2/6 loader vs COPY: ${coinbase.result.levels} rows, ${warmup} warm-up + ${reps}`);
     const loadVsCopy = await benchLoadVsCopy(env, coinbase.last, { warmup, reps });
 
-    step(`3/5 run of ${markets.length} markets: ${warmup} warm-up + ${plan.runReps}`);
+    step(`3/6 run of ${markets.length} markets: ${warmup} warm-up + ${plan.runReps}`);
     const run = await benchRun(env, { warmup, reps: plan.runReps, rss });
 
-    step(`4/5 backfill of ${plan.backfillSnapshots} snapshots: ${warmup} warm-up + ${plan.backfillReps}`);
+    step(`4/6 backfill of ${plan.backfillSnapshots} snapshots: ${warmup} warm-up + ${plan.backfillReps}`);
     const backfill = await benchBackfill(env, {
       snapshots: plan.backfillSnapshots,
       warmup,
@@ -156,7 +162,7 @@ async function main(): Promise<void> {
     // Parts 1-4 run in this process; part 5 in its own, so the two figures do not mix.
     const peakRssMbPostgres = lifetimePeakRssMb();
 
-    step(`5/5 PGlite load and derive (own process): ${warmup} warm-up + ${reps}`);
+    step(`5/6 PGlite load and derive (own process): ${warmup} warm-up + ${reps}`);
     const pglite = await runJsonChild<PgliteResult>('./pglite-process.ts', [
       JSON.stringify({
         simUrl: env.sim.url,
@@ -166,6 +172,16 @@ async function main(): Promise<void> {
         reps,
       } satisfies PgliteJob),
     ]);
+
+    let year = null;
+    if (adminUrl && !values['skip-year']) {
+      step(
+        `6/6 a year of hourly runs: ${markets.length} markets × ${plan.year.days} days, then the docs queries × ${plan.year.reps}`,
+      );
+      year = await benchYear(env, adminUrl, plan.year);
+    } else {
+      step(`6/6 a year of hourly runs: skipped (${adminUrl ? '--skip-year' : 'PostgreSQL only'})`);
+    }
 
     const partial: Omit<BenchResults, 'targets'> = {
       startedAt: startedAt.toISOString(),
@@ -206,6 +222,7 @@ async function main(): Promise<void> {
       backfill,
       pglite,
       peakRssMb: peakRssMbPostgres,
+      year,
     };
     results = { ...partial, targets: evaluateTargets(partial) };
   } finally {

@@ -117,7 +117,47 @@ describe('npm run bench -- --quick', () => {
     expect(r.peakRssMb).toBeGreaterThan(0);
     expect(r.pglite.peakRssMb).toBeGreaterThan(0);
     expect(r.pglite.firstStartPeakRssMb).toBeGreaterThan(0);
-    expect(r.targets.map((t) => t.unit)).toEqual(['×', 'ms', 'ms', 'levels/s', 'MB', 'MB']);
+    // Part 6, a year of hourly runs, needs a PostgreSQL server.
+    const y = r.year;
+    if (testDb.kind === 'postgres') {
+      expect(y).not.toBeNull();
+      if (!y) return;
+      expect(y.markets).toBe(4);
+      // The template runs and one run an hour before them, every market each time.
+      expect(y.snapshots).toBe(4 * (y.templateRuns + y.days * 24));
+      expect(y.levelRows).toBeGreaterThan(0);
+      expect(y.levelsPerCoinbaseSnapshot).toBeGreaterThan(0);
+      for (const t of y.tables) {
+        expect(t.rows, t.table).toBeGreaterThan(0);
+        expect(t.bytesPerRow, t.table).toBeGreaterThan(0);
+        expect(t.mbPerMarketYear, t.table).toBeGreaterThan(0);
+      }
+      expect(y.perMarketYearMb.total).toBeCloseTo(
+        y.perMarketYearMb.levels +
+          y.perMarketYearMb.derived +
+          y.perMarketYearMb.snapshots +
+          y.perMarketYearMb.trades,
+        0,
+      );
+      // Every docs example ran on the year, as orderbook_reader, and found rows.
+      expect(y.queries.length).toBeGreaterThan(10);
+      for (const q of y.queries) {
+        expect(q.rows, q.where).toBeGreaterThan(0);
+        expectSampled(q.ms, 1);
+      }
+      expect(stdout).toContain('6. A year of hourly runs');
+    } else {
+      expect(y).toBeNull();
+    }
+    expect(r.targets.map((t) => t.unit)).toEqual([
+      '×',
+      'ms',
+      'ms',
+      'levels/s',
+      'MB',
+      'MB',
+      ...(y ? ['ms', 'MB', 'MB'] : []),
+    ]);
     for (const t of r.targets) {
       expect(Number.isFinite(t.value)).toBe(true);
       expect(typeof t.met).toBe('boolean');
