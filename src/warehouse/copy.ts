@@ -83,7 +83,28 @@ class CopyFromChunks implements pg.Submittable {
 /** Runs `text` (a `COPY … FROM STDIN`) on `client` with `chunks` as the data; resolves with the rows copied. */
 export function copyFrom(client: pg.Client, text: string, chunks: readonly Buffer[]): Promise<number> {
   return new Promise((resolve, reject) => {
-    client.query(new CopyFromChunks(text, chunks, { resolve, reject }));
+    client.query(
+      new CopyFromChunks(text, chunks, {
+        resolve,
+        reject: (error) => {
+          reject(lostConnection(error));
+        },
+      }),
+    );
+  });
+}
+
+/**
+ * A server that ends the session while COPY data is still arriving (a restart, an operator's
+ * pg_terminate_backend) closes the socket with that data unread, so the client often sees only
+ * the TCP reset, never the server's own message: said as what it is, a terminated connection
+ * (what pg says of a socket the server closed cleanly).
+ */
+function lostConnection(error: Error): Error {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code !== 'ECONNRESET' && code !== 'EPIPE') return error;
+  return Object.assign(new Error(`connection terminated during COPY (${error.message})`, { cause: error }), {
+    code,
   });
 }
 
@@ -97,7 +118,16 @@ export class CopyingClient extends pg.Client {
   override query: Query = ((...args: Parameters<Query>) => {
     const [text, values] = args as unknown[];
     const data = typeof text === 'string' && Array.isArray(values) ? copyRequest(text, values) : null;
-    if (!data) return (super.query as (...a: unknown[]) => unknown)(...args);
+    if (!data) {
+      const result = (super.query as (...a: unknown[]) => unknown)(...args);
+      // After a COPY the server ended mid-stream, the statements that follow (the transaction's
+      // rollback) fail on the reset socket too: they say the same.
+      return result instanceof Promise
+        ? result.catch((error: unknown) => {
+            throw error instanceof Error ? lostConnection(error) : error;
+          })
+        : result;
+    }
     // Kysely reports affected rows only for a DML command tag; a COPY FROM inserts its rows.
     return copyFrom(this, text as string, data.chunks).then((rowCount) => ({
       command: 'INSERT',
