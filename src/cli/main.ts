@@ -13,65 +13,70 @@ import { LogProgress, TerminalProgress } from '../jobs/progress.ts';
 import { loadReport, renderReport, renderReportJson } from '../jobs/report.ts';
 import { loadHtmlReport } from '../jobs/report-html.ts';
 import { renderHtmlReport } from '../report/html.ts';
-import { migratedWarehouse, openPipeline, runPipeline } from '../jobs/pipeline.ts';
+import { migratedWarehouse, openPipeline, runPipeline, type Pipeline } from '../jobs/pipeline.ts';
 import { runScheduler } from '../jobs/schedule.ts';
 import { createLogger, type Logger } from '../log.ts';
-import { stopSignal } from '../stop-signal.ts';
+import { stopSignal, type Stop } from '../stop-signal.ts';
 import { defaultSimMarkets, startSimulator } from '../simulator/index.ts';
 import { openWarehouse, WarehouseBusyError, WarehouseLoginError, type Warehouse } from '../warehouse/db.ts';
 import { Loader } from '../warehouse/load.ts';
 import { ArgsError, helpText, parseCommandArgs, type ParsedValues } from './args.ts';
 import { COMMANDS, USAGE } from './commands.ts';
 
-/** A run cut short by SIGTERM/SIGINT exits 128 + the signal's number (143, 130): see README. */
-async function etl(config: Config, log: Logger): Promise<number> {
+/**
+ * The stop signal, then the pipeline; `fn` with both; both undone after. The signal is watched
+ * first so a SIGTERM while the warehouse opens is not lost.
+ */
+async function withPipeline(
+  config: Config,
+  log: Logger,
+  fn: (pipeline: Pipeline, stop: Stop) => Promise<number>,
+): Promise<number> {
   const stop = stopSignal(log);
-  const pipeline = await openPipeline(config, log);
-  if (typeof pipeline === 'number') {
-    stop.dispose();
-    return pipeline;
-  }
-  const signal = stop.signal;
   try {
-    if (signal.aborted) return stop.exitCode();
-    const summary = await runPipeline(config, log, pipeline, signal);
-    if (!summary) {
-      log.warn('another run holds the run lock of every market: not starting');
-      return 0;
+    const pipeline = await openPipeline(config, log);
+    if (typeof pipeline === 'number') return pipeline;
+    try {
+      return await fn(pipeline, stop);
+    } finally {
+      await pipeline.close();
     }
-    return summary.marketsAbandoned > 0 ? stop.exitCode() : summary.exitCode;
-  } catch (error) {
-    log.fatal({ warehouse: pipeline.warehouse.location, err: error }, 'run could not start');
-    return 1;
   } finally {
-    await pipeline.close();
     stop.dispose();
   }
 }
 
+/** A run cut short by SIGTERM/SIGINT exits 128 + the signal's number (143, 130): see README. */
+function etl(config: Config, log: Logger): Promise<number> {
+  return withPipeline(config, log, async (pipeline, stop) => {
+    try {
+      if (stop.signal.aborted) return stop.exitCode();
+      const summary = await runPipeline(config, log, pipeline, stop.signal);
+      if (!summary) {
+        log.warn('another run holds the run lock of every market: not starting');
+        return 0;
+      }
+      return summary.marketsAbandoned > 0 ? stop.exitCode() : summary.exitCode;
+    } catch (error) {
+      log.fatal({ warehouse: pipeline.warehouse.location, err: error }, 'run could not start');
+      return 1;
+    }
+  });
+}
+
 /** Stopping is how the scheduler ends: 0 after SIGTERM/SIGINT or its parent dying. */
-async function start(config: Config, log: Logger): Promise<number> {
-  const stop = stopSignal(log);
-  const pipeline = await openPipeline(config, log);
-  if (typeof pipeline === 'number') {
-    stop.dispose();
-    return pipeline;
-  }
-  const signal = stop.signal;
-  try {
+function start(config: Config, log: Logger): Promise<number> {
+  return withPipeline(config, log, async (pipeline, stop) => {
     await runScheduler(
       {
         schedule: config.cronSchedule,
         log,
-        run: (stop) => runPipeline(config, log, pipeline, stop, 'scheduled'),
+        run: (signal) => runPipeline(config, log, pipeline, signal, 'scheduled'),
       },
-      signal,
+      stop.signal,
     );
     return 0;
-  } finally {
-    await pipeline.close();
-    stop.dispose();
-  }
+  });
 }
 
 async function backfillCommand(values: ParsedValues, config: Config, log: Logger): Promise<number> {
