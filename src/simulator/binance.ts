@@ -187,6 +187,9 @@ export function createBinance(options: BinanceOptions): VenueApi {
       if (route.endpoint === 'trades') return trades(route, fault);
       return error(404, -1000, `Unknown path ${route.url.pathname}.`);
     },
+    resetRateLimit() {
+      meter.reset();
+    },
     errorReply(status) {
       if (status === 429) {
         return error(

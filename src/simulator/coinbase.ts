@@ -74,6 +74,9 @@ export function createCoinbase(options: CoinbaseOptions): VenueApi {
       });
       return jsonReply(200, body, CONTENT_TYPE);
     },
+    resetRateLimit() {
+      limiter.reset();
+    },
     errorReply(status) {
       return message(
         status,

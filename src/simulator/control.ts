@@ -2,6 +2,7 @@
  * The simulator's own HTTP control API, so a process other than the one that started it (the demo,
  * a benchmark, a shell) can inject faults and read the request log.
  *   GET /__sim/requests   DELETE /__sim/requests   POST /__sim/faults {target, fault, times}   DELETE /__sim/faults
+ *   DELETE /__sim/limits (every venue's rate-limit count starts afresh)
  */
 import { z } from 'zod';
 import { faultSchema, faultTargetSchema, timesSchema } from './faults.ts';
@@ -16,6 +17,7 @@ export interface ControlHooks {
   resetRequests(): void;
   injectFault(target: FaultTarget, fault: Fault, times: number): void;
   clearFaults(): void;
+  resetRateLimits(): void;
 }
 
 const json = (status: number, value: unknown): Reply => ({
@@ -37,6 +39,11 @@ export function handleControl(method: string, pathname: string, body: string, ho
     if (method === 'POST') return injectFromBody(body, hooks);
     if (method === 'DELETE') {
       hooks.clearFaults();
+      return noContent;
+    }
+  } else if (resource === 'limits') {
+    if (method === 'DELETE') {
+      hooks.resetRateLimits();
       return noContent;
     }
   } else {

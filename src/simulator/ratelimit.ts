@@ -2,6 +2,7 @@
 export interface RequestRateLimiter {
   /** Records the request and returns true if it is within the limit; rejected requests are not counted. */
   tryAcquire(now: number): boolean;
+  reset(): void;
 }
 
 export function createRequestRateLimiter(limit: number, windowMs: number): RequestRateLimiter {
@@ -12,6 +13,9 @@ export function createRequestRateLimiter(limit: number, windowMs: number): Reque
       if (accepted.length >= limit) return false;
       accepted.push(now);
       return true;
+    },
+    reset() {
+      accepted = [];
     },
   };
 }
@@ -32,6 +36,7 @@ export interface WeightMeter {
     now: number,
     limit: number | null,
   ): { ok: boolean; used: number; retryAfterSeconds: number };
+  reset(): void;
 }
 
 export function createWeightMeter(): WeightMeter {
@@ -48,6 +53,9 @@ export function createWeightMeter(): WeightMeter {
       if (limit !== null && used + weight > limit) return { ok: false, used, retryAfterSeconds };
       used += weight;
       return { ok: true, used, retryAfterSeconds };
+    },
+    reset() {
+      used = 0;
     },
   };
 }

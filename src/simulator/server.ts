@@ -61,6 +61,10 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   const clearFaults = (): void => {
     faults.clear();
   };
+  const resetRateLimits = (): void => {
+    coinbase.resetRateLimit();
+    binance.resetRateLimit();
+  };
 
   const serveVenue = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
     const venue = venueFor(url.pathname);
@@ -123,6 +127,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       resetRequests,
       injectFault,
       clearFaults,
+      resetRateLimits,
     });
     send(res, reply, { kind: 'whole' }, later);
   };
@@ -163,6 +168,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     injectFault,
     clearFaults,
     resetRequests,
+    resetRateLimits,
     close: () =>
       new Promise<void>((resolve, reject) => {
         for (const timer of timers) clearTimeout(timer);

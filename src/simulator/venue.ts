@@ -36,6 +36,8 @@ export interface VenueApi {
   respond: (route: Route, fault: BookFault | null) => Reply;
   /** The body this venue sends with an error status when a fault does not say. */
   errorReply: (status: number) => Reply;
+  /** Forgets what the venue's rate limit has counted, as if a new window had begun. */
+  resetRateLimit: () => void;
 }
 
 export function jsonReply(status: number, body: string | Buffer, contentType: string): Reply {

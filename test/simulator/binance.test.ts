@@ -236,3 +236,31 @@ describe('binance weight limit (when enforced)', () => {
     }
   });
 });
+
+describe('resetting the rate-limit counts', () => {
+  it('starts the minute weight from zero within the same minute, in process and over HTTP', async () => {
+    const now = Date.UTC(2026, 8, 2, 7, 1, 15, 400);
+    const limited = await startSimulator({
+      markets: [{ ...ETH, levels: 20 }],
+      enforceRateLimits: true,
+      now: () => now,
+    });
+    const depth = () => get(`${limited.url}/api/v3/depth?symbol=ETHUSDT&limit=5000`);
+    try {
+      for (let i = 0; i < 24; i++) await depth();
+      expect((await depth()).status).toBe(429);
+      limited.resetRateLimits();
+      const fresh = await depth();
+      expect([fresh.status, fresh.headers['x-mbx-used-weight-1m']]).toEqual([200, '250']);
+      for (let i = 0; i < 23; i++) await depth();
+      expect((await depth()).status).toBe(429);
+      expect((await get(`${limited.url}/__sim/limits`, { method: 'DELETE' })).status).toBe(204);
+      const again = await depth();
+      expect([again.status, again.headers['x-mbx-used-weight-1m']]).toEqual([200, '250']);
+      // The request log is a different thing and is kept.
+      expect(limited.requests).toHaveLength(51);
+    } finally {
+      await limited.close();
+    }
+  });
+});
