@@ -23,13 +23,14 @@
  * disk (heap, indexes, TOAST) times the rows one such market adds in a year (a year of hourly
  * snapshots, the retention window's levels, a year of trades).
  */
-import { sql, type Kysely } from 'kysely';
+import { CompiledQuery, sql, type Kysely } from 'kysely';
 import { loadConfig, type Config } from '../../src/config.ts';
 import { runOnce } from '../../src/jobs/run.ts';
 import type { Logger } from '../../src/log.ts';
 import { deriveForecasts } from '../../src/warehouse/derive.ts';
 import { Loader } from '../../src/warehouse/load.ts';
 import type { Database } from '../../src/warehouse/schema.ts';
+import { sqlFile } from '../../src/warehouse/sqlfiles.ts';
 import { sqlExamples } from '../../test/helpers/docs-sql.ts';
 import { postgresWarehouse, unthrottledClients, type BenchEnv } from '../setup.ts';
 import { MB, round, sampled, timed, type Sampled } from '../stats.ts';
@@ -84,6 +85,7 @@ const DERIVED_PER_SNAPSHOT = [
   'fact_size_limit',
 ] as const;
 const DERIVED = [...DERIVED_PER_SNAPSHOT, 'fact_split', 'fact_forecast', 'fact_forecast_error'];
+const TRADE_HOUR = sqlFile('sql/derive/trade_hour.sql');
 
 /** The bench's settings less its LEVELS_WITHIN_BPS=all: the year is kept at the defaults. */
 function defaultsConfig(env: BenchEnv): Config {
@@ -254,6 +256,11 @@ async function buildYear(
     join orderbook.fact_trade_fetch nf on nf.raw_key = 'bench/year/' || h.k || '/' || f.raw_key
     where h.k <= ${plan.levelDays * 24}
     on conflict do nothing`.execute(db);
+  // Their hourly sums, by the statement every trades load runs, over all of each market's hours.
+  const { rows: tradeMarkets } = await sql<{ market_id: number }>`
+    select distinct market_id from orderbook.fact_trade`.execute(db);
+  for (const { market_id } of tradeMarkets)
+    await db.executeQuery(CompiledQuery.raw(TRADE_HOUR, [market_id, '-infinity', 'infinity']));
   await sql`drop table bench_template, bench_hour, bench_map`.execute(db);
   await sql`vacuum analyze`.execute(db);
 }
@@ -315,6 +322,7 @@ export async function benchYear(env: BenchEnv, adminUrl: string, plan: YearPlan)
       fact_level: levelsPerCoinbaseSnapshot * (config.levelRetentionDays ?? 365) * 24,
       fact_trade: 1000 * hoursPerYear,
       fact_trade_fetch: hoursPerYear,
+      fact_trade_hour: hoursPerYear,
     };
     for (const table of DERIVED) perMarketYear[table] = (await perSnapshot(table)) * hoursPerYear;
     const tables = await tableSizes(db, perMarketYear);
@@ -327,7 +335,7 @@ export async function benchYear(env: BenchEnv, adminUrl: string, plan: YearPlan)
       levels: mb(['fact_level']),
       derived: mb(DERIVED),
       snapshots: mb(['fact_snapshot']),
-      trades: mb(['fact_trade', 'fact_trade_fetch']),
+      trades: mb(['fact_trade', 'fact_trade_fetch', 'fact_trade_hour']),
       total: mb(Object.keys(perMarketYear)),
     };
     const { rows: dbSize } = await sql<{ bytes: string }>`

@@ -7,6 +7,9 @@
 --   trades_missing = trade ids the venue used in the span that were never fetched: both
 --   venues number a market's trades one by one, so 0 means the figures cover every trade of
 --   the span; each run fetches the newest 1000, so a busy hour between hourly runs is partial.
+-- The hourly rows read the sums kept per market-hour in fact_trade_hour (summed again for the
+-- hours each trades load touches, sql/derive/trade_hour.sql), so the view does not aggregate
+-- every stored trade on each query; the last 200 are summed here, from the newest trade back.
 create or replace view orderbook.v_vwap as
 with named as (
   select m.market_id, e.code as exchange, m.symbol as market, b.code as base, q.code as quote
@@ -15,9 +18,13 @@ with named as (
   join orderbook.dim_asset b on b.asset_id = m.base_asset_id
   join orderbook.dim_asset q on q.asset_id = m.quote_asset_id
 ),
-grouped as (
+sums as (
   select n.exchange, n.market, n.base, n.quote, 'last_200'::text as period, null::timestamptz as bucket,
-         l.trade_id, l.traded_at, l.price, l.size, l.taker_side
+         count(*) as trades, min(l.traded_at) as first_trade_at, max(l.traded_at) as last_trade_at,
+         sum(l.price * l.size) as notional, sum(l.size) as volume,
+         coalesce(sum(l.size) filter (where l.taker_side = 'buy'), 0) as taker_buy_volume,
+         coalesce(sum(l.size) filter (where l.taker_side = 'sell'), 0) as taker_sell_volume,
+         min(l.trade_id) as first_trade_id, max(l.trade_id) as last_trade_id
   from named n
   -- The newest 200 by trade id: a backward walk of the primary key, per market.
   cross join lateral (
@@ -27,26 +34,26 @@ grouped as (
     order by t.trade_id desc
     limit 200
   ) l
+  group by n.exchange, n.market, n.base, n.quote
   union all
-  select n.exchange, n.market, n.base, n.quote, 'hour'::text,
-         date_trunc('hour', t.traded_at at time zone 'UTC') at time zone 'UTC',
-         t.trade_id, t.traded_at, t.price, t.size, t.taker_side
+  select n.exchange, n.market, n.base, n.quote, 'hour'::text, h.hour,
+         h.trades, h.first_trade_at, h.last_trade_at, h.notional, h.volume,
+         h.taker_buy_volume, h.taker_sell_volume, h.first_trade_id, h.last_trade_id
   from named n
-  join orderbook.fact_trade t on t.market_id = n.market_id
+  join orderbook.fact_trade_hour h on h.market_id = n.market_id
 )
 select
   exchange, market, base, quote, period, bucket,
-  count(*) as trades,
-  min(traded_at) as first_trade_at,
-  max(traded_at) as last_trade_at,
-  round(sum(price * size)::numeric(1000, 40) / sum(size), 18) as vwap,
-  sum(size) as volume,
-  sum(price * size) as notional,
-  coalesce(sum(size) filter (where taker_side = 'buy'), 0) as taker_buy_volume,
-  coalesce(sum(size) filter (where taker_side = 'sell'), 0) as taker_sell_volume,
-  max(trade_id) - min(trade_id) + 1 - count(*) as trades_missing
-from grouped
-group by exchange, market, base, quote, period, bucket;
+  trades,
+  first_trade_at,
+  last_trade_at,
+  round(notional::numeric(1000, 40) / volume, 18) as vwap,
+  volume,
+  notional,
+  taker_buy_volume,
+  taker_sell_volume,
+  last_trade_id - first_trade_id + 1 - trades as trades_missing
+from sums;
 grant select on orderbook.v_vwap to orderbook_reader;
 -- Documentation (\d+ shows it), applied with the view and kept by create or replace.
 comment on view orderbook.v_vwap is 'Volume-weighted average price and volume of each market''s stored trades, over its last 200 trades and per UTC hour. One row per market × period × bucket.';

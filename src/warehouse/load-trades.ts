@@ -4,10 +4,21 @@
  * recent trades), so a trade already stored is not stored again: it is keyed on the venue's
  * trade id per market, and keeps the values and fetch of the earliest fetch that carried it
  * (by raw key, which within a market sorts by time), so any load order gives the same rows.
+ * The hours the load touched are summed again into fact_trade_hour (v_vwap's hourly rows).
  */
 import { CompiledQuery, sql, type Kysely } from 'kysely';
 import type { TradeBatch } from '../trades/index.ts';
 import type { Database } from './schema.ts';
+import { sqlFile } from './sqlfiles.ts';
+
+const TRADE_HOUR = sqlFile('sql/derive/trade_hour.sql');
+// Class 1704 (a market's trade hours): two loads of overlapping fetches of one market (a
+// backfill loads several at once) would each sum an hour without the other's uncommitted
+// trades, and the later commit would keep the smaller sums. Taken after the insert and held to
+// commit, it makes the second load's sums read the first one's trades. (Loader's dim_market
+// upsert at the start of each load serializes loads of one market today as well; the sums must
+// not depend on that.)
+const LOCK_TRADE_HOURS = 'select pg_advisory_xact_lock(1704, $1::integer)';
 
 export interface TradesToLoad {
   batch: TradeBatch;
@@ -73,8 +84,13 @@ export async function insertTrades(
   }
   if (trades.length === 0) return { fetchId: fetch.fetch_id, inserted: true, trades: 0, newTrades: 0 };
   const ids = trades.map((t) => t.tradeId);
-  const present = await sql<{ n: string }>`
-    select count(*) as n from orderbook.fact_trade
+  // The hours of the stored values the insert may replace: a trade that moved to another
+  // hour (the earliest fetch's value wins) changes the sums of both.
+  const present = await sql<{ n: string; lo: unknown; hi: unknown }>`
+    select count(*) as n,
+      date_trunc('hour', min(traded_at) at time zone 'UTC') at time zone 'UTC' as lo,
+      date_trunc('hour', max(traded_at) at time zone 'UTC') at time zone 'UTC' as hi
+    from orderbook.fact_trade
     where market_id = ${marketId} and trade_id = any(${ids}::bigint[])`.execute(tx);
   await tx.executeQuery(
     CompiledQuery.raw(INSERT_TRADES, [
@@ -88,10 +104,31 @@ export async function insertTrades(
       load.rawKey,
     ]),
   );
+  await sumTradeHours(tx, marketId, ids, present.rows[0]?.lo ?? null, present.rows[0]?.hi ?? null);
   return {
     fetchId: fetch.fetch_id,
     inserted: true,
     trades: trades.length,
     newTrades: trades.length - Number(present.rows[0]?.n ?? 0),
   };
+}
+
+async function sumTradeHours(
+  tx: Kysely<Database>,
+  marketId: number,
+  ids: string[],
+  replacedFrom: unknown,
+  replacedTo: unknown,
+): Promise<void> {
+  await tx.executeQuery(CompiledQuery.raw(LOCK_TRADE_HOURS, [marketId]));
+  const { rows } = await sql<{ lo: unknown; hi: unknown }>`
+    select date_trunc('hour', least(min(traded_at), ${replacedFrom}::timestamptz) at time zone 'UTC')
+             at time zone 'UTC' as lo,
+           (date_trunc('hour', greatest(max(traded_at), ${replacedTo}::timestamptz) at time zone 'UTC')
+             at time zone 'UTC') + interval '1 hour' as hi
+    from orderbook.fact_trade
+    where market_id = ${marketId} and trade_id = any(${ids}::bigint[])`.execute(tx);
+  const span = rows[0];
+  if (!span) return;
+  await tx.executeQuery(CompiledQuery.raw(TRADE_HOUR, [marketId, span.lo, span.hi]));
 }

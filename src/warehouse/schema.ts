@@ -161,6 +161,21 @@ export interface FactTradeTable {
   fetch_id: BigIntId;
 }
 
+/** Per market and UTC hour, the sums of its stored trades (sql/derive/trade_hour.sql). */
+export interface FactTradeHourTable {
+  market_id: number;
+  hour: Timestamp;
+  trades: BigIntId;
+  first_trade_at: Timestamp;
+  last_trade_at: Timestamp;
+  notional: Numeric;
+  volume: Numeric;
+  taker_buy_volume: Numeric;
+  taker_sell_volume: Numeric;
+  first_trade_id: BigIntId;
+  last_trade_id: BigIntId;
+}
+
 /** Derived at load (fact_split, fact_forecast, fact_forecast_error); only deleted by id from TS. */
 export interface FactSplitTable {
   run_id: string;
@@ -195,4 +210,5 @@ export interface Database {
   'orderbook.fact_forecast_error': FactForecastErrorTable;
   'orderbook.fact_trade_fetch': FactTradeFetchTable;
   'orderbook.fact_trade': FactTradeTable;
+  'orderbook.fact_trade_hour': FactTradeHourTable;
 }

@@ -8,9 +8,13 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { sql, type Kysely } from 'kysely';
+import { Migrator, type Migration } from 'kysely/migration';
 import pg from 'pg';
 import { openWarehouse, type Warehouse } from '../../src/warehouse/db.ts';
 import { migrate } from '../../src/warehouse/migrate.ts';
+import type { Database } from '../../src/warehouse/schema.ts';
+import { sqlFiles } from '../../src/warehouse/sqlfiles.ts';
 import { loadConfig } from '../../src/config.ts';
 
 /** DESIGN §3's defaults, from config.ts, the one place they are defined. */
@@ -86,4 +90,26 @@ export async function createTestDatabase(): Promise<TestDatabase> {
       await rm(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Applies the migrations named before `first` (e.g. '0008'), as an older release did, so a test
+ * can fill the older schema and then migrate it forward.
+ */
+export async function migrateBefore(db: Kysely<Database>, first: string): Promise<void> {
+  const migrations: Record<string, Migration> = {};
+  for (const file of sqlFiles('migrations').filter((f) => f.name < first)) {
+    migrations[file.name] = {
+      up: async (tx) => {
+        await sql.raw(file.sql).execute(tx);
+      },
+    };
+  }
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: () => Promise.resolve(migrations) },
+    migrationTableSchema: 'orderbook',
+  });
+  const { error } = await migrator.migrateToLatest();
+  if (error) throw error as Error;
 }

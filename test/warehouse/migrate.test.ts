@@ -32,6 +32,7 @@ describe('migrations', () => {
       '0006_fact_level_set_based_integrity',
       '0007_view_versions_and_run_kind',
       '0008_level_partitions_stored_forecasts',
+      '0010_trade_hours',
     ]);
     const second = await migrate(warehouse.db, undefined, DEFAULTS);
     expect(second.applied).toEqual([]);
@@ -60,6 +61,7 @@ describe('migrations', () => {
       'fact_top',
       'fact_trade',
       'fact_trade_fetch',
+      'fact_trade_hour',
       'kysely_migration',
       'kysely_migration_lock',
       'view_version',

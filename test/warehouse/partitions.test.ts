@@ -4,16 +4,14 @@
  * derived fact, and a warehouse from before partitioning keeps its levels through the upgrade.
  */
 import { sql } from 'kysely';
-import { Migrator, type Migration } from 'kysely/migration';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OrderBook } from '../../src/book/index.ts';
 import type { Warehouse } from '../../src/warehouse/db.ts';
 import { Loader, type LoadSettings } from '../../src/warehouse/load.ts';
 import { migrate, MigrationError } from '../../src/warehouse/migrate.ts';
 import { dropExpiredLevels } from '../../src/warehouse/partitions.ts';
-import { sqlFiles } from '../../src/warehouse/sqlfiles.ts';
 import { loadConfig } from '../../src/config.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { createTestDatabase, migrateBefore, type TestDatabase } from '../helpers/db.ts';
 
 const DEFAULTS = loadConfig({});
 
@@ -226,24 +224,7 @@ describe('upgrading a warehouse from before partitioning', () => {
     await testDb.cleanup();
   });
 
-  /** Applies the migrations before 0008, as an older release did. */
-  async function migrateToBeforePartitions(): Promise<void> {
-    const migrations: Record<string, Migration> = {};
-    for (const file of sqlFiles('migrations').filter((f) => f.name < '0008')) {
-      migrations[file.name] = {
-        up: async (db) => {
-          await sql.raw(file.sql).execute(db);
-        },
-      };
-    }
-    const migrator = new Migrator({
-      db: warehouse.db,
-      provider: { getMigrations: () => Promise.resolve(migrations) },
-      migrationTableSchema: 'orderbook',
-    });
-    const { error } = await migrator.migrateToLatest();
-    if (error) throw error as Error;
-  }
+  const migrateToBeforePartitions = () => migrateBefore(warehouse.db, '0008');
 
   it('keeps every level and snapshot id, refuses to drop an analyst view, and loads new days beside them', async () => {
     await migrateToBeforePartitions();
