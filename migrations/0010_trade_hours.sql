@@ -33,3 +33,7 @@ select
   min(t.trade_id), max(t.trade_id)
 from orderbook.fact_trade t
 group by 1, 2;
+
+-- "The newest snapshots" (v_book_top, v_snapshot ordered by captured_at, across markets) read the
+-- index backwards instead of sorting every snapshot of the year.
+create index fact_snapshot_time on orderbook.fact_snapshot (received_at);

@@ -15,7 +15,9 @@ with walk as (
     on l.snapshot_id = f.snapshot_id
     and l.side = case f.side when 'buy' then 'ask' else 'bid' end
     and l.level_no <= f.levels_used
-  window w as (partition by f.snapshot_id, f.side, f.notional_usd order by l.level_no
+  -- Partitioned by the snapshot_id the view shows (s's, not f's, though they are equal): only
+  -- then can a filter on it reach the walk, rather than wait for every book's walk to finish.
+  window w as (partition by s.snapshot_id, f.side, f.notional_usd order by l.level_no
                rows between unbounded preceding and 1 preceding)
 ),
 taken as (

@@ -350,6 +350,43 @@ describe('v_optimal_transactions and v_latest on a loaded book', () => {
     ]);
   });
 
+  it('walks only the snapshot asked for, when it is chosen by a subquery as the docs do', async () => {
+    const loader = new Loader(warehouse.db, {
+      notionalsUsd: ['300', '1000'],
+      depthBandsBps: [100],
+      takerFeeBps: { coinbase: '60', binance: '10' },
+      costCurveUsd: ['300'],
+      slippageBpsThresholds: ['10'],
+      levelsWithinBps: null,
+      usdStablecoins: ['USDT'],
+    });
+    // Other books whose walks a filter applied after the window would compute too.
+    for (let i = 0; i < 3; i++) {
+      await loader.load({
+        book,
+        base: 'BTC',
+        quote: 'USDT',
+        rawKey: `views-test-other-${String(i)}`,
+        runId: '01900000-0000-7000-8000-0000000000d1',
+        requestedAt: '2026-02-28T00:00:00Z',
+        receivedAt: `2026-02-28T0${String(i)}:00:01Z`,
+      });
+    }
+    const { rows: plan } = await sql<{ 'QUERY PLAN': unknown }>`
+      explain (analyze, format json)
+      select * from orderbook.v_optimal_transactions
+      where snapshot_id = (select snapshot_id from orderbook.v_snapshot where market = 'BTCUSDT'
+                           order by captured_at desc limit 1)`.execute(warehouse.db);
+    const windows: number[] = [];
+    const visit = (node: Record<string, unknown>) => {
+      if (node['Node Type'] === 'WindowAgg') windows.push(Number(node['Actual Rows']));
+      for (const child of (node.Plans as Record<string, unknown>[] | undefined) ?? []) visit(child);
+    };
+    visit((plan[0]?.['QUERY PLAN'] as [{ Plan: Record<string, unknown> }])[0].Plan);
+    // The newest book's walks: $300 buy 2 levels, $300 sell 3, $1000 buy 3, $1000 sell 3.
+    expect(windows).toEqual([11, 11]);
+  });
+
   it('takes every level whole for an order the book cannot fill', async () => {
     // bids hold 100 + 198 + 490 = 788 USD of the 1000 asked.
     expect(await levels('sell', '1000')).toEqual([
