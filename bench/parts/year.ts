@@ -27,7 +27,7 @@ import { CompiledQuery, sql, type Kysely } from 'kysely';
 import { loadConfig, type Config } from '../../src/config.ts';
 import { runOnce } from '../../src/jobs/run.ts';
 import type { Logger } from '../../src/log.ts';
-import { deriveForecasts } from '../../src/warehouse/derive.ts';
+import { deriveTrailing } from '../../src/warehouse/derive.ts';
 import { Loader } from '../../src/warehouse/load.ts';
 import type { Database } from '../../src/warehouse/schema.ts';
 import { sqlFile } from '../../src/warehouse/sqlfiles.ts';
@@ -206,7 +206,7 @@ async function buildYear(
   const { rows: ids } = await sql<{ id: string }>`select id from bench_map order by id`.execute(db);
   const batch = 24 * 30 * config.markets.length;
   for (let i = 0; i < ids.length; i += batch) {
-    await deriveForecasts(
+    await deriveTrailing(
       db,
       ids.slice(i, i + batch).map((r) => r.id),
       config.forecastWindow,

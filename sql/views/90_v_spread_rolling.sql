@@ -8,48 +8,26 @@
 --   _24h     the same over 24 hours.
 -- Averages are exact (numeric, computed at 40 decimals, rounded to 18); spread_vs_* compares
 -- spread_bps with the window's average spread_bps (bps, so a moving price does not skew 24 h).
--- The windows are partitioned by the market's names as well as its id (the names follow from
--- the id): a filter on exchange, market, base or quote then picks the snapshots before any
--- window runs, rather than after every market's windows were computed.
+-- The averages are stored per snapshot when it is derived (fact_spread_rolling, computed by
+-- sql/derive/spread_rolling.sql, with those of the later snapshots whose windows reach back over
+-- it), so the view is joins only: a filter on any column, or a join to v_latest, reads just the
+-- snapshots asked for. FORECAST_WINDOW is the one of the last derive: after changing it, run
+-- `npm run backfill -- --derive-only`, as for the forecasts.
 create or replace view orderbook.v_spread_rolling as
-with s as (
-  select v.exchange, v.market, v.base, v.quote, v.snapshot_id, v.captured_at, v.market_id,
-         t.spread, t.spread_bps
-  from orderbook.v_snapshot v
-  join orderbook.fact_top t on t.snapshot_id = v.snapshot_id
-),
-r as (
-  select s.*,
-    count(*) over k as snapshots_window,
-    round(avg(spread::numeric(1000, 40)) over k, 18) as avg_spread_window,
-    round(avg(spread_bps::numeric(1000, 40)) over k, 18) as avg_spread_bps_window,
-    count(*) over h1 as snapshots_1h,
-    round(avg(spread::numeric(1000, 40)) over h1, 18) as avg_spread_1h,
-    round(avg(spread_bps::numeric(1000, 40)) over h1, 18) as avg_spread_bps_1h,
-    count(*) over h24 as snapshots_24h,
-    round(avg(spread::numeric(1000, 40)) over h24, 18) as avg_spread_24h,
-    round(avg(spread_bps::numeric(1000, 40)) over h24, 18) as avg_spread_bps_24h
-  from s
-  window
-    k as (partition by market_id, exchange, market, base, quote order by captured_at, snapshot_id
-          rows between {{FORECAST_WINDOW_PRECEDING}} preceding and current row),
-    h1 as (partition by market_id, exchange, market, base, quote order by captured_at
-           range between interval '1 hour' preceding and current row),
-    h24 as (partition by market_id, exchange, market, base, quote order by captured_at
-            range between interval '24 hours' preceding and current row)
-)
 select
-  exchange, market, base, quote, snapshot_id, captured_at, spread, spread_bps,
-  snapshots_window, avg_spread_window, avg_spread_bps_window,
-  case sign(spread_bps - avg_spread_bps_window) when -1 then 'below' when 0 then 'at' else 'above' end
+  s.exchange, s.market, s.base, s.quote, s.snapshot_id, s.captured_at, t.spread, t.spread_bps,
+  r.snapshots_window::bigint as snapshots_window, r.avg_spread_window, r.avg_spread_bps_window,
+  case sign(t.spread_bps - r.avg_spread_bps_window) when -1 then 'below' when 0 then 'at' else 'above' end
     as spread_vs_window,
-  snapshots_1h, avg_spread_1h, avg_spread_bps_1h,
-  case sign(spread_bps - avg_spread_bps_1h) when -1 then 'below' when 0 then 'at' else 'above' end
+  r.snapshots_1h::bigint as snapshots_1h, r.avg_spread_1h, r.avg_spread_bps_1h,
+  case sign(t.spread_bps - r.avg_spread_bps_1h) when -1 then 'below' when 0 then 'at' else 'above' end
     as spread_vs_1h,
-  snapshots_24h, avg_spread_24h, avg_spread_bps_24h,
-  case sign(spread_bps - avg_spread_bps_24h) when -1 then 'below' when 0 then 'at' else 'above' end
+  r.snapshots_24h::bigint as snapshots_24h, r.avg_spread_24h, r.avg_spread_bps_24h,
+  case sign(t.spread_bps - r.avg_spread_bps_24h) when -1 then 'below' when 0 then 'at' else 'above' end
     as spread_vs_24h
-from r;
+from orderbook.v_snapshot s
+join orderbook.fact_top t on t.snapshot_id = s.snapshot_id
+join orderbook.fact_spread_rolling r on r.snapshot_id = s.snapshot_id;
 grant select on orderbook.v_spread_rolling to orderbook_reader;
 -- Documentation (\d+ shows it), applied with the view and kept by create or replace.
 comment on view orderbook.v_spread_rolling is 'Each snapshot''s spread against its trailing averages, and whether it is below, at or above each: the last {{FORECAST_WINDOW}} snapshots of the market (FORECAST_WINDOW), the last hour and the last 24 hours, each ending at and including this snapshot. Averages exact (numeric, rounded to 18 decimals). One row per snapshot.';

@@ -27,7 +27,7 @@ import {
 } from '../raw/index.ts';
 import { parseTrades, TradesError } from '../trades/index.ts';
 import { DEFAULT_FORECAST_WINDOW } from '../config.ts';
-import { deriveForecasts, deriveSnapshots, deriveSplits, type DeriveSettings } from '../warehouse/derive.ts';
+import { deriveTrailing, deriveSnapshots, deriveSplits, type DeriveSettings } from '../warehouse/derive.ts';
 import type { Loader } from '../warehouse/load.ts';
 import { dropExpiredLevels } from '../warehouse/partitions.ts';
 import { finishBackfill, recordError, recordFoundError, startRun } from '../warehouse/runlog.ts';
@@ -915,7 +915,7 @@ async function forecastPhase(
           const last = rows[rows.length - 1];
           if (!last) return;
           const ids = rows.map((r) => r.snapshot_id);
-          derived += await deps.db.transaction().execute((tx) => deriveForecasts(tx, ids, window));
+          derived += await deps.db.transaction().execute((tx) => deriveTrailing(tx, ids, window));
           after = { at: last.received_at, id: last.snapshot_id };
         } catch (error) {
           outcome.failed(

@@ -32,9 +32,11 @@ const FORECAST_TARGETS = sqlFile('sql/derive/forecast_targets.sql');
 const FORECAST = sqlFile('sql/derive/forecast.sql');
 const FORECAST_ERROR_TARGETS = sqlFile('sql/derive/forecast_error_targets.sql');
 const FORECAST_ERROR = sqlFile('sql/derive/forecast_error.sql');
+const SPREAD_ROLLING_TARGETS = sqlFile('sql/derive/spread_rolling_targets.sql');
+const SPREAD_ROLLING = sqlFile('sql/derive/spread_rolling.sql');
 
 // Advisory locks (class 1702: a run × base, 1703: a market): derivations of one split group, or
-// of one market's forecasts, take turns; each reads rows the other may be replacing. Taken in
+// of one market's trailing facts, take turns; each reads rows the other may be replacing. Taken in
 // one order, so two derivations of overlapping sets cannot deadlock.
 const LOCK_SPLIT_GROUPS = `select pg_advisory_xact_lock(1702, hashtext(g.run_id::text || '/' || g.base))
 from unnest($1::uuid[], $2::text[]) with ordinality as g (run_id, base, n) order by g.n`;
@@ -132,13 +134,15 @@ export async function deriveSplits(db: Kysely<Database>, groups: readonly SplitG
 }
 
 /**
- * Replaces the stored forecasts (fact_forecast) and their scores (fact_forecast_error) that these
- * snapshots can move: their own, the FORECAST_WINDOW − 1 after each market's latest (whose
- * windows reach back over them), and the score of the snapshot before each market's earliest
- * (its next snapshot may be a new one). Needs fact_top of the snapshots. Returns how many
- * forecasts were derived.
+ * Replaces a market's stored facts over trailing windows that these snapshots can move: the
+ * forecasts (fact_forecast) and their scores (fact_forecast_error), and the rolling spread
+ * averages (fact_spread_rolling). Forecasts: their own, the FORECAST_WINDOW − 1 after each
+ * market's latest (whose windows reach back over them), and the score of the snapshot before
+ * each market's earliest (its next snapshot may be a new one). Spread averages: their own and
+ * those of the snapshots up to 24 h or FORECAST_WINDOW − 1 snapshots after. Needs fact_top of the
+ * snapshots. Returns how many forecasts were derived.
  */
-export async function deriveForecasts(
+export async function deriveTrailing(
   db: Kysely<Database>,
   snapshotIds: readonly string[],
   window: number,
@@ -162,5 +166,28 @@ export async function deriveForecasts(
     .where('snapshot_id', '=', sql<string>`any(${scored}::bigint[])`)
     .execute();
   await db.executeQuery(CompiledQuery.raw(FORECAST_ERROR, [scored]));
+  const rolling = (
+    await db.executeQuery<{ snapshot_id: string }>(CompiledQuery.raw(SPREAD_ROLLING_TARGETS, [ids, window]))
+  ).rows.map((r) => r.snapshot_id);
+  await deriveSpreadRolling(db, rolling, window);
   return targets.length;
+}
+
+/**
+ * Replaces fact_spread_rolling of exactly these snapshots (deriveTrailing finds the others that
+ * move). In a transaction: the market locks are held to its end.
+ */
+export async function deriveSpreadRolling(
+  db: Kysely<Database>,
+  snapshotIds: readonly string[],
+  window: number,
+): Promise<void> {
+  if (snapshotIds.length === 0) return;
+  const ids = [...snapshotIds];
+  await db.executeQuery(CompiledQuery.raw(LOCK_FORECAST_MARKETS, [ids]));
+  await db
+    .deleteFrom('orderbook.fact_spread_rolling')
+    .where('snapshot_id', '=', sql<string>`any(${ids}::bigint[])`)
+    .execute();
+  await db.executeQuery(CompiledQuery.raw(SPREAD_ROLLING, [ids, window]));
 }

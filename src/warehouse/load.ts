@@ -11,7 +11,7 @@ import { levelsWithin } from '../book/cut.ts';
 import { isPositiveDecimal, type Level, type OrderBook } from '../book/index.ts';
 import type { Venue } from '../markets.ts';
 import { DEFAULT_FORECAST_WINDOW } from '../config.ts';
-import { deriveForecasts, deriveSnapshots, deriveSplits, type DeriveSettings } from './derive.ts';
+import { deriveTrailing, deriveSnapshots, deriveSplits, type DeriveSettings } from './derive.ts';
 import { ensureLevelPartition } from './partitions.ts';
 import { insertTrades, type TradesLoadResult, type TradesToLoad } from './load-trades.ts';
 import type { Database } from './schema.ts';
@@ -118,7 +118,7 @@ export class Loader {
         await tx.executeQuery(copyLevels(levelRows(inserted.snapshot_id, levels)));
         if (derive) {
           await deriveSnapshots(tx, [inserted.snapshot_id], this.settings);
-          await deriveForecasts(
+          await deriveTrailing(
             tx,
             [inserted.snapshot_id],
             this.settings.forecastWindow ?? DEFAULT_FORECAST_WINDOW,

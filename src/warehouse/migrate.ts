@@ -12,6 +12,7 @@ import { sql, type Kysely } from 'kysely';
 import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
 import type { Logger } from '../log.ts';
 import type { Database } from './schema.ts';
+import { deriveSpreadRolling } from './derive.ts';
 import { sqlFiles } from './sqlfiles.ts';
 import { MigrationError, syncViews, type SyncOptions, type SyncResult, type ViewSettings } from './views.ts';
 
@@ -23,13 +24,25 @@ export {
   type ViewSettings,
 } from './views.ts';
 
+/**
+ * The SQL files, each followed by the data step that needs the settings (if it has one), in the
+ * migration's own transaction: a migration is applied with its data or not at all.
+ */
 class SqlFileMigrationProvider implements MigrationProvider {
+  private readonly after: Record<string, (db: Kysely<Database>) => Promise<void>>;
+
+  constructor(after: Record<string, (db: Kysely<Database>) => Promise<void>>) {
+    this.after = after;
+  }
+
   getMigrations(): Promise<Record<string, Migration>> {
     const migrations: Record<string, Migration> = {};
     for (const file of sqlFiles('migrations')) {
+      const step = this.after[file.name];
       migrations[file.name] = {
         up: async (db) => {
           await sql.raw(file.sql).execute(db);
+          if (step) await step(db as Kysely<Database>);
         },
       };
     }
@@ -52,7 +65,9 @@ export async function migrate(
     // No lock_timeout here: a second process simply waits for the first to finish migrating.
     await sql`select pg_advisory_lock(${SCHEMA_LOCK})`.execute(connection);
     try {
-      const applied = await applyMigrations(connection, log);
+      const applied = await applyMigrations(connection, log, {
+        [STORED_WINDOWS]: (tx) => deriveStoredWindows(tx, log, settings.forecastWindow),
+      });
       const views = await syncViews(connection, log, settings, { ...options, force: applied.length > 0 });
       if (views.applied.length > 0) log?.info({ views: views.applied }, 'views created or replaced');
       return { applied, views };
@@ -62,10 +77,47 @@ export async function migrate(
   });
 }
 
-async function applyMigrations(db: Kysely<Database>, log: Logger | undefined): Promise<string[]> {
+/** The migration that began storing the rolling spread averages v_spread_rolling computed. */
+const STORED_WINDOWS = '0010_stored_window_facts';
+
+/**
+ * The rolling spread averages of the snapshots loaded before they were stored, a few thousand
+ * snapshots at a time: so an upgraded warehouse's v_spread_rolling shows every snapshot it did.
+ */
+async function deriveStoredWindows(
+  db: Kysely<Database>,
+  log: Logger | undefined,
+  window: number,
+): Promise<void> {
+  let after = '0';
+  let derived = 0;
+  for (;;) {
+    const { rows } = await sql<{ snapshot_id: string }>`
+      select s.snapshot_id from orderbook.fact_snapshot s
+      join orderbook.fact_top t on t.snapshot_id = s.snapshot_id
+      where s.snapshot_id > ${after}::bigint
+      order by s.snapshot_id limit 5000`.execute(db);
+    const last = rows.at(-1);
+    if (!last) break;
+    await deriveSpreadRolling(
+      db,
+      rows.map((r) => r.snapshot_id),
+      window,
+    );
+    derived += rows.length;
+    after = last.snapshot_id;
+  }
+  if (derived > 0) log?.info({ snapshots: derived }, 'rolling spread averages derived for stored snapshots');
+}
+
+async function applyMigrations(
+  db: Kysely<Database>,
+  log: Logger | undefined,
+  after: Record<string, (db: Kysely<Database>) => Promise<void>>,
+): Promise<string[]> {
   const migrator = new Migrator({
     db,
-    provider: new SqlFileMigrationProvider(),
+    provider: new SqlFileMigrationProvider(after),
     migrationTableSchema: 'orderbook',
   });
   const { error, results = [] } = await migrator.migrateToLatest();

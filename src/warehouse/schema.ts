@@ -161,6 +161,20 @@ export interface FactTradeTable {
   fetch_id: BigIntId;
 }
 
+/** Per snapshot, its market's trailing spread averages (sql/derive/spread_rolling.sql). */
+export interface FactSpreadRollingTable {
+  snapshot_id: BigIntId;
+  snapshots_window: number;
+  avg_spread_window: Numeric;
+  avg_spread_bps_window: Numeric;
+  snapshots_1h: number;
+  avg_spread_1h: Numeric;
+  avg_spread_bps_1h: Numeric;
+  snapshots_24h: number;
+  avg_spread_24h: Numeric;
+  avg_spread_bps_24h: Numeric;
+}
+
 /** Per market and UTC hour, the sums of its stored trades (sql/derive/trade_hour.sql). */
 export interface FactTradeHourTable {
   market_id: number;
@@ -211,4 +225,5 @@ export interface Database {
   'orderbook.fact_trade_fetch': FactTradeFetchTable;
   'orderbook.fact_trade': FactTradeTable;
   'orderbook.fact_trade_hour': FactTradeHourTable;
+  'orderbook.fact_spread_rolling': FactSpreadRollingTable;
 }

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Trade } from '../../src/trades/index.ts';
 import type { Warehouse } from '../../src/warehouse/db.ts';
 import { Loader } from '../../src/warehouse/load.ts';
-import { deriveForecasts } from '../../src/warehouse/derive.ts';
+import { deriveTrailing } from '../../src/warehouse/derive.ts';
 import { migrate as migrateWarehouse, type ViewSettings } from '../../src/warehouse/migrate.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { canonical } from '../helpers/numeric.ts';
@@ -55,7 +55,7 @@ async function migrate(db: Warehouse['db'], log: undefined, settings: ViewSettin
   forecastWindow = settings.forecastWindow;
   const { rows: all } = await sql<{ snapshot_id: string }>`
     select snapshot_id from orderbook.fact_snapshot`.execute(db);
-  await deriveForecasts(
+  await deriveTrailing(
     db,
     all.map((r) => r.snapshot_id),
     forecastWindow,
@@ -87,7 +87,7 @@ async function snapshot(symbol: string, at: string, mid: string, spread: string)
     warehouse.db,
   );
   // As a load derives it: this snapshot's forecast, and those its arrival moves.
-  await deriveForecasts(warehouse.db, [row.snapshot_id], forecastWindow);
+  await deriveTrailing(warehouse.db, [row.snapshot_id], forecastWindow);
   return row.snapshot_id;
 }
 
@@ -571,13 +571,28 @@ describe('a filter on a market’s names reaches inside the windows', () => {
     visit(root.Plan);
     return counts;
   }
+  /** Rows each scan of `table` in the query's plan returned, in all its loops. */
+  async function scannedRows(query: ReturnType<typeof sql>, table: string): Promise<number[]> {
+    const { rows: plan } = await sql<{
+      'QUERY PLAN': unknown;
+    }>`explain (analyze, format json) ${query}`.execute(warehouse.db);
+    const counts: number[] = [];
+    const visit = (node: Record<string, unknown>) => {
+      if (node['Relation Name'] === table)
+        counts.push(Number(node['Actual Rows']) * Number(node['Actual Loops']));
+      for (const child of (node.Plans as Record<string, unknown>[] | undefined) ?? []) visit(child);
+    };
+    const [root] = plan[0]?.['QUERY PLAN'] as [{ Plan: Record<string, unknown> }];
+    visit(root.Plan);
+    return counts;
+  }
   async function snapshotsOf(market: string): Promise<number> {
     const { rows: n } = await sql<{ n: string }>`
       select count(*) as n from orderbook.v_snapshot where market = ${market}`.execute(warehouse.db);
     return Number(n[0]?.n);
   }
 
-  it('v_spread_rolling, v_max_spread and v_forecast_error window only the market asked for', async () => {
+  it('v_spread_rolling, v_max_spread and v_forecast_error read only the market asked for', async () => {
     // Several markets hold snapshots; a window that saw them all would count more than one's.
     const { rows: all } = await sql<{ n: string }>`select count(*) as n from orderbook.v_snapshot`.execute(
       warehouse.db,
@@ -585,9 +600,12 @@ describe('a filter on a market’s names reaches inside the windows', () => {
     const aaa = await snapshotsOf('AAA-USD');
     const fff = await snapshotsOf('FFF-USD');
     expect(Number(all[0]?.n)).toBeGreaterThan(Math.max(aaa, fff));
-    const rolling = await windowRows(sql`select * from orderbook.v_spread_rolling where market = 'AAA-USD'`);
-    expect(rolling.length).toBeGreaterThan(0);
-    for (const n of rolling) expect(n).toBeLessThanOrEqual(aaa);
+    // v_spread_rolling reads stored averages: no window at all, and only AAA's rows of them.
+    const rollingQuery = sql`select * from orderbook.v_spread_rolling where market = 'AAA-USD'`;
+    expect(await windowRows(rollingQuery)).toEqual([]);
+    const stored = await scannedRows(rollingQuery, 'fact_spread_rolling');
+    expect(stored.length).toBeGreaterThan(0);
+    for (const n of stored) expect(n).toBeLessThanOrEqual(aaa);
     // Each snapshot is ranked twice, in its hour and in its day.
     const widest = await windowRows(
       sql`select * from orderbook.v_max_spread where exchange = 'coinbase' and market = 'AAA-USD'`,

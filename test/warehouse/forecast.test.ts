@@ -6,7 +6,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Warehouse } from '../../src/warehouse/db.ts';
-import { deriveForecasts } from '../../src/warehouse/derive.ts';
+import { deriveTrailing } from '../../src/warehouse/derive.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 
 const WINDOW = 3;
@@ -60,7 +60,7 @@ async function snapshot(symbol: string, at: string, mid: string, window = WINDOW
     await sql`insert into orderbook.fact_top values (
         ${row.snapshot_id}, ${mid}::numeric - 0.5, 1, ${mid}::numeric + 0.5, 1, ${mid}, 1,
         round(10000 / ${mid}::numeric, 18))`.execute(tx);
-    await deriveForecasts(tx, [row.snapshot_id], window);
+    await deriveTrailing(tx, [row.snapshot_id], window);
     return row.snapshot_id;
   });
 }

@@ -32,7 +32,7 @@ describe('migrations', () => {
       '0006_fact_level_set_based_integrity',
       '0007_view_versions_and_run_kind',
       '0008_level_partitions_stored_forecasts',
-      '0010_trade_hours',
+      '0010_stored_window_facts',
     ]);
     const second = await migrate(warehouse.db, undefined, DEFAULTS);
     expect(second.applied).toEqual([]);
@@ -58,6 +58,7 @@ describe('migrations', () => {
       'fact_size_limit',
       'fact_snapshot',
       'fact_split',
+      'fact_spread_rolling',
       'fact_top',
       'fact_trade',
       'fact_trade_fetch',

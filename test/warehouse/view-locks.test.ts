@@ -47,9 +47,12 @@ describe('a reader idle in transaction', () => {
     const other = new pg.Client({ connectionString: testDb.databaseUrl });
     await reader.connect();
     await other.connect();
-    const definition = async (view: string) =>
-      (await other.query<{ d: string }>(`select pg_get_viewdef($1::regclass) as d`, [`orderbook.${view}`]))
-        .rows[0]?.d ?? '';
+    const rollingComment = async () =>
+      (
+        await other.query<{ c: string }>(
+          `select obj_description('orderbook.v_spread_rolling'::regclass, 'pg_class') as c`,
+        )
+      ).rows[0]?.c ?? '';
     try {
       await reader.query('begin');
       await reader.query('select count(*) from orderbook.v_latest');
@@ -61,9 +64,10 @@ describe('a reader idle in transaction', () => {
           )
         ).rows[0]?.c ?? '';
       expect(await forecastComment()).toMatch(/last 12 snapshots/);
+      expect(await rollingComment()).toMatch(/last 12 snapshots/);
 
-      // FORECAST_WINDOW is written into v_spread_rolling's definition (held by the reader) and
-      // into v_mid_price_forecast's documentation (not held: its forecasts are stored).
+      // FORECAST_WINDOW is written into the documentation of v_spread_rolling (held by the
+      // reader) and of v_mid_price_forecast (not held): both are to be replaced.
       const run = await etl({ FORECAST_WINDOW: '5' });
       expect(run.code).toBe(0);
       const warnings = run.lines.filter((l) => l.level === 40 && l.view === 'v_spread_rolling');
@@ -80,7 +84,7 @@ describe('a reader idle in transaction', () => {
       ]);
       // The view nobody held was brought up to date; the held one is as it was.
       expect(await forecastComment()).toMatch(/last 5 snapshots/);
-      expect(await definition('v_spread_rolling')).toMatch(/ROWS BETWEEN 11 PRECEDING/);
+      expect(await rollingComment()).toMatch(/last 12 snapshots/);
     } finally {
       await reader.query('rollback');
       await reader.end();
@@ -90,7 +94,7 @@ describe('a reader idle in transaction', () => {
       const next = await etl({ FORECAST_WINDOW: '5' });
       expect(next.code).toBe(0);
       expect(next.lines.filter((l) => l.level === 40)).toEqual([]);
-      expect(await definition('v_spread_rolling')).toMatch(/ROWS BETWEEN 4 PRECEDING/);
+      expect(await rollingComment()).toMatch(/last 5 snapshots/);
     } finally {
       await other.end();
     }

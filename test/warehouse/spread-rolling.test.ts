@@ -1,0 +1,163 @@
+/**
+ * fact_spread_rolling (migration 0010): v_spread_rolling's trailing averages are stored when a
+ * snapshot is derived. Whatever order snapshots arrive in (a backfill loads out of order), with
+ * snapshots captured at the same instant, gaps longer than a day, and for snapshots stored before
+ * the table existed, the view must give what it computed with window functions before: the
+ * oracle below is that old definition.
+ */
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Warehouse } from '../../src/warehouse/db.ts';
+import { deriveTrailing } from '../../src/warehouse/derive.ts';
+import { migrate } from '../../src/warehouse/migrate.ts';
+import { loadConfig } from '../../src/config.ts';
+import { createTestDatabase, migrateBefore, type TestDatabase } from '../helpers/db.ts';
+
+const WINDOW = 3;
+const SETTINGS = { ...loadConfig({}), forecastWindow: WINDOW };
+const RUN = '01900000-0000-7000-8000-00000000e001';
+
+let testDb: TestDatabase;
+let warehouse: Warehouse;
+let keys = 0;
+
+beforeAll(async () => {
+  testDb = await createTestDatabase();
+  warehouse = await testDb.open({ migrate: false });
+});
+afterAll(async () => {
+  await warehouse.close();
+  await testDb.cleanup();
+});
+
+const COLUMNS = `exchange, market, snapshot_id, captured_at, spread, spread_bps,
+  snapshots_window, avg_spread_window, avg_spread_bps_window, spread_vs_window,
+  snapshots_1h, avg_spread_1h, avg_spread_bps_1h, spread_vs_1h,
+  snapshots_24h, avg_spread_24h, avg_spread_bps_24h, spread_vs_24h`;
+
+/** v_spread_rolling as it was computed before the averages were stored. */
+async function oracle(market: string) {
+  const { rows } = await sql<Record<string, unknown>>`
+    with s as (
+      select v.exchange, v.market, v.snapshot_id, v.captured_at, v.market_id, t.spread, t.spread_bps
+      from orderbook.v_snapshot v join orderbook.fact_top t on t.snapshot_id = v.snapshot_id
+      where v.market = ${market}
+    ),
+    r as (
+      select s.*,
+        count(*) over k as snapshots_window,
+        round(avg(spread::numeric(1000, 40)) over k, 18) as avg_spread_window,
+        round(avg(spread_bps::numeric(1000, 40)) over k, 18) as avg_spread_bps_window,
+        count(*) over h1 as snapshots_1h,
+        round(avg(spread::numeric(1000, 40)) over h1, 18) as avg_spread_1h,
+        round(avg(spread_bps::numeric(1000, 40)) over h1, 18) as avg_spread_bps_1h,
+        count(*) over h24 as snapshots_24h,
+        round(avg(spread::numeric(1000, 40)) over h24, 18) as avg_spread_24h,
+        round(avg(spread_bps::numeric(1000, 40)) over h24, 18) as avg_spread_bps_24h
+      from s
+      window
+        k as (partition by market_id order by captured_at, snapshot_id
+              rows between ${sql.lit(WINDOW - 1)} preceding and current row),
+        h1 as (partition by market_id order by captured_at range between interval '1 hour' preceding and current row),
+        h24 as (partition by market_id order by captured_at range between interval '24 hours' preceding and current row)
+    )
+    select ${sql.raw(COLUMNS.replace(/spread_vs_(\w+)/g, (_, w: string) => `case sign(spread_bps - avg_spread_bps_${w}) when -1 then 'below' when 0 then 'at' else 'above' end as spread_vs_${w}`))}
+    from r order by snapshot_id`.execute(warehouse.db);
+  return rows;
+}
+
+async function stored(market: string) {
+  const { rows } = await sql<Record<string, unknown>>`
+    select ${sql.raw(COLUMNS)} from orderbook.v_spread_rolling where market = ${market} order by snapshot_id`.execute(
+    warehouse.db,
+  );
+  return rows;
+}
+
+async function marketId(symbol: string): Promise<number> {
+  const { rows } = await sql<{ market_id: number }>`
+    insert into orderbook.dim_market (exchange_id, symbol, base_asset_id, quote_asset_id, first_seen, last_seen)
+    select e.exchange_id, ${symbol}, b.asset_id, q.asset_id, now(), now()
+    from orderbook.dim_exchange e, orderbook.dim_asset b, orderbook.dim_asset q
+    where e.code = 'coinbase' and b.code = 'BTC' and q.code = 'USD'
+    on conflict (exchange_id, symbol) do update set last_seen = excluded.last_seen
+    returning market_id`.execute(warehouse.db);
+  return rows[0]?.market_id ?? -1;
+}
+
+/** A snapshot and its top of book, as a load writes them (without levels: none are read here). */
+async function snapshot(market: number, at: string, mid: string, spread: string): Promise<string> {
+  const { rows } = await sql<{ snapshot_id: string }>`
+    insert into orderbook.fact_snapshot (market_id, run_id, requested_at, received_at, exchange_time,
+      exchange_sequence, bid_levels, ask_levels, stored_levels, raw_key)
+    values (${market}, ${RUN}, ${at}, ${at}, null, 1, 1, 1, 2, ${`rolling-${String(++keys)}`})
+    returning snapshot_id::text`.execute(warehouse.db);
+  const id = rows[0]?.snapshot_id ?? '';
+  await sql`insert into orderbook.fact_top values (
+      ${id}, ${mid}::numeric - ${spread}::numeric / 2, 1, ${mid}::numeric + ${spread}::numeric / 2, 1,
+      ${mid}, ${spread}, round(${spread}::numeric(1000, 40) * 10000 / ${mid}::numeric, 18))`.execute(
+    warehouse.db,
+  );
+  return id;
+}
+
+/** Capture times over three days: 20-minute steps, two snapshots at one instant, a 30 h gap. */
+const TIMES = [
+  '2026-03-02T10:00:00Z',
+  '2026-03-02T10:20:00Z',
+  '2026-03-02T10:40:00Z',
+  '2026-03-02T10:40:00Z',
+  '2026-03-02T11:00:00Z',
+  '2026-03-02T11:40:00Z',
+  '2026-03-02T12:30:00Z',
+  '2026-03-02T23:10:00Z',
+  '2026-03-03T10:00:00Z',
+  '2026-03-03T10:20:00Z',
+  '2026-03-04T16:20:00Z',
+  '2026-03-04T16:40:00Z',
+];
+const spreadOf = (i: number) => `${String((i * 7) % 5)}.${String((i * 3) % 10)}1`;
+const midOf = (i: number) => `${String(100 + ((i * 13) % 9))}.5`;
+
+/** A fixed shuffle, so the order differs from time order and repeats run to run. */
+const SHUFFLED = [7, 2, 11, 0, 9, 4, 3, 10, 1, 6, 8, 5];
+
+describe('fact_spread_rolling', () => {
+  it('is derived for the snapshots an older release stored when migration 0010 runs', async () => {
+    await migrateBefore(warehouse.db, '0010');
+    await sql`insert into orderbook.dim_asset (code, is_usd) values ('BTC', false), ('USD', true)`.execute(
+      warehouse.db,
+    );
+    const old = await marketId('OLD-USD');
+    for (const [i, at] of TIMES.entries()) await snapshot(old, at, midOf(i), spreadOf(i));
+    await migrate(warehouse.db, undefined, SETTINGS);
+    const rows = await stored('OLD-USD');
+    expect(rows).toHaveLength(TIMES.length);
+    expect(rows).toEqual(await oracle('OLD-USD'));
+  });
+
+  it('equals the window functions when snapshots arrive out of order, one load at a time', async () => {
+    const m = await marketId('OOO-USD');
+    for (const i of SHUFFLED) {
+      const id = await snapshot(m, TIMES[i] ?? '', midOf(i), spreadOf(i));
+      // As a load derives it: in its transaction, this snapshot and those its arrival moves.
+      await warehouse.db.transaction().execute((tx) => deriveTrailing(tx, [id], WINDOW));
+      expect(await stored('OOO-USD')).toEqual(await oracle('OOO-USD'));
+    }
+  });
+
+  it('equals the window functions when a backfill derives its snapshots in batches, out of order', async () => {
+    const m = await marketId('BBB-USD');
+    const ids: string[] = [];
+    for (const i of SHUFFLED) ids.push(await snapshot(m, TIMES[i] ?? '', midOf(i), spreadOf(i)));
+    await warehouse.db.transaction().execute((tx) => deriveTrailing(tx, ids.slice(6), WINDOW));
+    await warehouse.db.transaction().execute((tx) => deriveTrailing(tx, ids.slice(0, 6), WINDOW));
+    const rows = await stored('BBB-USD');
+    expect(rows).toHaveLength(TIMES.length);
+    expect(rows).toEqual(await oracle('BBB-USD'));
+    // OOO-USD holds the same books at the same times: had a window reached across markets,
+    // its counts and averages would differ from BBB's.
+    const strip = (r: Record<string, unknown>) => ({ ...r, market: null, snapshot_id: null });
+    expect(rows.map(strip)).toEqual((await stored('OOO-USD')).map(strip));
+  });
+});
