@@ -16,8 +16,8 @@
  *      market's window is what a market-year costs, and is measured whole;
  *   4. trades: every hour's fetch (the simulator's 1,000 newest, as a real market that trades
  *      more than 1,000 times an hour gives) for the retention window of every market.
- * Then VACUUM ANALYZE (what autovacuum does on its own) and each ```sql block of README and docs
- * is run as orderbook_reader, a warm-up and then `reps` times.
+ * Then VACUUM ANALYZE (what autovacuum does on its own) and each ```sql block of README.md and docs/
+ * (the analysts' queries) is run as orderbook_reader, a warm-up and then `reps` times.
  *
  * Sizes per Coinbase-size market-year are measured, not assumed: each table's bytes per row on
  * disk (heap, indexes, TOAST) times the rows one such market adds in a year (a year of hourly

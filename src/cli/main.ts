@@ -46,7 +46,7 @@ async function withPipeline(
   }
 }
 
-/** A run cut short by SIGTERM/SIGINT exits 128 + the signal's number (143, 130): see README. */
+/** A run cut short by SIGTERM/SIGINT exits 128 + the signal's number (143, 130): see docs/operators.md. */
 function etl(config: Config, log: Logger): Promise<number> {
   return withPipeline(config, log, async (pipeline, stop) => {
     try {

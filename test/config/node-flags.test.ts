@@ -1,5 +1,5 @@
 /**
- * README's Performance figures were measured with these Node flags; a command that opens the
+ * The figures of docs/performance.md were measured with these Node flags; a command that opens the
  * warehouse without them uses several times the memory (V8's default heap sizing, and embedded
  * PGlite's WebAssembly optimized by TurboFan, which takes ~500 MB for a moment).
  */

@@ -79,7 +79,7 @@ afterAll(async () => {
 });
 
 describe('SQL examples in the docs', () => {
-  it('are found (README has a dozen and more)', () => {
+  it('are found (analysts.md has a dozen and more)', () => {
     expect(EXAMPLES.length).toBeGreaterThan(12);
   });
 

@@ -97,7 +97,7 @@ describe('npm run demo (runDemo)', () => {
       'select status, markets_ok from orderbook.etl_run',
     );
     expect(runs).toEqual([{ status: 'ok', markets_ok: 4 }]);
-    // Its buffer cache is this process's memory: opened small (README, Performance).
+    // Its buffer cache is this process's memory: opened small (docs/performance.md, Sizing a machine).
     expect(await inWarehouse<{ shared_buffers: string }>(dataDir(), 'show shared_buffers')).toEqual([
       { shared_buffers: '16MB' },
     ]);
