@@ -37,6 +37,8 @@ group by 1, 2;
 -- "The newest snapshots" (v_book_top, v_snapshot ordered by captured_at, across markets) read the
 -- index backwards instead of sorting every snapshot of the year.
 create index fact_snapshot_time on orderbook.fact_snapshot (received_at);
+-- v_etl_health's day, so "the last week" reads the last week's snapshots, not every one.
+create index fact_snapshot_day on orderbook.fact_snapshot (((received_at at time zone 'UTC')::date));
 
 -- v_spread_rolling computed three trailing windows over every snapshot of a market on each
 -- query (3.0 s at a year of 20 markets, for the newest row of each). Each snapshot's window
