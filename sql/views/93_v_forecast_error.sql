@@ -8,35 +8,19 @@
 --   forecasts_* = how many forecasts it holds.
 -- A forecast whose next snapshot has not arrived yet (the newest of each market) has no row.
 -- Each score is made when the next snapshot is derived and kept in fact_forecast_error
--- (sql/derive/forecast_error.sql); the windows here average the stored scores. Every window is
--- partitioned by the market's names, so a filter on exchange, market, base or quote picks the
--- market's scores before any window runs.
+-- (sql/derive/forecast_error.sql), with its windows' averages (forecast_error_windows.sql,
+-- recomputed for the scores whose windows a derive changes), so the view is joins only: a filter
+-- on any column, or on actual_snapshot_id from v_latest, reads just the scores asked for.
 create or replace view orderbook.v_forecast_error as
-with scored as (
-  select
-    f.exchange, f.market, f.base, f.quote, f.snapshot_id, f.captured_at, f.forecast_at, f.forecast_mid,
-    e.actual_snapshot_id, e.actual_at, e.actual_mid, e.error, e.error_bps
-  from orderbook.v_mid_price_forecast f
-  join orderbook.fact_forecast_error e on e.snapshot_id = f.snapshot_id
-)
 select
-  exchange, market, base, quote, snapshot_id, captured_at, forecast_at, forecast_mid,
-  actual_snapshot_id, actual_at, actual_mid, error, error_bps,
-  abs(error) as abs_error, abs(error_bps) as abs_error_bps,
-  round(avg(abs(error)::numeric(1000, 40)) over h1, 18) as mean_abs_error_1h,
-  round(avg(abs(error_bps)::numeric(1000, 40)) over h1, 18) as mean_abs_error_bps_1h,
-  count(*) over h1 as forecasts_1h,
-  round(avg(abs(error)::numeric(1000, 40)) over h24, 18) as mean_abs_error_24h,
-  round(avg(abs(error_bps)::numeric(1000, 40)) over h24, 18) as mean_abs_error_bps_24h,
-  count(*) over h24 as forecasts_24h,
-  round(avg(abs(error)::numeric(1000, 40)) over d7, 18) as mean_abs_error_7d,
-  round(avg(abs(error_bps)::numeric(1000, 40)) over d7, 18) as mean_abs_error_bps_7d,
-  count(*) over d7 as forecasts_7d
-from scored
-window
-  h1 as (partition by exchange, market, base, quote order by actual_at range between interval '1 hour' preceding and current row),
-  h24 as (partition by exchange, market, base, quote order by actual_at range between interval '24 hours' preceding and current row),
-  d7 as (partition by exchange, market, base, quote order by actual_at range between interval '7 days' preceding and current row);
+  f.exchange, f.market, f.base, f.quote, f.snapshot_id, f.captured_at, f.forecast_at, f.forecast_mid,
+  e.actual_snapshot_id, e.actual_at, e.actual_mid, e.error, e.error_bps,
+  abs(e.error) as abs_error, abs(e.error_bps) as abs_error_bps,
+  e.mean_abs_error_1h, e.mean_abs_error_bps_1h, e.forecasts_1h::bigint as forecasts_1h,
+  e.mean_abs_error_24h, e.mean_abs_error_bps_24h, e.forecasts_24h::bigint as forecasts_24h,
+  e.mean_abs_error_7d, e.mean_abs_error_bps_7d, e.forecasts_7d::bigint as forecasts_7d
+from orderbook.v_mid_price_forecast f
+join orderbook.fact_forecast_error e on e.snapshot_id = f.snapshot_id;
 grant select on orderbook.v_forecast_error to orderbook_reader;
 -- Documentation (\d+ shows it), applied with the view and kept by create or replace.
 comment on view orderbook.v_forecast_error is 'Each forecast of v_mid_price_forecast against the mid that actually arrived with the market''s next snapshot, and the mean absolute error over the trailing 1 h, 24 h and 7 d. One row per forecast whose next snapshot has arrived.';

@@ -1,15 +1,17 @@
 /**
- * fact_spread_rolling (migration 0010): v_spread_rolling's trailing averages are stored when a
- * snapshot is derived. Whatever order snapshots arrive in (a backfill loads out of order), with
- * snapshots captured at the same instant, gaps longer than a day, and for snapshots stored before
- * the table existed, the view must give what it computed with window functions before: the
- * oracle below is that old definition.
+ * Trailing windows stored at derive time (migration 0010): v_spread_rolling's averages
+ * (fact_spread_rolling) and v_forecast_error's mean absolute errors (fact_forecast_error).
+ * Whatever order snapshots arrive in (a backfill loads out of order), with snapshots captured at
+ * the same instant, gaps longer than a day or a week, and for snapshots stored before the tables
+ * had them, the views must give what they computed with window functions before: the oracles
+ * below are those old definitions.
  */
-import { sql } from 'kysely';
+import { CompiledQuery, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Warehouse } from '../../src/warehouse/db.ts';
 import { deriveTrailing } from '../../src/warehouse/derive.ts';
 import { migrate } from '../../src/warehouse/migrate.ts';
+import { sqlFile } from '../../src/warehouse/sqlfiles.ts';
 import { loadConfig } from '../../src/config.ts';
 import { createTestDatabase, migrateBefore, type TestDatabase } from '../helpers/db.ts';
 
@@ -66,6 +68,39 @@ async function oracle(market: string) {
   return rows;
 }
 
+/** v_forecast_error's window columns as they were computed before they were stored. */
+async function errorOracle(market: string) {
+  const { rows } = await sql<Record<string, unknown>>`
+    select f.snapshot_id, e.actual_at, e.error_bps,
+      round(avg(abs(e.error)::numeric(1000, 40)) over h1, 18) as mean_abs_error_1h,
+      round(avg(abs(e.error_bps)::numeric(1000, 40)) over h1, 18) as mean_abs_error_bps_1h,
+      count(*) over h1 as forecasts_1h,
+      round(avg(abs(e.error)::numeric(1000, 40)) over h24, 18) as mean_abs_error_24h,
+      round(avg(abs(e.error_bps)::numeric(1000, 40)) over h24, 18) as mean_abs_error_bps_24h,
+      count(*) over h24 as forecasts_24h,
+      round(avg(abs(e.error)::numeric(1000, 40)) over d7, 18) as mean_abs_error_7d,
+      round(avg(abs(e.error_bps)::numeric(1000, 40)) over d7, 18) as mean_abs_error_bps_7d,
+      count(*) over d7 as forecasts_7d
+    from orderbook.v_mid_price_forecast f
+    join orderbook.fact_forecast_error e on e.snapshot_id = f.snapshot_id
+    where f.market = ${market}
+    window
+      h1 as (order by e.actual_at range between interval '1 hour' preceding and current row),
+      h24 as (order by e.actual_at range between interval '24 hours' preceding and current row),
+      d7 as (order by e.actual_at range between interval '7 days' preceding and current row)
+    order by f.snapshot_id`.execute(warehouse.db);
+  return rows;
+}
+
+async function storedErrors(market: string) {
+  const { rows } = await sql<Record<string, unknown>>`
+    select snapshot_id, actual_at, error_bps, mean_abs_error_1h, mean_abs_error_bps_1h, forecasts_1h,
+           mean_abs_error_24h, mean_abs_error_bps_24h, forecasts_24h,
+           mean_abs_error_7d, mean_abs_error_bps_7d, forecasts_7d
+    from orderbook.v_forecast_error where market = ${market} order by snapshot_id`.execute(warehouse.db);
+  return rows;
+}
+
 async function stored(market: string) {
   const { rows } = await sql<Record<string, unknown>>`
     select ${sql.raw(COLUMNS)} from orderbook.v_spread_rolling where market = ${market} order by snapshot_id`.execute(
@@ -115,25 +150,37 @@ const TIMES = [
   '2026-03-03T10:20:00Z',
   '2026-03-04T16:20:00Z',
   '2026-03-04T16:40:00Z',
+  '2026-03-11T16:30:00Z',
+  '2026-03-11T17:00:00Z',
 ];
 const spreadOf = (i: number) => `${String((i * 7) % 5)}.${String((i * 3) % 10)}1`;
 const midOf = (i: number) => `${String(100 + ((i * 13) % 9))}.5`;
 
 /** A fixed shuffle, so the order differs from time order and repeats run to run. */
-const SHUFFLED = [7, 2, 11, 0, 9, 4, 3, 10, 1, 6, 8, 5];
+const SHUFFLED = [7, 13, 2, 11, 0, 9, 4, 12, 3, 10, 1, 6, 8, 5];
 
 describe('fact_spread_rolling', () => {
-  it('is derived for the snapshots an older release stored when migration 0010 runs', async () => {
+  it('are derived for the snapshots an older release stored when migration 0010 runs', async () => {
     await migrateBefore(warehouse.db, '0010');
     await sql`insert into orderbook.dim_asset (code, is_usd) values ('BTC', false), ('USD', true)`.execute(
       warehouse.db,
     );
     const old = await marketId('OLD-USD');
     for (const [i, at] of TIMES.entries()) await snapshot(old, at, midOf(i), spreadOf(i));
+    // The older release derived forecasts and their scores (the same SQL), not the windows.
+    const { rows: all } = await sql<{ snapshot_id: string }>`
+      select snapshot_id::text from orderbook.fact_snapshot`.execute(warehouse.db);
+    const ids = all.map((r) => r.snapshot_id);
+    await warehouse.db.executeQuery(CompiledQuery.raw(sqlFile('sql/derive/forecast.sql'), [ids, WINDOW]));
+    await warehouse.db.executeQuery(CompiledQuery.raw(sqlFile('sql/derive/forecast_error.sql'), [ids]));
     await migrate(warehouse.db, undefined, SETTINGS);
     const rows = await stored('OLD-USD');
     expect(rows).toHaveLength(TIMES.length);
     expect(rows).toEqual(await oracle('OLD-USD'));
+    const scores = await storedErrors('OLD-USD');
+    // The first snapshot has no forecast (a line needs two points), the newest no score yet.
+    expect(scores).toHaveLength(TIMES.length - 2);
+    expect(scores).toEqual(await errorOracle('OLD-USD'));
   });
 
   it('equals the window functions when snapshots arrive out of order, one load at a time', async () => {
@@ -143,6 +190,7 @@ describe('fact_spread_rolling', () => {
       // As a load derives it: in its transaction, this snapshot and those its arrival moves.
       await warehouse.db.transaction().execute((tx) => deriveTrailing(tx, [id], WINDOW));
       expect(await stored('OOO-USD')).toEqual(await oracle('OOO-USD'));
+      expect(await storedErrors('OOO-USD')).toEqual(await errorOracle('OOO-USD'));
     }
   });
 
@@ -155,6 +203,7 @@ describe('fact_spread_rolling', () => {
     const rows = await stored('BBB-USD');
     expect(rows).toHaveLength(TIMES.length);
     expect(rows).toEqual(await oracle('BBB-USD'));
+    expect(await storedErrors('BBB-USD')).toEqual(await errorOracle('BBB-USD'));
     // OOO-USD holds the same books at the same times: had a window reached across markets,
     // its counts and averages would differ from BBB's.
     const strip = (r: Record<string, unknown>) => ({ ...r, market: null, snapshot_id: null });
