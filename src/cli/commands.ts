@@ -41,7 +41,16 @@ export const COMMANDS: Record<string, CommandSpec> = {
     name: 'etl',
     summary: 'One run now, then exit (what cron calls): fetch every market, keep it raw, load the warehouse.',
     options: {},
-    settings: [...WAREHOUSE, ...STORE, ...FETCH, 'CONCURRENCY', ...DERIVE, 'FORECAST_WINDOW', 'LOG_LEVEL'],
+    settings: [
+      ...WAREHOUSE,
+      ...STORE,
+      ...FETCH,
+      'CONCURRENCY',
+      ...DERIVE,
+      'FORECAST_WINDOW',
+      'METRICS_FILE',
+      'LOG_LEVEL',
+    ],
     notes: RUN_EXIT,
   },
   start: {
@@ -56,6 +65,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
       'CONCURRENCY',
       ...DERIVE,
       'FORECAST_WINDOW',
+      'METRICS_FILE',
       'LOG_LEVEL',
     ],
     notes: ['exit codes: 0 stopped by SIGTERM/SIGINT', '            1 could not start'],
@@ -122,6 +132,35 @@ export const COMMANDS: Record<string, CommandSpec> = {
     notes: [
       'exit codes: 0 schema up to date (or the embedded warehouse is held by a run: nothing done)',
       '            1 warehouse unusable, login read-only, or a migration failed',
+    ],
+  },
+  health: {
+    name: 'health',
+    summary:
+      "Is each market's data current? One line per market of MARKETS, worst first, read from v_freshness (works as an orderbook_reader login).",
+    options: {
+      'max-age': {
+        type: 'string',
+        value: 'DURATION',
+        default: '2h',
+        help: 'newest data older than this is a warning, older than twice this critical (90m, 2h, 1h30m, 1d)',
+      },
+      'max-failures': {
+        type: 'string',
+        value: 'N',
+        default: '3',
+        help: "runs in a row failing a market's book that make it critical (fewer: a warning)",
+      },
+    },
+    settings: [...WAREHOUSE, 'MARKETS', 'METRICS_FILE', 'LOG_LEVEL'],
+    notes: [
+      'exit codes: 0 OK: every market loaded by its latest run, newest data within --max-age',
+      '            1 WARNING: a market past --max-age, failed by its latest run(s), its trades failed, or not',
+      '              tried by any run yet; also a bad argument or setting (the message on stderr says so)',
+      '            2 CRITICAL: a market past 2 × --max-age, failed --max-failures runs in a row or never loaded;',
+      '              or the warehouse unreachable, refusing the login, or without v_freshness',
+      'embedded PGlite held by the scheduler: METRICS_FILE is read instead (set it for both)',
+      'Docker HEALTHCHECK and Kubernetes probes: exit 2 is Docker-reserved; the image maps critical to 1, see docs/monitoring.md',
     ],
   },
   simulator: {
