@@ -28,6 +28,18 @@ const DERIVE = [
 /** What the migration's views are built with (migrate.ts ViewSettings). */
 const VIEWS = ['NOTIONALS_USD', 'COST_CURVE_USD', 'SLIPPAGE_BPS_THRESHOLDS', 'FORECAST_WINDOW'];
 
+/** What a run (etl, and each tick of start) reads. */
+const RUN_SETTINGS = [
+  ...WAREHOUSE,
+  ...STORE,
+  ...FETCH,
+  'CONCURRENCY',
+  ...DERIVE,
+  'FORECAST_WINDOW',
+  'METRICS_FILE',
+  'LOG_LEVEL',
+];
+
 const RUN_EXIT = [
   'exit codes: 0 every market loaded (or another run holds the lock: nothing done)',
   '            1 could not start (bad setting or argument, raw store or warehouse unusable, migration failed)',
@@ -41,33 +53,14 @@ export const COMMANDS: Record<string, CommandSpec> = {
     name: 'etl',
     summary: 'One run now, then exit (what cron calls): fetch every market, keep it raw, load the warehouse.',
     options: {},
-    settings: [
-      ...WAREHOUSE,
-      ...STORE,
-      ...FETCH,
-      'CONCURRENCY',
-      ...DERIVE,
-      'FORECAST_WINDOW',
-      'METRICS_FILE',
-      'LOG_LEVEL',
-    ],
+    settings: RUN_SETTINGS,
     notes: RUN_EXIT,
   },
   start: {
     name: 'start',
     summary: 'The long-running scheduler: one run on every CRON_SCHEDULE tick (UTC) until SIGTERM/SIGINT.',
     options: {},
-    settings: [
-      'CRON_SCHEDULE',
-      ...WAREHOUSE,
-      ...STORE,
-      ...FETCH,
-      'CONCURRENCY',
-      ...DERIVE,
-      'FORECAST_WINDOW',
-      'METRICS_FILE',
-      'LOG_LEVEL',
-    ],
+    settings: ['CRON_SCHEDULE', ...RUN_SETTINGS],
     notes: ['exit codes: 0 stopped by SIGTERM/SIGINT', '            1 could not start'],
   },
   backfill: {

@@ -9,14 +9,12 @@
  * time it last loaded), and the counters continue from the previous file's values (so they only
  * ever grow, as Prometheus counters must; deleting the file resets them, which rate() handles).
  */
-import { randomUUID } from 'node:crypto';
-import { open, readFile, rename, rm } from 'node:fs/promises';
-import path from 'node:path';
+import { readFile } from 'node:fs/promises';
 import type { Kysely } from 'kysely';
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { Logger } from '../log.ts';
 import { marketLabel, type Market, type Venue } from '../markets.ts';
-import { makeFolder } from '../util/make-folder.ts';
+import { writeFileAtomically } from '../util/atomic-write.ts';
 import { readFreshness, type Freshness } from '../warehouse/freshness.ts';
 import type { Database } from '../warehouse/schema.ts';
 import type { RunSummary } from './run.ts';
@@ -89,27 +87,6 @@ function valueOf(samples: Sample[], name: string, labels: Record<string, string>
       Object.keys(s.labels).length === Object.keys(labels).length &&
       Object.entries(labels).every(([k, v]) => s.labels[k] === v),
   )?.value;
-}
-
-/** Replaces `file` whole: a temporary file in the same folder (so the rename is atomic), synced, renamed. */
-export async function writeFileAtomically(file: string, text: string): Promise<void> {
-  const dir = path.dirname(file);
-  await makeFolder(dir);
-  // A leading dot and no .prom ending: the textfile collector never reads it half-written.
-  const temp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomUUID()}.tmp`);
-  try {
-    const handle = await open(temp, 'w', 0o644);
-    try {
-      await handle.writeFile(text);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, file);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
-  }
 }
 
 export interface RunMetricsInput {

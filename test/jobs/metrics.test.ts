@@ -13,16 +13,11 @@ import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
-import {
-  METRIC,
-  RequestTally,
-  writeFileAtomically,
-  writeRunMetrics,
-  type RunMetricsInput,
-} from '../../src/jobs/metrics.ts';
+import { METRIC, RequestTally, writeRunMetrics, type RunMetricsInput } from '../../src/jobs/metrics.ts';
 import { runPipeline } from '../../src/jobs/pipeline.ts';
 import type { RunSummary } from '../../src/jobs/run.ts';
 import { openRawStore } from '../../src/raw/index.ts';
+import { writeFileAtomically } from '../../src/util/atomic-write.ts';
 import { defaultSimMarkets, startSimulator, type Simulator } from '../../src/simulator/index.ts';
 import type { Database, Warehouse } from '../../src/warehouse/db.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
