@@ -14,8 +14,9 @@ FROM node:24-slim
 # processes, under `docker run`, compose and Kubernetes alike (no `--init` needed; with one,
 # docker-init simply sits above tini).
 RUN apt-get update && apt-get install -y --no-install-recommends tini && rm -rf /var/lib/apt/lists/*
-# METRICS_FILE: Prometheus metrics after each run, and what `health` reads while the scheduler
-# holds the embedded warehouse (PGlite is one process's). Mount /data/metrics for node_exporter.
+# METRICS_FILE: Prometheus metrics after each run, and what `health` reads instead of opening the
+# embedded warehouse, which the scheduler holds (PGlite is one process's). Mount /data/metrics
+# for node_exporter.
 ENV NODE_ENV=production DATA_DIR=/data METRICS_FILE=/data/metrics/orderbook_etl.prom
 # An 8 MB young generation and a 256 MB old one keep the heap near what the ETL holds (a few
 # books at a time) instead of letting V8 grow it to several times that; see README, Performance.

@@ -152,7 +152,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
       '              tried by any run yet; also a bad argument or setting (the message on stderr says so)',
       '            2 CRITICAL: a market past 2 × --max-age, failed --max-failures runs in a row or never loaded;',
       '              or the warehouse unreachable, refusing the login, or without v_freshness',
-      'embedded PGlite held by the scheduler: METRICS_FILE is read instead (set it for both)',
+      'embedded PGlite (no DATABASE_URL) and METRICS_FILE set: that file is read, the warehouse never opened',
       'Docker HEALTHCHECK and Kubernetes probes: exit 2 is Docker-reserved; the image maps critical to 1, see docs/monitoring.md',
     ],
   },

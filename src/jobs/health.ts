@@ -12,8 +12,10 @@
  *             in a row); or only its trades failed; or no run has tried it yet
  *   OK        otherwise
  *
- * Embedded PGlite is one process's: while the scheduler holds it, health reads METRICS_FILE
- * instead (each market's last success and failures in a row, as the latest run wrote them).
+ * Embedded PGlite is one process's: the scheduler holds it for as long as it runs, and a health
+ * check holding it would make a cron `etl` starting then skip its run. So with PGlite and
+ * METRICS_FILE set, health reads that file instead (each market's last success and failures in a
+ * row, as the latest run wrote them) and never opens the warehouse.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -176,7 +178,7 @@ async function fromMetricsFile(
     return report(
       markets.map((m) => ({
         level: 'WARNING',
-        line: `WARNING ${marketLabel(m)}: no run has written ${file} yet (read instead of the embedded warehouse, which another process holds)`,
+        line: `WARNING ${marketLabel(m)}: no run has written ${file} yet (read instead of the embedded warehouse)`,
       })),
     );
   }
@@ -233,11 +235,12 @@ async function open(config: Config): Promise<Warehouse | HealthReport | Warehous
 
 /** Every configured market judged; never throws for a warehouse problem (that is CRITICAL). */
 export async function checkHealth(config: Config, t: Thresholds): Promise<HealthReport> {
+  if (!config.databaseUrl && config.metricsFile)
+    return fromMetricsFile(config.metricsFile, config.markets, t);
   const opened = await open(config);
   if (opened instanceof WarehouseBusyError) {
-    if (config.metricsFile) return fromMetricsFile(config.metricsFile, config.markets, t);
     return critical(
-      `warehouse: ${opened.message}, and METRICS_FILE is not set to read instead: set it (the scheduler writes it after each run), or use PostgreSQL`,
+      `warehouse: ${opened.message}, and METRICS_FILE is not set to read instead: set it (every run writes it), or use PostgreSQL`,
     );
   }
   if (!('db' in opened)) return opened;

@@ -166,10 +166,14 @@ describe('npm run health', () => {
 });
 
 describe('npm run health on embedded PGlite', () => {
-  it('while the scheduler holds the warehouse (one process’s), it reads METRICS_FILE instead', async () => {
+  it('reads METRICS_FILE, never opening the warehouse (one process’s) that the scheduler holds', async () => {
     const metricsFile = path.join(dir, 'embedded-metrics', 'etl.prom');
     const embedded = { ...env, DATA_DIR: path.join(dir, 'embedded'), METRICS_FILE: metricsFile };
     delete (embedded as Record<string, string | undefined>).DATABASE_URL;
+    const before = await runCli(['health'], embedded);
+    expect(before.code).toBe(1);
+    expect(before.stdout).toContain(`WARNING binance:BTCUSDT: no run has written ${metricsFile} yet`);
+    expect(existsSync(path.join(dir, 'embedded'))).toBe(false); // nothing opened, nothing made
     sim.resetRateLimits();
     // A run every second; PGlite stays held between them.
     const scheduler = startCli(['start'], { ...embedded, CRON_SCHEDULE: '* * * * * *', LOG_LEVEL: 'info' });
