@@ -29,7 +29,7 @@ import {
   type Warehouse,
 } from '../warehouse/db.ts';
 import { readFreshness, type Freshness } from '../warehouse/freshness.ts';
-import { METRIC, readMetricsFile } from './metrics.ts';
+import { METRIC, readMetricsFile, type Sample } from './metrics.ts';
 
 export const LEVELS = ['OK', 'WARNING', 'CRITICAL'] as const;
 export type Level = (typeof LEVELS)[number];
@@ -173,7 +173,12 @@ async function fromMetricsFile(
   markets: readonly Market[],
   t: Thresholds,
 ): Promise<HealthReport> {
-  const samples = await readMetricsFile(file);
+  let samples: Sample[];
+  try {
+    samples = await readMetricsFile(file);
+  } catch (error) {
+    return critical(`METRICS_FILE ${file} unreadable: ${oneLine(String(error), 300)}`);
+  }
   if (samples.length === 0) {
     return report(
       markets.map((m) => ({

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
@@ -133,7 +133,7 @@ describe('npm run health', () => {
     expect(critical.lines[0]).toMatch(/^CRITICAL coinbase:BTC-USD: .*1 run\(s\) in a row failed it/);
   });
 
-  it('the warehouse unreachable or without v_freshness: one CRITICAL line (exit 2)', async () => {
+  it('the warehouse unreachable or without v_freshness, or METRICS_FILE unreadable: one CRITICAL line (exit 2)', async () => {
     const down = await health([], { DATABASE_URL: 'postgres://nobody:secret@127.0.0.1:1/none' });
     expect(down.code).toBe(2);
     expect(down.lines).toEqual([
@@ -142,6 +142,13 @@ describe('npm run health', () => {
       ),
     ]);
     expect(down.lines[0]).not.toContain('secret');
+    const folder = path.join(dir, 'a-folder.prom');
+    await mkdir(folder);
+    const unreadable = await health([], { DATABASE_URL: '', METRICS_FILE: folder });
+    expect(unreadable.code).toBe(2);
+    expect(unreadable.lines).toEqual([
+      `CRITICAL METRICS_FILE ${folder} unreadable: Error: EISDIR: illegal operation on a directory, read`,
+    ]);
     const empty = await createTestDatabase();
     try {
       if (!empty.databaseUrl) return;
