@@ -46,6 +46,8 @@ export interface Config {
   httpBackoffMs: number;
   concurrency: number;
   logLevel: LogLevel;
+  /** METRICS_FILE: where each run writes its Prometheus textfile-collector metrics; unset: none. */
+  metricsFile: string | undefined;
 }
 
 /** A setting that cannot be used, named with its value and what would be accepted. */
@@ -286,19 +288,68 @@ function definitions(dataDir: string) {
       'info',
       'one of fatal, error, warn, info, debug, trace, silent',
     ),
+    METRICS_FILE: setting(
+      // node_exporter's textfile collector reads only *.prom files of its folder.
+      z
+        .string()
+        .refine((s) => s.endsWith('.prom') && path.basename(s) !== '.prom' && !s.includes('\0'))
+        .transform((s) => path.resolve(s)),
+      '',
+      'a file path ending in .prom (what a textfile collector reads), or unset for no metrics file',
+    ),
   } as const;
 }
 
 type Definitions = ReturnType<typeof definitions>;
 type Parsed = { [K in keyof Definitions]: Definitions[K] extends Setting<infer T> ? T : never };
 
-/** Every setting with its default and what it accepts, for the commands' `--help`. */
-export function describeSettings(): Record<string, { fallback: string; allowed: string }> {
-  const out: Record<string, { fallback: string; allowed: string }> = {
-    DATA_DIR: { fallback: './data', allowed: 'a folder path' },
+/** What each setting is for, in one line: `--help` and .env.example show it. */
+const MEANINGS: Record<keyof Definitions | 'DATA_DIR', string> = {
+  DATA_DIR: 'where the embedded defaults live: the PGlite warehouse (DATA_DIR/pglite) and the raw folder',
+  DATABASE_URL: 'PostgreSQL warehouse; unset: embedded PGlite in DATA_DIR/pglite',
+  RAW_STORE_URL: 'where every response is kept byte-for-byte: an S3 location or a folder',
+  S3_ENDPOINT: 'endpoint of an S3-compatible store (MinIO…); unset: AWS',
+  S3_FORCE_PATH_STYLE: 'path-style bucket URLs, as MinIO and most S3-compatible stores need',
+  AWS_REGION: 'region of the S3 bucket; unset: the AWS default chain',
+  MARKETS: 'the markets each run fetches, by venue and native symbol',
+  COINBASE_API_URL: 'Coinbase Exchange REST base URL (tests and the demo point it at the simulator)',
+  BINANCE_API_URL: 'Binance market-data host (api.binance.com answers 451 to US IPs)',
+  BINANCE_DEPTH_LIMIT: 'levels per side asked of Binance (weight 250 of 6000/min above 1000)',
+  NOTIONALS_USD: 'order sizes priced in fact_fill and compared in v_best_venue',
+  DEPTH_BANDS_BPS: 'bands of fact_depth, in bps from mid',
+  TAKER_FEE_BPS: 'taker fee per venue, applied to every fill',
+  USD_STABLECOINS: 'quotes counted 1:1 as USD when venues are compared',
+  LEVELS_WITHIN_BPS: 'levels stored in fact_level within this distance of mid; raw keeps everything',
+  SLIPPAGE_BPS_THRESHOLDS: 'thresholds of v_max_size (the largest order within each slippage)',
+  COST_CURVE_USD: 'sizes priced in v_cost_curve and split in v_optimal_split',
+  FORECAST_WINDOW: 'trailing snapshots in the mid-price regression and v_spread_rolling',
+  LEVEL_RETENTION_DAYS: 'days of level detail kept in the warehouse; derived facts and raw are kept forever',
+  CRON_SCHEDULE: 'when npm start runs (UTC)',
+  HTTP_TIMEOUT_MS: 'per attempt, the whole response included',
+  HTTP_RETRIES: 'retries after the first attempt (exponential backoff with jitter)',
+  HTTP_MAX_BYTES: 'a larger response is refused (a full Coinbase book is ~2 MB)',
+  HTTP_BACKOFF_MS: 'first retry delay; each next one doubles, at most 30 s',
+  CONCURRENCY: 'markets fetched at once (rate limits still apply per venue)',
+  LOG_LEVEL: 'pino level: JSON lines on stderr, pretty on a terminal',
+  METRICS_FILE: 'each run writes Prometheus textfile-collector metrics there (atomically); unset: none',
+};
+
+export interface SettingDescription {
+  fallback: string;
+  allowed: string;
+  meaning: string;
+}
+
+/** Every setting with its default, what it accepts and what it is for: `--help`, .env.example. */
+export function describeSettings(): Record<string, SettingDescription> {
+  const out: Record<string, SettingDescription> = {
+    DATA_DIR: { fallback: './data', allowed: 'a folder path', meaning: MEANINGS.DATA_DIR },
   };
-  for (const [name, def] of Object.entries(definitions('DATA_DIR')))
-    out[name] = { fallback: def.fallback, allowed: def.allowed };
+  for (const [name, def] of Object.entries(definitions('DATA_DIR')) as [
+    keyof Definitions,
+    Setting<unknown>,
+  ][])
+    out[name] = { fallback: def.fallback, allowed: def.allowed, meaning: MEANINGS[name] };
   return out;
 }
 
@@ -378,6 +429,7 @@ export function loadConfig(env: Record<string, string | undefined> = readEnviron
     httpBackoffMs: p.HTTP_BACKOFF_MS,
     concurrency: p.CONCURRENCY,
     logLevel: p.LOG_LEVEL,
+    metricsFile: p.METRICS_FILE,
   };
 }
 

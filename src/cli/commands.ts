@@ -28,6 +28,18 @@ const DERIVE = [
 /** What the migration's views are built with (migrate.ts ViewSettings). */
 const VIEWS = ['NOTIONALS_USD', 'COST_CURVE_USD', 'SLIPPAGE_BPS_THRESHOLDS', 'FORECAST_WINDOW'];
 
+/** What a run (etl, and each tick of start) reads. */
+const RUN_SETTINGS = [
+  ...WAREHOUSE,
+  ...STORE,
+  ...FETCH,
+  'CONCURRENCY',
+  ...DERIVE,
+  'FORECAST_WINDOW',
+  'METRICS_FILE',
+  'LOG_LEVEL',
+];
+
 const RUN_EXIT = [
   'exit codes: 0 every market loaded (or another run holds the lock: nothing done)',
   '            1 could not start (bad setting or argument, raw store or warehouse unusable, migration failed)',
@@ -41,23 +53,14 @@ export const COMMANDS: Record<string, CommandSpec> = {
     name: 'etl',
     summary: 'One run now, then exit (what cron calls): fetch every market, keep it raw, load the warehouse.',
     options: {},
-    settings: [...WAREHOUSE, ...STORE, ...FETCH, 'CONCURRENCY', ...DERIVE, 'FORECAST_WINDOW', 'LOG_LEVEL'],
+    settings: RUN_SETTINGS,
     notes: RUN_EXIT,
   },
   start: {
     name: 'start',
     summary: 'The long-running scheduler: one run on every CRON_SCHEDULE tick (UTC) until SIGTERM/SIGINT.',
     options: {},
-    settings: [
-      'CRON_SCHEDULE',
-      ...WAREHOUSE,
-      ...STORE,
-      ...FETCH,
-      'CONCURRENCY',
-      ...DERIVE,
-      'FORECAST_WINDOW',
-      'LOG_LEVEL',
-    ],
+    settings: ['CRON_SCHEDULE', ...RUN_SETTINGS],
     notes: ['exit codes: 0 stopped by SIGTERM/SIGINT', '            1 could not start'],
   },
   backfill: {
@@ -122,6 +125,35 @@ export const COMMANDS: Record<string, CommandSpec> = {
     notes: [
       'exit codes: 0 schema up to date (or the embedded warehouse is held by a run: nothing done)',
       '            1 warehouse unusable, login read-only, or a migration failed',
+    ],
+  },
+  health: {
+    name: 'health',
+    summary:
+      "Is each market's data current? One line per market of MARKETS, worst first, read from v_freshness (works as an orderbook_reader login).",
+    options: {
+      'max-age': {
+        type: 'string',
+        value: 'DURATION',
+        default: '2h',
+        help: 'newest data older than this is a warning, older than twice this critical (90m, 2h, 1h30m, 1d)',
+      },
+      'max-failures': {
+        type: 'string',
+        value: 'N',
+        default: '3',
+        help: "runs in a row failing a market's book that make it critical (fewer: a warning)",
+      },
+    },
+    settings: [...WAREHOUSE, 'MARKETS', 'METRICS_FILE', 'LOG_LEVEL'],
+    notes: [
+      'exit codes: 0 OK: every market loaded by its latest run, newest data within --max-age',
+      '            1 WARNING: a market past --max-age, failed by its latest run(s), its trades failed, or not',
+      '              tried by any run yet; also a bad argument or setting (the message on stderr says so)',
+      '            2 CRITICAL: a market past 2 × --max-age, failed --max-failures runs in a row or never loaded;',
+      '              or the warehouse unreachable, refusing the login, or without v_freshness',
+      'embedded PGlite (no DATABASE_URL) and METRICS_FILE set: that file is read, the warehouse never opened',
+      'Docker HEALTHCHECK and Kubernetes probes: exit 2 is Docker-reserved; the image maps critical to 1, see docs/monitoring.md',
     ],
   },
   simulator: {

@@ -9,6 +9,7 @@ import { ConfigError, describeSettings, loadConfig, type Config } from '../confi
 import { backfill, BackfillArgsError, backfillOptions, type BackfillOptions } from '../jobs/backfill.ts';
 import { filterMatchesLake, warnIfRangeEmpty, type FilterArgs } from '../jobs/backfill-filter.ts';
 import { runDemo } from '../jobs/demo.ts';
+import { checkHealth, HealthArgsError, thresholdsFrom, type Thresholds } from '../jobs/health.ts';
 import { LogProgress, TerminalProgress } from '../jobs/progress.ts';
 import { loadReport, renderReport, renderReportJson } from '../jobs/report.ts';
 import { loadHtmlReport } from '../jobs/report-html.ts';
@@ -162,6 +163,21 @@ async function report(values: ParsedValues, config: Config, log: Logger): Promis
   }
 }
 
+/** Reads v_freshness only (no migration, nothing made): a read-only orderbook_reader login can run it. */
+async function health(values: ParsedValues, config: Config): Promise<number> {
+  let thresholds: Thresholds;
+  try {
+    thresholds = thresholdsFrom(values);
+  } catch (error) {
+    if (!(error instanceof HealthArgsError)) throw error;
+    process.stderr.write(`health: ${error.message}\n`);
+    return 1;
+  }
+  const result = await checkHealth(config, thresholds);
+  process.stdout.write(`${result.lines.join('\n')}\n`);
+  return result.exitCode;
+}
+
 async function migrateOnly(values: ParsedValues, config: Config, log: Logger): Promise<number> {
   const rebuildViews = values['rebuild-views'] === true;
   const warehouse = await migratedWarehouse(config, log, { rebuildViews });
@@ -268,6 +284,8 @@ async function main(argv: string[]): Promise<number> {
       });
     case 'migrate':
       return migrateOnly(values, config, log);
+    case 'health':
+      return health(values, config);
     case 'simulator':
       return simulator(values, log);
     default:

@@ -69,6 +69,11 @@ export interface VenueHttpOptions {
   log: Logger;
   /** Aborted when the run must stop: every wait (backoff, Retry-After, limiter, request) ends at once. */
   signal?: AbortSignal | undefined;
+  /**
+   * Told of every attempt sent: its HTTP status, or how it failed without one (timeout,
+   * network, too_large, aborted). The run's metrics count requests with it.
+   */
+  onAttempt?: ((venue: Venue, outcome: string) => void) | undefined;
 }
 
 export interface GetRequest {
@@ -233,7 +238,11 @@ export class VenueHttp {
         headers: { 'User-Agent': userAgent, Accept: 'application/json' },
       });
     } catch (error) {
-      throw this.classify(error, context, attempt, timeoutMs, maxBytes);
+      const failure = this.classify(error, context, attempt, timeoutMs, maxBytes);
+      const cause = failure instanceof AbortError ? failure.originalError : failure;
+      const kind = cause instanceof HttpError ? cause.kind : 'network';
+      this.options.onAttempt?.(venue, signal?.aborted ? 'aborted' : kind);
+      throw failure;
     }
     const response: HttpResponse = {
       url,
@@ -246,6 +255,7 @@ export class VenueHttp {
       earlier: [],
     };
     arrived.push(response);
+    this.options.onAttempt?.(venue, String(response.status));
     limiter.observe(response.headers);
     const retryAfterMs = parseRetryAfter(response.headers['retry-after']);
 

@@ -4,7 +4,7 @@ import type { Logger } from '../log.ts';
 import type { Venue } from '../markets.ts';
 import { BinanceClient } from './binance.ts';
 import { CoinbaseClient } from './coinbase.ts';
-import { VenueHttp } from './http.ts';
+import { VenueHttp, type VenueHttpOptions } from './http.ts';
 import { RequestRateLimiter, WeightBudgetLimiter, type RateLimiter } from './ratelimit.ts';
 import type { VenueClient } from './venue.ts';
 
@@ -29,6 +29,8 @@ export function createVenueClients(
   limiters: Record<Venue, RateLimiter> = defaultLimiters(),
   /** The run's stop signal: aborts every wait and request of these clients. */
   signal?: AbortSignal,
+  /** Told of every attempt sent (VenueHttpOptions.onAttempt). */
+  onAttempt?: VenueHttpOptions['onAttempt'],
 ): Record<Venue, VenueClient> {
   const http = (venue: Venue) =>
     new VenueHttp({
@@ -41,6 +43,7 @@ export function createVenueClients(
       backoffMs: settings.httpBackoffMs,
       log,
       signal,
+      onAttempt,
     });
   return {
     coinbase: new CoinbaseClient(settings.apiUrl.coinbase, http('coinbase')),

@@ -13,6 +13,7 @@ import { withMarketLocks } from '../warehouse/lock.ts';
 import { dropExpiredLevels, ensureLevelPartitionsAhead } from '../warehouse/partitions.ts';
 import { closeDeadRuns } from '../warehouse/runlog.ts';
 import { marketLabel } from '../markets.ts';
+import { RequestTally, writeRunMetrics } from './metrics.ts';
 import { runOnce, type RunSummary } from './run.ts';
 
 /**
@@ -111,7 +112,8 @@ export async function openPipeline(config: Config, log: Logger): Promise<Pipelin
  * holds are skipped and logged, not failed. Null when every market is taken: nothing was run.
  * Before it, fact_level's partitions for today and tomorrow are made ahead of need; after it,
  * level detail past LEVEL_RETENTION_DAYS is dropped (neither can fail the run: a load makes its
- * own day's partition anyway, and a partition not dropped now is dropped by the next run).
+ * own day's partition anyway, and a partition not dropped now is dropped by the next run). With
+ * METRICS_FILE set, the run's metrics are written as soon as it is recorded (metrics.ts).
  */
 export async function runPipeline(
   config: Config,
@@ -134,17 +136,28 @@ export async function runPipeline(
       log.warn({ err: error }, 'level partitions not made ahead: each load makes its own');
     });
     const claimed = { ...config, markets: claim.markets };
+    const requests = new RequestTally();
     const summary = await runOnce({
       config: claimed,
       log,
       store: pipeline.store,
-      clients: createVenueClients(claimed, log, undefined, signal),
+      clients: createVenueClients(claimed, log, undefined, signal, requests.observe),
       db: pipeline.warehouse.db,
       loader: new Loader(pipeline.warehouse.db, config),
       signal,
       beforeStart: claim.holdRun,
       kind,
     });
+    if (config.metricsFile) {
+      await writeRunMetrics({
+        file: config.metricsFile,
+        summary,
+        requests,
+        markets: config.markets,
+        db,
+        log,
+      });
+    }
     await dropExpiredLevels(db, config.levelRetentionDays, log).catch((error: unknown) => {
       log.warn({ err: error }, 'level retention not applied: the next run tries again');
     });

@@ -1,9 +1,9 @@
 /** Raw store in a local folder: the zero-setup default (`file://DATA_DIR/raw`). */
-import { randomUUID } from 'node:crypto';
 import { constants } from 'node:fs';
-import { access, open, readFile, readdir, rename, rm } from 'node:fs/promises';
+import { access, readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { writeFileAtomically } from '../util/atomic-write.ts';
 import { makeFolder } from '../util/make-folder.ts';
 import { RawStoreError, byteOrder, checkKey, checkPrefix, type ListResult, type RawStore } from './store.ts';
 
@@ -41,23 +41,10 @@ export class FileRawStore implements RawStore {
   async put(key: string, data: Buffer): Promise<void> {
     checkKey('put', key, this.location);
     const target = this.pathOf('put', key);
-    const dir = path.dirname(target);
-    // Same directory as the target so rename is atomic (never across filesystems); the dot
-    // prefix keeps it out of listings and can never collide with a real key (keys refuse it).
-    const tmp = path.join(dir, `.${path.basename(target)}.${randomUUID()}.tmp`);
     try {
-      await makeFolder(dir);
-      const fh = await open(tmp, 'wx');
-      try {
-        await fh.writeFile(data);
-        // Without fsync, a power cut after the rename can leave an empty file under the real key.
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
-      await rename(tmp, target);
+      // Its temporary file has a dot prefix: out of listings, and never a real key (keys refuse it).
+      await writeFileAtomically(target, data);
     } catch (err) {
-      await rm(tmp, { force: true }).catch(() => undefined);
       throw new RawStoreError('put', key, this.location, err);
     }
   }

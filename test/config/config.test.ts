@@ -85,6 +85,10 @@ describe('defaults', () => {
     expect(config.levelRetentionDays).toBeNull();
     expect(loadConfig({ LEVEL_RETENTION_DAYS: '7' }).levelRetentionDays).toBe(7);
     expect(config.httpRetries).toBe(0);
+    expect(config.metricsFile).toBeUndefined();
+    expect(loadConfig({ METRICS_FILE: 'metrics/etl.prom' }).metricsFile).toBe(
+      path.resolve('metrics/etl.prom'),
+    );
   });
 
   it('takes .env values under the real environment', () => {
@@ -210,6 +214,16 @@ const BAD_VALUES: [string, string, RegExp][] = [
   ['HTTP_MAX_BYTES', '-1', /HTTP_MAX_BYTES="-1" is invalid: expected bytes/],
   ['HTTP_BACKOFF_MS', 'fast', /HTTP_BACKOFF_MS="fast" is invalid: expected milliseconds/],
   ['DATA_DIR', 'x\u0000y', /DATA_DIR=.* is invalid: expected a folder path/],
+  [
+    'METRICS_FILE',
+    '/var/lib/node_exporter/orderbook.txt',
+    /^METRICS_FILE="\/var\/lib\/node_exporter\/orderbook.txt" is invalid: expected a file path ending in \.prom/,
+  ],
+  [
+    'METRICS_FILE',
+    '/var/lib/node_exporter/.prom',
+    /METRICS_FILE=.* is invalid: expected a file path ending in \.prom/,
+  ],
 ];
 
 describe('a bad value names the variable, the value and what is allowed', () => {

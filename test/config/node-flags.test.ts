@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 
 const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> };
-const OPENS_WAREHOUSE = ['etl', 'start', 'backfill', 'demo', 'bench', 'report', 'migrate'];
+const OPENS_WAREHOUSE = ['etl', 'start', 'backfill', 'demo', 'bench', 'report', 'migrate', 'health'];
 
 describe('node flags', () => {
   it.each(OPENS_WAREHOUSE)('npm run %s keeps PGlite on the baseline WebAssembly compiler', (name) => {
@@ -20,7 +20,12 @@ describe('node flags', () => {
 
   it('the image does both', () => {
     const dockerfile = readFileSync('Dockerfile', 'utf8');
-    expect(dockerfile).toMatch(/^ENTRYPOINT \["node", "--liftoff-only", "dist\/cli\/entry\.js"\]$/m);
+    // tini is PID 1 (docs/monitoring.md) and starts node with the flag.
+    expect(dockerfile).toMatch(
+      /^ENTRYPOINT \["\/usr\/bin\/tini", "--", "node", "--liftoff-only", "dist\/cli\/entry\.js"\]$/m,
+    );
+    // The health check opens the embedded warehouse too.
+    expect(dockerfile).toMatch(/^ {2}CMD node --liftoff-only dist\/cli\/entry\.js health /m);
     expect(dockerfile).toMatch(/^ENV NODE_OPTIONS="--max-old-space-size=256 --max-semi-space-size=8"$/m);
   });
 });

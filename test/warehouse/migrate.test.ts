@@ -32,6 +32,7 @@ describe('migrations', () => {
       '0006_fact_level_set_based_integrity',
       '0007_view_versions_and_run_kind',
       '0008_level_partitions_stored_forecasts',
+      '0009_error_market_index',
       '0010_stored_window_facts',
     ]);
     const second = await migrate(warehouse.db, undefined, DEFAULTS);

@@ -20,6 +20,7 @@ const VIEWS = [
   'v_etl_health',
   'v_execution_cost',
   'v_forecast_error',
+  'v_freshness',
   'v_latest',
   'v_max_size',
   'v_max_spread',
