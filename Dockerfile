@@ -19,7 +19,7 @@ RUN apt-get update && apt-get install -y --no-install-recommends tini && rm -rf 
 # for node_exporter.
 ENV NODE_ENV=production DATA_DIR=/data METRICS_FILE=/data/metrics/orderbook_etl.prom
 # An 8 MB young generation and a 256 MB old one keep the heap near what the ETL holds (a few
-# books at a time) instead of letting V8 grow it to several times that; see README, Performance.
+# books at a time) instead of letting V8 grow it to several times that; see docs/performance.md.
 # Override with `-e NODE_OPTIONS=...` (e.g. --max-old-space-size=1024 for a very high CONCURRENCY).
 ENV NODE_OPTIONS="--max-old-space-size=256 --max-semi-space-size=8"
 WORKDIR /app
@@ -39,6 +39,6 @@ HEALTHCHECK --interval=5m --timeout=30s --start-period=1m --retries=2 \
   CMD node --liftoff-only dist/cli/entry.js health --max-age 2h; [ $? -lt 2 ]
 # The scheduler by default; `docker run IMAGE etl | backfill … | report | migrate | health` for one-off commands.
 # --liftoff-only (not allowed in NODE_OPTIONS): embedded PGlite's WebAssembly stays on V8's
-# baseline compiler; optimizing it takes ~500 MB for a moment. See README, Performance.
+# baseline compiler; optimizing it takes ~500 MB for a moment. See docs/performance.md.
 ENTRYPOINT ["/usr/bin/tini", "--", "node", "--liftoff-only", "dist/cli/entry.js"]
 CMD ["start"]
