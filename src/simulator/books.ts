@@ -54,12 +54,15 @@ export interface BookShape {
   touchLog10: number | null;
   /** No level holds more than this, in quote currency. */
   maxLevelQuote: number;
+  /** Share of levels whose size is a round amount of one or two digits (people type 0.01, 0.125, 1). */
+  roundShare: number;
 }
 
 /**
  * Fitted to the recorded books. Coinbase BTC-USD (senken, 2026-09, best 30 a side of 21,572 /
  * 22,528): gaps of 57-65 ticks on average at $77,588 (0.075 bps), 28% of them one tick; sizes
- * 0.0005 / 0.07-0.10 / 0.5 BTC at the 10th / 50th / 90th percentile, no large touch; 22,000 levels
+ * 0.0005 / 0.07-0.10 / 0.5 BTC at the 10th / 50th / 90th percentile, one in seven a round amount
+ * (0.0001, 0.01, 0.06, 0.125, 1), no large touch; 22,000 levels
  * then reach about 10% from mid. Binance BTCUSDT (mdolmen, soworks, nautilus; 20, 5 and 10 a
  * side): 13-17 ticks (0.018 bps) at the touch, 30-45% one tick, many 0.00007-0.00014 BTC dust
  * levels, 0.5-7.6 BTC at the best level; its 5,000 levels thin out to about 2% from mid.
@@ -76,6 +79,7 @@ export const BOOK_SHAPES: Record<Venue, BookShape> = {
     sizeScale: 0.3,
     touchLog10: null,
     maxLevelQuote: 400_000,
+    roundShare: 0.15,
   },
   binance: {
     touchGapBps: 0.018,
@@ -88,6 +92,7 @@ export const BOOK_SHAPES: Record<Venue, BookShape> = {
     sizeScale: 0.36,
     touchLog10: 4.7,
     maxLevelQuote: 1_000_000,
+    roundShare: 0.15,
   },
 };
 
@@ -160,7 +165,10 @@ export function createBookGenerator(market: SimMarket, seed: number): BookGenera
           : u < dustShare
             ? sample(dustQuote, u / dustShare)
             : sample(levelQuote, (u - dustShare) / (1 - dustShare));
-      side.sizes[n] = Math.min(maxSteps, Math.max(1, Math.round(quote * stepsPerQuote))) * sizeStep;
+      let units = Math.min(maxSteps, Math.max(1, Math.round(quote * stepsPerQuote))) * sizeStep;
+      const r = random();
+      if (r < shape.roundShare) units = roundUnits(units, r < shape.roundShare / 2 ? 10 : 100, sizeStep);
+      side.sizes[n] = units;
       // Mostly one order a level, a few with many (u^12 without Math.pow).
       const o = random();
       const o4 = o * o * o * o;
@@ -225,6 +233,13 @@ function sample(table: Float64Array, p: number): number {
 
 /** The unit exponential: −ln(1 − p). */
 const EXPONENTIAL = quantiles((p) => -Math.log(1 - p));
+
+/** `units` kept to one (`digits` 10) or two (100) significant digits, still whole lot steps. */
+function roundUnits(units: number, digits: 10 | 100, step: number): number {
+  let unit = step;
+  while (units >= unit * digits) unit *= 10;
+  return Math.max(unit, Math.round(units / unit) * unit);
+}
 
 /** Realistic magnitudes: Coinbase BTC-USD is around 1.3e11, Binance BTCUSDT around 1.0e11. */
 function defaultSequence(market: SimMarket, random: Random): bigint {

@@ -186,7 +186,7 @@ describe('renderHtmlReport', () => {
   });
 
   it('says what to do when the warehouse is empty', () => {
-    const html = renderHtmlReport({ generatedAt: data.generatedAt, markets: [], assets: [] });
+    const html = renderHtmlReport({ ...data, markets: [], assets: [] });
     expect(html).toContain('No snapshots yet');
     expect(html).not.toContain('<svg');
   });
