@@ -117,6 +117,7 @@ td.sell { color: #b42318; font-weight: 600; }
 .kpis div span { display: block; color: var(--muted); font-size: 12px; }
 .kpis div b { font-size: 16px; }
 table.assumptions td { white-space: normal; vertical-align: top; }
+table.assumptions td:first-child { white-space: nowrap; }
 table.assumptions td.value { font-weight: 600; white-space: nowrap; }
 td.range { color: var(--ink); }
 tr.merged td { background: #fbfcfd; }
@@ -173,7 +174,7 @@ function assumptionsSection(a: Assumptions): string[] {
       ? '— (no book priced in USD)'
       : a.fees.map((f) => `${f.exchange} ${f.feeBps.map(bps).join(' or ')}`).join(' · ');
   rows.push([
-    'Taker fee per venue',
+    'Taker fee',
     'TAKER_FEE_BPS',
     fees,
     'In every all-in price, cost curve and split: a fee difference alone can decide the best venue.' +
@@ -198,7 +199,7 @@ function assumptionsSection(a: Assumptions): string[] {
       'Headline sizes',
       'NOTIONALS_USD',
       listOf(a.notionalsUsd, notionalLabel),
-      'Also priced on every book (npm run report, v_latest, v_best_venue); in the table above too.',
+      'Also priced on every book for npm run report (v_latest, v_best_venue); in the split table too.',
     ]);
   if (a.slippageThresholdsBps.length > 0)
     rows.push([
