@@ -221,20 +221,6 @@ export function timeTicks(min: number, max: number, count: number): Tick[] {
   return ticks;
 }
 
-/** "1500000" → "1.5M", "25000" → "25k", "12.5" → "12.5": compact, from the exact string. */
-export function compactDecimal(decimal: string): string {
-  const negative = decimal.startsWith('-');
-  const [int = '0', frac = ''] = (negative ? decimal.slice(1) : decimal).split('.');
-  const shift = (places: number, suffix: string) => {
-    const head = int.slice(0, int.length - places);
-    const tail = `${int.slice(int.length - places)}${frac}`.replace(/0+$/, '');
-    return `${negative ? '-' : ''}${groupThousands(head)}${tail ? `.${tail}` : ''}${suffix}`;
-  };
-  if (int.length > 6) return shift(6, 'M');
-  if (int.length > 3) return shift(3, 'k');
-  return decimal;
-}
-
 interface Scale {
   (value: number): number;
   min: number;
