@@ -106,7 +106,8 @@ export const COMMANDS: Record<string, CommandSpec> = {
         help: 'write depth, cost curves, size limits and splits as one HTML page',
       },
     },
-    settings: [...WAREHOUSE, 'LOG_LEVEL'],
+    // The HTML page states what is stored; the warehouse does not record these three.
+    settings: [...WAREHOUSE, 'LEVELS_WITHIN_BPS', 'LEVEL_RETENTION_DAYS', 'BINANCE_DEPTH_LIMIT', 'LOG_LEVEL'],
     notes: [
       'exit codes: 0 printed or written',
       '            1 bad argument, or the warehouse could not be read',
@@ -162,7 +163,11 @@ export const COMMANDS: Record<string, CommandSpec> = {
     options: {
       port: { type: 'string', value: 'PORT', default: '8080', help: 'TCP port, 0 for any free one' },
       host: { type: 'string', value: 'HOST', default: '127.0.0.1', help: 'address to listen on' },
-      levels: { type: 'string', value: 'N', default: '1000', help: 'levels per side of each book (1-50000)' },
+      levels: {
+        type: 'string',
+        value: 'N',
+        help: 'levels per side of each book (1-50000); without it as many as the venue holds: Coinbase BTC-USD 22000, ETH-USD 12000, Binance 5000',
+      },
       seed: { type: 'string', value: 'N', default: '1', help: 'random seed of the books and trades' },
       'rate-limits': {
         type: 'boolean',

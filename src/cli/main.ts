@@ -147,7 +147,7 @@ async function report(values: ParsedValues, config: Config, log: Logger): Promis
   try {
     if (html !== undefined) {
       const file = path.resolve(html);
-      await writeFile(file, renderHtmlReport(await loadHtmlReport(warehouse.db)));
+      await writeFile(file, renderHtmlReport(await loadHtmlReport(warehouse.db, config)));
       process.stdout.write(`report written to ${file}\n`);
       return 0;
     }
@@ -189,14 +189,14 @@ async function migrateOnly(values: ParsedValues, config: Config, log: Logger): P
 
 async function simulator(values: ParsedValues, log: Logger): Promise<number> {
   const port = Number(values.port);
-  const levels = Number(values.levels);
+  // Without --levels every market holds as many levels as its venue does (simulator/catalog.ts).
+  const levels = values.levels === undefined ? undefined : Number(values.levels);
   const seed = Number(values.seed);
   if (
-    ![port, levels, seed].every(Number.isInteger) ||
+    ![port, levels ?? 1, seed].every(Number.isInteger) ||
     port < 0 ||
     port > 65535 ||
-    levels < 1 ||
-    levels > 50_000
+    (levels !== undefined && (levels < 1 || levels > 50_000))
   ) {
     process.stderr.write(
       'simulator: --port 0–65535, --levels 1–50000 and --seed must be whole numbers; see `simulator --help`\n',
@@ -210,7 +210,7 @@ async function simulator(values: ParsedValues, log: Logger): Promise<number> {
     markets: defaultSimMarkets(levels),
     enforceRateLimits: values['rate-limits'] === true,
   });
-  log.info({ url: sim.url, levels }, 'simulator listening');
+  log.info({ url: sim.url, levels: levels ?? 'as the venues' }, 'simulator listening');
   process.stdout.write(
     `simulator listening on ${sim.url}\n` +
       `point the ETL at it:  COINBASE_API_URL=${sim.url} BINANCE_API_URL=${sim.url} npm run etl\n`,

@@ -1,11 +1,14 @@
 /**
  * `npm run demo`: what a newcomer types first. Starts the bundled simulator on a free loopback
- * port, runs one ETL cycle against it into an embedded warehouse (PGlite) and a raw folder,
- * both under the demo's own data folder, and prints the report. No network, no database, and
- * none of the environment's settings: a demo can never write to a real warehouse or bucket.
+ * port (books as large as the venues': simulator/catalog.ts), runs one ETL cycle against it into
+ * an embedded warehouse (PGlite) and a raw folder, both under the demo's own data folder, prints
+ * the report, writes the HTML report beside them and says how the venues compared. No network,
+ * no database, and none of the environment's settings: a demo can never write to a real
+ * warehouse or bucket.
  */
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { loadConfig } from '../config.ts';
+import { loadConfig, type Config } from '../config.ts';
 import { createVenueClients } from '../exchanges/index.ts';
 import type { Logger } from '../log.ts';
 import { openRawStore, probeRawStore } from '../raw/index.ts';
@@ -13,6 +16,10 @@ import { defaultSimMarkets, startSimulator } from '../simulator/index.ts';
 import { openWarehouse, type Warehouse } from '../warehouse/db.ts';
 import { Loader } from '../warehouse/load.ts';
 import { migrate } from '../warehouse/migrate.ts';
+import { rangeLabel, runsOf } from '../report/collapse.ts';
+import { formatDecimal, notionalLabel } from '../report/format.ts';
+import { renderHtmlReport } from '../report/html.ts';
+import { loadHtmlReport, type AssetReport, type SplitOrder } from './report-html.ts';
 import { loadReport, renderReport } from './report.ts';
 import { runOnce } from './run.ts';
 
@@ -22,7 +29,7 @@ export interface DemoOptions {
   log: Logger;
   /** Where the report and the "what next" lines go (stdout in the CLI). */
   out: NodeJS.WritableStream;
-  /** Levels per side of each simulated book (default 1000). */
+  /** Levels per side of each simulated book; by default as many as each venue holds (catalog.ts). */
   levels?: number;
   /** Simulator seed; by default a new one each time, so a second demo sees the books move. */
   seed?: number;
@@ -32,7 +39,13 @@ export interface DemoOptions {
   width?: number | undefined;
 }
 
-const DEFAULT_LEVELS = 1000;
+/**
+ * The demo's one departure from the defaults. TAKER_FEE_BPS defaults to coinbase:60,binance:10
+ * (the venues' entry tiers), and a 50 bps fee gap makes Binance the best venue for every order
+ * whatever the books hold. At equal fees (high-volume tiers are 5-10 bps on both) the books
+ * decide: the cheaper venue differs by side, and large orders are cheapest split.
+ */
+const DEMO_FEES = 'coinbase:10,binance:10';
 
 /** Runs the demo; resolves to the run's exit code (0 ok, 2 some market failed, 1 could not start). */
 export async function runDemo(options: DemoOptions): Promise<number> {
@@ -42,7 +55,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     host: '127.0.0.1',
     port: 0,
     seed: options.seed ?? Date.now() % 2 ** 31,
-    markets: defaultSimMarkets(options.levels ?? DEFAULT_LEVELS),
+    markets: defaultSimMarkets(options.levels),
   });
   try {
     // Only what the demo sets: no DATABASE_URL (→ PGlite under dataDir), no RAW_STORE_URL (→ dataDir/raw).
@@ -52,6 +65,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
       BINANCE_API_URL: sim.url,
       HTTP_RETRIES: '2',
       HTTP_TIMEOUT_MS: '10000',
+      TAKER_FEE_BPS: DEMO_FEES,
     });
     log.info({ simulator: sim.url, dataDir }, 'demo: simulator listening');
 
@@ -85,13 +99,17 @@ export async function runDemo(options: DemoOptions): Promise<number> {
         });
         const report = await loadReport(warehouse.db);
         out.write(renderReport(report, { color: options.color ?? false, width: options.width }));
+        const html = await loadHtmlReport(warehouse.db, config);
+        const htmlFile = path.join(dataDir, 'report.html');
+        await writeFile(htmlFile, renderHtmlReport(html));
+        out.write(settingsNote(config, html.assets));
         if (summary.marketsFailed > 0) {
           out.write(
             `\n${summary.marketsFailed} of ${summary.outcomes.length} markets failed in this demo run: ` +
               'the log lines on stderr say where and why (an HTTP_PROXY without NO_PROXY=127.0.0.1 is a usual cause).\n',
           );
         }
-        out.write(whatNext(dataDir));
+        out.write(whatNext(dataDir, htmlFile));
         return summary.exitCode;
       } catch (error) {
         log.fatal({ warehouse: warehouse.location, err: error }, 'demo failed');
@@ -112,11 +130,64 @@ function shellPath(p: string): string {
   return /^[\w@%+=:,./-]+$/.test(p) ? p : `'${p.replaceAll("'", `'\\''`)}'`;
 }
 
-function whatNext(dataDir: string): string {
+/** "binance 10 bps, coinbase 10 bps" */
+function feesOf(config: Config): string {
+  return Object.entries(config.takerFeeBps)
+    .map(([venue, fee]) => `${venue} ${fee} bps`)
+    .join(', ');
+}
+
+/** Who wins an order of the optimal-split table: one venue, or a split that saves something. */
+function winnerOf(o: SplitOrder): string {
+  if (o.bestSingleExchange === null || !o.fullyFilled) return 'no venue alone';
+  return o.savingBps !== null && formatDecimal(o.savingBps, 2) !== '0.00'
+    ? 'a split across venues'
+    : o.bestSingleExchange;
+}
+
+/**
+ * What the demo assumed and how the venues came out, from the split table of the HTML report:
+ * per asset and side, which venue is cheapest over which sizes.
+ */
+function settingsNote(config: Config, assets: AssetReport[]): string {
+  const lines = [
+    'This demo',
+    '  • Books: the simulator’s defaults, as deep as the venues’ own: Coinbase BTC-USD 22,000 levels a side',
+    '    out to about 10% from mid (ETH-USD 12,000), Binance 5,000 a side (its depth limit, about 2%)',
+    `  • Taker fees: ${feesOf(config)} (TAKER_FEE_BPS; the default coinbase:60,binance:10 makes`,
+    '    Binance the best venue for every order, so the demo prices both venues at the same fee)',
+  ];
+  const winners = new Set<string>();
+  const detail: string[] = [];
+  for (const asset of assets) {
+    for (const side of ['buy', 'sell'] as const) {
+      const orders = asset.orders.filter((o) => o.side === side);
+      if (orders.length === 0) continue;
+      const parts = runsOf(orders, winnerOf).map(({ first, last }) => {
+        winners.add(winnerOf(first));
+        const sizes = rangeLabel(notionalLabel(first.notionalUsd), notionalLabel(last.notionalUsd));
+        return `${winnerOf(first)} ${sizes}`;
+      });
+      detail.push(`    ${asset.base} ${side}: ${parts.join(' · ')}`);
+    }
+  }
+  if (detail.length > 0) {
+    lines.push(
+      winners.size > 1
+        ? '  • Venues compete: the cheapest way to trade differs by side or size (all-in, fee included):'
+        : `  • One way is cheapest for every order here: ${[...winners].join('')}`,
+      ...detail,
+    );
+  }
+  return `\n${lines.join('\n')}\n`;
+}
+
+function whatNext(dataDir: string, htmlFile: string): string {
   const raw = shellPath(path.join(dataDir, 'raw'));
   return [
     '',
     'What next',
+    `  • The HTML report (cost curves, depth, size limits, splits): ${shellPath(htmlFile)}`,
     `  • Every response, byte-for-byte (gzip JSON): ${raw}`,
     `  • The warehouse (embedded PostgreSQL): ${shellPath(path.join(dataDir, 'pglite'))}; run the demo again to add a run`,
     '  • Real venues: `npm run etl` (Coinbase and Binance public APIs), then `npm run report`',

@@ -1,10 +1,13 @@
 /**
  * `npm run report -- --html FILE`: what the HTML report shows, read from the analysts' views
- * only (v_latest, v_book_levels, v_book_top, v_max_size, v_cost_curve, v_snapshot,
+ * only (v_latest, v_book_levels, v_book_top, v_depth, v_max_size, v_cost_curve, v_snapshot,
  * v_optimal_split), so it works as the read-only orderbook_reader and every figure is the
  * view's. Values stay exact decimal strings; src/report/html.ts draws them.
  */
 import { sql, type Kysely } from 'kysely';
+import { compareDecimal } from '../book/index.ts';
+import type { Config } from '../config.ts';
+import { trimDecimal } from '../report/format.ts';
 import type { Database } from '../warehouse/schema.ts';
 import { loadReport, type FillSide, type MarketRow } from './report.ts';
 
@@ -29,6 +32,15 @@ export interface SizeLimit {
   bookExhausted: boolean;
 }
 
+/** Liquidity within one DEPTH_BANDS_BPS band around mid (v_depth). */
+export interface DepthBand {
+  bandBps: string;
+  bidBase: string;
+  bidQuote: string;
+  askBase: string;
+  askQuote: string;
+}
+
 export interface CostPoint {
   side: FillSide;
   notionalUsd: string;
@@ -44,6 +56,8 @@ export interface MarketReport extends MarketRow {
   asks: DepthPoint[];
   /** Oldest first. */
   history: HistoryPoint[];
+  /** By band, narrowest first. */
+  depthBands: DepthBand[];
   sizeLimits: SizeLimit[];
   costCurve: CostPoint[];
 }
@@ -79,8 +93,30 @@ export interface AssetReport {
   orders: SplitOrder[];
 }
 
+/** What decides what is stored: from the report's own environment, which the warehouse does not record. */
+export type StorageSettings = Pick<Config, 'levelsWithinBps' | 'levelRetentionDays' | 'binanceDepthLimit'>;
+
+/**
+ * What the page's figures rest on. All but `storage` are read from the views of the books shown,
+ * so they are what the runs applied even when today's settings differ.
+ */
+export interface Assumptions {
+  /** Taker fee per exchange (TAKER_FEE_BPS), bps; more than one when it changed between the books. */
+  fees: { exchange: string; feeBps: string[] }[];
+  /** Quote assets other than USD counted as USD (USD_STABLECOINS), among the books shown. */
+  usdStablecoins: string[];
+  /** NOTIONALS_USD, COST_CURVE_USD, SLIPPAGE_BPS_THRESHOLDS and DEPTH_BANDS_BPS, ascending. */
+  notionalsUsd: string[];
+  costCurveUsd: string[];
+  slippageThresholdsBps: string[];
+  depthBandsBps: string[];
+  /** Null when the caller gave none. */
+  storage: StorageSettings | null;
+}
+
 export interface HtmlReportData {
   generatedAt: string;
+  assumptions: Assumptions;
   /** By exchange, then market. */
   markets: MarketReport[];
   /** By base. */
@@ -94,10 +130,31 @@ const DEFAULT_DEPTH_USD = '2000000';
 
 const ISO_UTC = sql.raw(`'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'`);
 
-export async function loadHtmlReport(db: Kysely<Database>): Promise<HtmlReportData> {
+/** Distinct decimal strings (as trimmed), ascending. */
+function ascending(values: Iterable<string>): string[] {
+  return [...new Set([...values].map(trimDecimal))].sort(compareDecimal);
+}
+
+/**
+ * Reads the page. `storage` is what this environment says about the stored levels (the ETL's
+ * LEVELS_WITHIN_BPS, LEVEL_RETENTION_DAYS, BINANCE_DEPTH_LIMIT when the two share it).
+ */
+export async function loadHtmlReport(
+  db: Kysely<Database>,
+  storage: StorageSettings | null = null,
+): Promise<HtmlReportData> {
   const base = await loadReport(db);
   const ids = base.markets.map((m) => m.snapshotId);
-  if (ids.length === 0) return { generatedAt: base.generatedAt, markets: [], assets: [] };
+  const none: Assumptions = {
+    fees: [],
+    usdStablecoins: [],
+    notionalsUsd: [],
+    costCurveUsd: [],
+    slippageThresholdsBps: [],
+    depthBandsBps: [],
+    storage: storage === null ? null : pickStorage(storage),
+  };
+  if (ids.length === 0) return { generatedAt: base.generatedAt, assumptions: none, markets: [], assets: [] };
 
   const depth = await sql<{ snapshot_id: string; side: 'bid' | 'ask'; price: string; cum_quote: string }>`
     with reach as (
@@ -128,6 +185,29 @@ export async function loadHtmlReport(db: Kysely<Database>): Promise<HtmlReportDa
       limit ${HISTORY_POINTS}
     ) h
     order by k.exchange, k.market, h.at`.execute(db);
+
+  const bands = await sql<{
+    snapshot_id: string;
+    band_bps: string;
+    bid_base: string;
+    bid_quote: string;
+    ask_base: string;
+    ask_quote: string;
+  }>`
+    select snapshot_id::text as snapshot_id, band_bps::text as band_bps, bid_base::text as bid_base,
+      bid_quote::text as bid_quote, ask_base::text as ask_base, ask_quote::text as ask_quote
+    from orderbook.v_depth d where d.snapshot_id = any (${ids}::bigint[])
+    order by d.snapshot_id, d.band_bps`.execute(db);
+
+  const fees = await sql<{ exchange: string; fee_bps: string }>`
+    select distinct exchange, fee_bps::text as fee_bps
+    from orderbook.v_cost_curve c where c.snapshot_id = any (${ids}::bigint[])
+    order by exchange, fee_bps`.execute(db);
+
+  const stablecoins = await sql<{ quote: string }>`
+    select distinct quote from orderbook.v_snapshot s
+    where s.snapshot_id = any (${ids}::bigint[]) and s.quote_is_usd and s.quote <> 'USD'
+    order by quote`.execute(db);
 
   const limits = await sql<{
     snapshot_id: string;
@@ -163,6 +243,7 @@ export async function loadHtmlReport(db: Kysely<Database>): Promise<HtmlReportDa
     bids: [],
     asks: [],
     history: [],
+    depthBands: [],
     sizeLimits: [],
     costCurve: [],
   }));
@@ -179,6 +260,15 @@ export async function loadHtmlReport(db: Kysely<Database>): Promise<HtmlReportDa
       capturedAt: r.captured_at,
       midPrice: r.mid_price,
       spreadBps: r.spread_bps,
+    });
+  }
+  for (const r of bands.rows) {
+    bySnapshot.get(r.snapshot_id)?.depthBands.push({
+      bandBps: r.band_bps,
+      bidBase: r.bid_base,
+      bidQuote: r.bid_quote,
+      askBase: r.ask_base,
+      askQuote: r.ask_quote,
     });
   }
   for (const r of limits.rows) {
@@ -202,7 +292,33 @@ export async function loadHtmlReport(db: Kysely<Database>): Promise<HtmlReportDa
     });
   }
 
-  return { generatedAt: base.generatedAt, markets, assets: await loadAssets(db, markets, ids) };
+  const feesBy = new Map<string, string[]>();
+  for (const r of fees.rows)
+    feesBy.set(r.exchange, ascending([...(feesBy.get(r.exchange) ?? []), r.fee_bps]));
+  const assumptions: Assumptions = {
+    ...none,
+    fees: [...feesBy].map(([exchange, feeBps]) => ({ exchange, feeBps })),
+    usdStablecoins: stablecoins.rows.map((r) => r.quote),
+    notionalsUsd: ascending(base.markets.flatMap((m) => m.fills.map((f) => f.notionalUsd))),
+    costCurveUsd: ascending(curve.rows.map((r) => r.notional_usd)),
+    slippageThresholdsBps: ascending(limits.rows.map((r) => r.threshold_bps)),
+    depthBandsBps: ascending(bands.rows.map((r) => r.band_bps)),
+  };
+  return {
+    generatedAt: base.generatedAt,
+    assumptions,
+    markets,
+    assets: await loadAssets(db, markets, ids),
+  };
+}
+
+/** Only the three settings, whatever larger object (a whole Config) was passed. */
+function pickStorage(s: StorageSettings): StorageSettings {
+  return {
+    levelsWithinBps: s.levelsWithinBps,
+    levelRetentionDays: s.levelRetentionDays,
+    binanceDepthLimit: s.binanceDepthLimit,
+  };
 }
 
 /** Per base asset, the optimal splits of the newest run that priced a USD book of it. */

@@ -1,30 +1,55 @@
 /**
  * The HTML report: one self-contained page (inline CSS and SVG, a few lines of inline script
- * that only count what was drawn) an analyst can open offline or attach to a mail. Per base
- * asset: the cost curves of every venue on one plot and the best venue and optimal split per
- * order size; per market: the depth of the newest book, mid and spread over time, and the
- * largest order within each slippage threshold.
+ * that only count what was drawn) an analyst can open offline or attach to a mail. First what
+ * its figures assume (fees, sizes, thresholds, what is stored); per base asset: the cost curves
+ * of every venue on one plot and the best venue and optimal split per order size; per market:
+ * the depth of the newest book, mid and spread over time, the liquidity within each depth band
+ * and the largest order within each slippage threshold. Rows that would print the same are
+ * shown once, with the range of sizes or thresholds they cover.
  */
 import type {
+  Assumptions,
   AssetReport,
   CostPoint,
+  DepthBand,
   HtmlReportData,
   MarketReport,
   SizeLimit,
   SplitOrder,
 } from '../jobs/report-html.ts';
 import { compareDecimal } from '../book/index.ts';
-import { formatDecimal, formatTimestamp, notionalLabel, priceDecimals, trimDecimal } from './format.ts';
-import { compactDecimal, escapeXml as esc, lineChart, plotValue, shareBar, type Series } from './svg.ts';
+import { rangeLabel, runsOf } from './collapse.ts';
+import {
+  formatDecimal,
+  formatTimestamp,
+  groupThousands,
+  notionalLabel,
+  priceDecimals,
+  trimDecimal,
+} from './format.ts';
+import { compactLabels, escapeXml as esc, lineChart, plotValue, shareBar, type Series } from './svg.ts';
 
 const BID = '#1a9850';
 const ASK = '#d73027';
 const PALETTE = ['#1f77b4', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf', '#bcbd22', '#7f7f7f'];
+/** How a side is drawn on a cost curve: besides its tone, a dash and a marker tell buy from sell. */
+const SIDE_STYLE = {
+  buy: { dashed: false, marker: 'circle', darken: 0 },
+  sell: { dashed: true, marker: 'triangle', darken: 0.45 },
+} as const;
 
-const usd = (d: string) => `$${compactDecimal(d)}`;
 const money = (d: string) => `$${formatDecimal(d, 0)}`;
 const bps = (d: string | null, places = 2) => (d === null ? '—' : formatDecimal(d, places));
 const anchor = (...parts: string[]) => parts.join('-').replace(/[^A-Za-z0-9-]/g, '_');
+/** A list of decimals for prose: "5 · 10 · 25". */
+const listOf = (values: string[], show: (d: string) => string) => values.map(show).join(' · ');
+
+/** `#rrggbb` mixed `share` of the way to black. */
+function darken(hex: string, share: number): string {
+  const value = Number.parseInt(hex.slice(1), 16);
+  const channel = (shift: number) => Math.round(((value >> shift) & 0xff) * (1 - share));
+  return `#${[16, 8, 0].map((shift) => channel(shift).toString(16).padStart(2, '0')).join('')}`;
+}
 
 // Records errors before anything else runs, and after load counts the charts and the lines the
 // browser actually laid out (a path with length): what the headless-browser test reads back.
@@ -91,6 +116,11 @@ td.sell { color: #b42318; font-weight: 600; }
 .kpis { display: flex; gap: 28px; flex-wrap: wrap; margin: 4px 0 10px; }
 .kpis div span { display: block; color: var(--muted); font-size: 12px; }
 .kpis div b { font-size: 16px; }
+table.assumptions td { white-space: normal; vertical-align: top; }
+table.assumptions td:first-child { white-space: nowrap; }
+table.assumptions td.value { font-weight: 600; white-space: nowrap; }
+td.range { color: var(--ink); }
+tr.merged td { background: #fbfcfd; }
 `;
 
 /** The report as one HTML document. */
@@ -116,7 +146,7 @@ export function renderHtmlReport(data: HtmlReportData): string {
     out.push('</body>', '</html>');
     return `${out.join('\n')}\n`;
   }
-  out.push('<nav>');
+  out.push('<nav>', '<a href="#assumptions">Assumptions</a>');
   for (const asset of data.assets) {
     out.push(`<a href="#${anchor('asset', asset.base)}"><b>${esc(asset.base)}</b></a>`);
     for (const m of data.markets.filter((x) => x.base === asset.base))
@@ -125,6 +155,7 @@ export function renderHtmlReport(data: HtmlReportData): string {
       );
   }
   out.push('</nav>', '</header>', '<main>');
+  out.push(...assumptionsSection(data.assumptions));
 
   for (const asset of data.assets) {
     const markets = data.markets.filter((m) => m.base === asset.base);
@@ -133,6 +164,99 @@ export function renderHtmlReport(data: HtmlReportData): string {
   }
   out.push('</main>', '</body>', '</html>');
   return `${out.join('\n')}\n`;
+}
+
+function assumptionsSection(a: Assumptions): string[] {
+  const bps = (d: string) => `${groupThousands(d)} bps`;
+  const rows: [string, string, string, string][] = [];
+  const fees =
+    a.fees.length === 0
+      ? '— (no book priced in USD)'
+      : a.fees.map((f) => `${f.exchange} ${f.feeBps.map(bps).join(' or ')}`).join(' · ');
+  rows.push([
+    'Taker fee',
+    'TAKER_FEE_BPS',
+    fees,
+    'In every all-in price, cost curve and split: a fee difference alone can decide the best venue.' +
+      (a.fees.some((f) => f.feeBps.length > 1) ? ' It changed between the books shown.' : ''),
+  ]);
+  if (a.usdStablecoins.length > 0)
+    rows.push([
+      'Counted as USD',
+      'USD_STABLECOINS',
+      a.usdStablecoins.join(' · '),
+      'Books quoted in these are compared with USD books at par (1 USDT = 1 USD).',
+    ]);
+  if (a.costCurveUsd.length > 0)
+    rows.push([
+      'Order sizes',
+      'COST_CURVE_USD',
+      listOf(a.costCurveUsd, notionalLabel),
+      'The sizes of the cost curves and of the best-venue and split table.',
+    ]);
+  if (a.notionalsUsd.length > 0)
+    rows.push([
+      'Headline sizes',
+      'NOTIONALS_USD',
+      listOf(a.notionalsUsd, notionalLabel),
+      'Also priced on every book for npm run report (v_latest, v_best_venue); in the split table too.',
+    ]);
+  if (a.slippageThresholdsBps.length > 0)
+    rows.push([
+      'Slippage thresholds',
+      'SLIPPAGE_BPS_THRESHOLDS',
+      listOf(a.slippageThresholdsBps, bps),
+      'The largest order whose average price stays within each, vs mid and before fees.',
+    ]);
+  if (a.depthBandsBps.length > 0)
+    rows.push([
+      'Depth bands',
+      'DEPTH_BANDS_BPS',
+      listOf(a.depthBandsBps, bps),
+      'Liquidity on each side within each distance of mid.',
+    ]);
+  if (a.storage) {
+    const { levelsWithinBps, binanceDepthLimit, levelRetentionDays } = a.storage;
+    rows.push(
+      [
+        'Levels stored',
+        'LEVELS_WITHIN_BPS',
+        levelsWithinBps === null ? 'all' : `within ${bps(String(levelsWithinBps))} of mid`,
+        'Depth, limits, costs and splits see only these levels: “≥” marks a side that runs out first.',
+      ],
+      [
+        'Binance depth',
+        'BINANCE_DEPTH_LIMIT',
+        `${groupThousands(String(binanceDepthLimit))} levels a side`,
+        'Binance serves at most this many levels of a book, however deep it is.',
+      ],
+      [
+        'Level detail kept',
+        'LEVEL_RETENTION_DAYS',
+        levelRetentionDays === null ? 'all' : `${groupThousands(String(levelRetentionDays))} days`,
+        'Older snapshots keep their derived figures (costs, limits, splits) but not their levels.',
+      ],
+    );
+  }
+  return [
+    '<section id="assumptions">',
+    '<h2>Assumptions</h2>',
+    '<p class="caption">What every figure below rests on. Fees, sizes, thresholds and bands are those the books ' +
+      'shown were derived with (read from the views)' +
+      (a.storage ? '; what is stored is this environment’s setting.' : '.') +
+      '</p>',
+    '<table class="assumptions">',
+    '<thead><tr><th class="l">assumption</th><th class="l">setting</th><th class="l">value</th><th class="l">what it decides</th></tr></thead>',
+    `<tbody>${rows
+      .map(
+        ([label, setting, value, meaning]) =>
+          `<tr data-setting="${esc(setting)}"><td class="l">${esc(label)}</td><td class="l"><code>${esc(setting)}</code></td>` +
+          `<td class="l value">${esc(value)}</td><td class="l note">${esc(meaning)}</td></tr>`,
+      )
+      .join('\n')}</tbody>`,
+    '</table>',
+    '</section>',
+  ];
 }
 
 function venueColors(markets: MarketReport[]): Map<string, string> {
@@ -146,9 +270,10 @@ function assetSection(asset: AssetReport, markets: MarketReport[]): string[] {
   if (priced.length > 0) {
     out.push('<div class="charts">', costCurveChart(asset.base, priced, colors), '</div>');
     out.push(
-      '<p class="caption">All-in cost of a market order of each size on each venue’s newest book: what the average ' +
-        'price paid (buy) or received (sell), taker fee included, is away from that venue’s mid, in basis points. ' +
-        'Solid lines buy, dashed lines sell; a line stops where the stored book cannot fill the size.</p>',
+      '<p class="caption">All-in cost of a market order of each size on each venue’s newest book: how far the average ' +
+        'price paid (buy) or received (sell), taker fee included, is from that venue’s mid, in basis points. ' +
+        'A colour per venue; buy is a solid line with circles, sell a dashed line with triangles in a darker tone. ' +
+        'A line stops where the stored book cannot fill the size.</p>',
     );
   }
   if (asset.runId !== null && asset.orders.length > 0) {
@@ -156,7 +281,8 @@ function assetSection(asset: AssetReport, markets: MarketReport[]): string[] {
       '<h3>Best venue and optimal split per order size</h3>',
       `<p class="note">run ${esc(asset.runId)} · ${esc(formatTimestamp(asset.capturedAt ?? ''))} UTC. ` +
         'The optimal split walks all venues’ levels together from the best all-in price (price with each ' +
-        'venue’s taker fee); the saving is against the best venue alone buying or selling the same quantity.</p>',
+        'venue’s taker fee); the saving is against the best venue alone buying or selling the same quantity. ' +
+        'Neighbouring sizes with the same venue, split and saving are one row.</p>',
       splitTable(asset.orders, colors),
     );
   } else {
@@ -174,15 +300,17 @@ function costCurveChart(base: string, markets: MarketReport[], colors: Map<strin
   for (const m of markets) {
     const color = colors.get(`${m.exchange}:${m.market}`) ?? '#333';
     for (const side of ['buy', 'sell'] as const) {
+      const style = SIDE_STYLE[side];
       const points = m.costCurve.filter(
         (c): c is CostPoint & { allInCostBps: string } => c.side === side && c.allInCostBps !== null,
       );
       for (const c of m.costCurve) sizes.set(trimDecimal(c.notionalUsd), plotValue(c.notionalUsd));
       series.push({
         name: `${m.exchange} ${m.market} ${side}`,
-        color,
-        dashed: side === 'sell',
+        color: darken(color, style.darken),
+        dashed: style.dashed,
         dots: true,
+        marker: style.marker,
         points: points.map((c) => [plotValue(c.notionalUsd), plotValue(c.allInCostBps)]),
         titles: points.map(
           (c) =>
@@ -201,22 +329,37 @@ function costCurveChart(base: string, markets: MarketReport[], colors: Map<strin
     title: `Cost curves: ${base} on every venue`,
     x: { label: 'order size (USD, log scale)', log: true, ticks },
     // Not from 0: the fee lifts every line alike, and the differences are what matter.
-    y: { label: 'all-in cost vs mid (bps)', format: (d) => d },
+    y: { label: 'all-in cost vs mid, taker fee included (bps)', format: (d) => d, nice: true },
     series,
     width: 1000,
-    height: 360,
+    height: 380,
   });
 }
 
+/** What a split row shows besides its size and prices: equal keys are one row. */
+function splitKey(o: SplitOrder): string {
+  const used = o.venues.filter((v) => compareDecimal(v.usdAmount, '0') > 0);
+  return [
+    o.side,
+    o.bestSingleExchange ?? '',
+    o.bestSingleMarket ?? '',
+    used.map((v) => `${v.exchange}:${v.market}:${formatDecimal(v.sharePct, 1)}`).join(','),
+    o.fullyFilled ? bps(o.savingBps) : `only ${money(o.filledUsd)}`,
+  ].join('|');
+}
+
 function splitTable(orders: SplitOrder[], colors: Map<string, string>): string {
-  const rows = orders.map((o) => {
+  const rows = runsOf(orders, splitKey).map(({ first, last, items }) => {
+    const o = first;
     const places = priceDecimals(o.blendedAllInPrice ?? o.bestSingleAllInPrice);
+    const price = (pick: (x: SplitOrder) => string | null) =>
+      rangeLabel(formatDecimal(pick(first) ?? '', places), formatDecimal(pick(last) ?? '', places));
     const used = o.venues.filter((v) => compareDecimal(v.usdAmount, '0') > 0);
     const bar = shareBar(
       used.map((v) => ({
         share: plotValue(v.sharePct),
         color: colors.get(`${v.exchange}:${v.market}`) ?? '#333',
-        title: `${v.exchange} ${v.market}: ${money(v.usdAmount)} (${formatDecimal(v.sharePct, 1)}%)`,
+        title: `${v.exchange} ${v.market}: ${formatDecimal(v.sharePct, 1)}% of the USD`,
       })),
     );
     const parts = used
@@ -230,19 +373,21 @@ function splitTable(orders: SplitOrder[], colors: Map<string, string>): string {
       o.bestSingleExchange === null
         ? '<td class="l note">no venue alone</td><td>—</td>'
         : `<td class="l">${esc(`${o.bestSingleExchange} ${o.bestSingleMarket ?? ''}`)}</td><td>${esc(
-            formatDecimal(o.bestSingleAllInPrice ?? '', places),
+            price((x) => x.bestSingleAllInPrice),
           )}</td>`;
     const blended = o.fullyFilled
-      ? `<td>${esc(formatDecimal(o.blendedAllInPrice ?? '', places))}</td><td>${esc(bps(o.savingBps))}</td>`
+      ? `<td>${esc(price((x) => x.blendedAllInPrice))}</td><td>${esc(bps(o.savingBps))}</td>`
       : `<td class="note" colspan="2">books hold only ${esc(money(o.filledUsd))}</td>`;
+    const size = rangeLabel(notionalLabel(first.notionalUsd), notionalLabel(last.notionalUsd));
     return (
-      `<tr><td class="l ${o.side}">${o.side}</td><td>${esc(notionalLabel(o.notionalUsd))}</td>${single}` +
+      `<tr${items.length > 1 ? ' class="merged"' : ''} data-sizes="${items.length}">` +
+      `<td class="l ${o.side}">${o.side}</td><td class="range">${esc(size)}</td>${single}` +
       `<td class="l">${bar}${parts}</td>${blended}</tr>`
     );
   });
   return [
     '<table class="split">',
-    '<thead><tr><th class="l">side</th><th>size</th><th class="l">best single venue</th><th>its all-in</th>' +
+    '<thead><tr><th class="l">side</th><th>size (USD)</th><th class="l">best single venue</th><th>its all-in</th>' +
       '<th class="l">optimal split (share of USD)</th><th>split all-in</th><th>saving (bps)</th></tr></thead>',
     `<tbody>${rows.join('\n')}</tbody>`,
     '</table>',
@@ -256,8 +401,8 @@ function marketSection(m: MarketReport): string[] {
     `<section id="${anchor('market', m.exchange, m.market)}">`,
     `<h3>${esc(`${m.exchange} · ${m.market}`)}</h3>`,
     '<div class="kpis">',
-    kpi('best bid', m.bestBid === null ? '—' : formatDecimal(m.bestBid, places)),
-    kpi('best ask', m.bestAsk === null ? '—' : formatDecimal(m.bestAsk, places)),
+    kpi(`best bid (${m.quote})`, m.bestBid === null ? '—' : formatDecimal(m.bestBid, places)),
+    kpi(`best ask (${m.quote})`, m.bestAsk === null ? '—' : formatDecimal(m.bestAsk, places)),
     kpi(`mid (${m.quote})`, m.midPrice === null ? '—' : formatDecimal(m.midPrice, places + 1)),
     kpi('spread (bps)', bps(m.spreadBps, 4)),
     kpi('newest book (UTC)', formatTimestamp(m.capturedAt)),
@@ -268,6 +413,7 @@ function marketSection(m: MarketReport): string[] {
     spreadChart(m),
     '</div>',
   ];
+  out.push(...depthBandTable(m));
   out.push(...sizeLimitTable(m));
   out.push('</section>');
   return out;
@@ -295,7 +441,12 @@ function depthChart(m: MarketReport): string {
   return lineChart({
     title: `Depth of the newest book (${m.exchange} ${m.market})`,
     x: { label: `price (${m.quote})`, include, format: (d) => formatDecimal(d, decimalsOf(d)) },
-    y: { label: `cumulative depth (${m.quote})`, include: [0], format: usd },
+    y: {
+      label: `cumulative depth from the best level (${m.quote})`,
+      include: [0],
+      labels: compactLabels,
+      nice: true,
+    },
     series: [
       { name: 'bids', color: BID, step: true, area: true, points: bids },
       { name: 'asks', color: ASK, step: true, area: true, points: asks },
@@ -325,11 +476,18 @@ function timeSeries(
   return m.history.map((p) => [Date.parse(p.capturedAt), plotValue(value(p))]);
 }
 
+/** The time axis' label, with the day when every snapshot is from one UTC day (ticks show only times). */
+function timeLabel(m: MarketReport): string {
+  const days = new Set(m.history.map((p) => p.capturedAt.slice(0, 10)));
+  const [day] = days;
+  return days.size === 1 && day !== undefined ? `capture time (UTC, ${day})` : 'capture time (UTC)';
+}
+
 function midChart(m: MarketReport): string {
   return lineChart({
-    title: `Mid price over time (${m.history.length} snapshots)`,
-    x: { label: 'time (UTC)', time: true },
-    y: { label: `mid price (${m.quote})`, format: (d) => formatDecimal(d, decimalsOf(d)) },
+    title: `Mid price over time (${m.history.length} snapshot${m.history.length === 1 ? '' : 's'})`,
+    x: { label: timeLabel(m), time: true },
+    y: { label: `mid price (${m.quote})`, format: (d) => formatDecimal(d, decimalsOf(d)), nice: true },
     series: [
       {
         name: 'mid',
@@ -346,8 +504,8 @@ function midChart(m: MarketReport): string {
 function spreadChart(m: MarketReport): string {
   return lineChart({
     title: 'Spread over time',
-    x: { label: 'time (UTC)', time: true },
-    y: { label: 'spread (bps)', include: [0], format: (d) => d },
+    x: { label: timeLabel(m), time: true },
+    y: { label: 'spread, ask − bid (bps of mid)', include: [0], format: (d) => d, nice: true },
     series: [
       {
         name: 'spread',
@@ -361,6 +519,41 @@ function spreadChart(m: MarketReport): string {
   });
 }
 
+/** Base amounts in the tables: 0.0001 BTC is about $8, finer than any row differs by. */
+const BASE_DECIMALS = 4;
+
+function depthBandTable(m: MarketReport): string[] {
+  if (m.depthBands.length === 0) return [];
+  const cells = (b: DepthBand) => [
+    formatDecimal(b.bidBase, BASE_DECIMALS),
+    formatDecimal(b.bidQuote, 0),
+    formatDecimal(b.askBase, BASE_DECIMALS),
+    formatDecimal(b.askQuote, 0),
+  ];
+  const runs = runsOf(m.depthBands, (b) => cells(b).join('|'));
+  const merged = runs.some((r) => r.items.length > 1);
+  return [
+    `<h4>Liquidity within each band around mid (${esc(m.quote)} and ${esc(m.base)} on each side)</h4>`,
+    '<table class="bands">',
+    `<thead><tr><th rowspan="2">band (bps of mid)</th><th class="group" colspan="2">bids</th><th class="group" colspan="2">asks</th></tr>` +
+      `<tr><th>${esc(m.base)}</th><th>${esc(m.quote)}</th><th>${esc(m.base)}</th><th>${esc(m.quote)}</th></tr></thead>`,
+    `<tbody>${runs
+      .map(
+        ({ first, last, items }) =>
+          `<tr${items.length > 1 ? ' class="merged"' : ''} data-bands="${items.length}"><td class="range">${esc(
+            rangeLabel(groupThousands(trimDecimal(first.bandBps)), groupThousands(trimDecimal(last.bandBps))),
+          )}</td>${cells(first)
+            .map((c) => `<td>${esc(c)}</td>`)
+            .join('')}</tr>`,
+      )
+      .join('\n')}</tbody>`,
+    '</table>',
+    merged
+      ? '<p class="caption">A range is one row for bands with the same figures: no stored level lies between them, the stored side ends first (LEVELS_WITHIN_BPS, the venue’s depth limit).</p>'
+      : '',
+  ];
+}
+
 function sizeLimitTable(m: MarketReport): string[] {
   if (m.sizeLimits.length === 0) return [];
   const thresholds = [...new Set(m.sizeLimits.map((l) => trimDecimal(l.thresholdBps)))].sort(compareDecimal);
@@ -372,19 +565,28 @@ function sizeLimitTable(m: MarketReport): string[] {
     const cls = l.bookExhausted ? ' class="exhausted"' : '';
     return (
       `<td${cls}>${esc(more + money(l.maxNotionalUsd))}</td>` +
-      `<td${cls}>${esc(more + formatDecimal(l.maxBase, 4))}</td><td>${l.levelsUsed}</td>`
+      `<td${cls}>${esc(more + formatDecimal(l.maxBase, BASE_DECIMALS))}</td><td>${l.levelsUsed}</td>`
     );
   };
+  const row = (t: string) => `${cells(find('buy', t))}${cells(find('sell', t))}`;
+  const runs = runsOf(thresholds, row);
   const exhausted = m.sizeLimits.some((l) => l.bookExhausted);
   return [
-    '<h4>Largest order within a slippage threshold (slippage vs mid, before fees)</h4>',
+    '<h4>Largest order within a slippage threshold (average price vs mid, before fees)</h4>',
     '<table class="limits">',
     `<thead><tr><th rowspan="2">threshold (bps)</th><th class="group" colspan="3">buy</th><th class="group" colspan="3">sell</th></tr>` +
       `<tr><th>USD</th><th>${esc(m.base)}</th><th>levels</th><th>USD</th><th>${esc(m.base)}</th><th>levels</th></tr></thead>`,
-    `<tbody>${thresholds.map((t) => `<tr><td>${esc(t)}</td>${cells(find('buy', t))}${cells(find('sell', t))}</tr>`).join('\n')}</tbody>`,
+    `<tbody>${runs
+      .map(
+        ({ first, last, items }) =>
+          `<tr${items.length > 1 ? ' class="merged"' : ''} data-thresholds="${items.length}"><td class="range">${esc(
+            rangeLabel(first, last),
+          )}</td>${row(first)}</tr>`,
+      )
+      .join('\n')}</tbody>`,
     '</table>',
     exhausted
-      ? '<p class="caption exhausted">≥ the whole stored side is within the threshold: the book we keep (LEVELS_WITHIN_BPS, the venue’s depth limit) runs out first.</p>'
+      ? '<p class="caption exhausted">≥ the whole stored side is within the threshold: the book we keep (LEVELS_WITHIN_BPS, the venue’s depth limit) runs out first. Thresholds with the same figures are one row.</p>'
       : '',
   ];
 }

@@ -34,13 +34,22 @@ export interface Axis {
   /** Explicit ticks (a log axis has no automatic ones); otherwise about `tickCount` nice ones. */
   ticks?: Tick[];
   tickCount?: number;
-  /** Labels of automatic ticks: from the tick's exact decimal string. */
+  /**
+   * Labels of automatic ticks, from each tick's exact decimal string, given with as many decimals
+   * as the tick step has (so an axis of 0.5 steps reads 0.0, 0.5, 1.0: one precision throughout).
+   */
   format?: (decimal: string) => string;
+  /** Or all labels at once, e.g. compactLabels: one suffix and precision for the whole axis. */
+  labels?: (decimals: string[]) => string[];
   /** Force the range to include these values (e.g. 0). */
   include?: number[];
   /** Automatic ticks on a time axis (values are epoch milliseconds, labels UTC). */
   time?: boolean;
+  /** Widen the range to whole tick steps, so the lowest and highest gridlines are labelled. */
+  nice?: boolean;
 }
+
+export type MarkerShape = 'circle' | 'triangle' | 'square' | 'diamond';
 
 export interface Series {
   name: string;
@@ -51,8 +60,9 @@ export interface Series {
   step?: boolean;
   /** Shade the area between the line and y = 0. */
   area?: boolean;
-  /** Mark each point with a dot; `titles[i]` is its tooltip. */
+  /** Mark each point (a circle unless `marker` says otherwise); `titles[i]` is its tooltip. */
   dots?: boolean;
+  marker?: MarkerShape;
   titles?: string[];
   /** Leave out of the legend (e.g. the second half of a pair drawn in one colour). */
   hideInLegend?: boolean;
@@ -90,9 +100,45 @@ function decimalOf(k: bigint, e: number): string {
   return negative && digits !== '0' ? `-${digits}` : digits;
 }
 
-/** About `count` round ticks across [min, max]: steps of 1, 2, 2.5 or 5 × 10^e. */
-export function niceTicks(min: number, max: number, count: number, format: (d: string) => string): Tick[] {
+/** `decimal` with at least `places` fraction digits ("1.5", 2 → "1.50"). */
+function padDecimals(decimal: string, places: number): string {
+  if (places <= 0) return decimal;
+  const [int = '0', frac = ''] = decimal.split('.');
+  return `${int}.${frac.padEnd(places, '0')}`;
+}
+
+/**
+ * About `count` round ticks across [min, max]: steps of 1, 2, 2.5 or 5 × 10^e. Every label has the
+ * step's decimals, so the ticks of one axis share one precision.
+ */
+export function niceTicks(
+  min: number,
+  max: number,
+  count: number,
+  format: (d: string) => string,
+  labels?: (decimals: string[]) => string[],
+): Tick[] {
   if (!Number.isFinite(min) || !Number.isFinite(max) || max <= min) return [];
+  const { mantissa, exponent, step } = niceStep(min, max, count);
+  const places = Math.max(0, -exponent);
+  const first = Math.ceil(min / step - 1e-9);
+  const last = Math.floor(max / step + 1e-9);
+  const values: number[] = [];
+  const exact: string[] = [];
+  for (let i = first; i <= last && values.length < 50; i++) {
+    values.push(i * step);
+    exact.push(padDecimals(decimalOf(BigInt(i) * mantissa, exponent), places));
+  }
+  const text = labels ? labels(exact) : exact.map(format);
+  return values.map((value, i) => ({ value, label: text[i] ?? '' }));
+}
+
+/** The round step of about `count` ticks across [min, max]: mantissa × 10^exponent. */
+function niceStep(
+  min: number,
+  max: number,
+  count: number,
+): { mantissa: bigint; exponent: number; step: number } {
   const rough = (max - min) / Math.max(1, count);
   let e = Math.floor(Math.log10(rough));
   let pick = NICE.find((n) => n * 10 ** e >= rough) ?? 10;
@@ -102,15 +148,41 @@ export function niceTicks(min: number, max: number, count: number, format: (d: s
   }
   // A step of 2.5 × 10^e is 25 × 10^(e−1): keep the mantissa whole.
   const [mantissa, exponent] = pick === 2.5 ? [25n, e - 1] : [BigInt(pick), e];
-  const step = Number(mantissa) * 10 ** exponent;
-  const first = Math.ceil(min / step - 1e-9);
-  const last = Math.floor(max / step + 1e-9);
-  const ticks: Tick[] = [];
-  for (let i = first; i <= last && ticks.length < 50; i++) {
-    const exact = decimalOf(BigInt(i) * mantissa, exponent);
-    ticks.push({ value: i * step, label: format(exact) });
-  }
-  return ticks;
+  return { mantissa, exponent, step: Number(mantissa) * 10 ** exponent };
+}
+
+/** [min, max] widened to whole steps of its own ticks. */
+function niceRange(min: number, max: number, count: number): [number, number] {
+  if (!(max > min)) return [min, max];
+  const { step } = niceStep(min, max, count);
+  return [Math.floor(min / step + 1e-9) * step, Math.ceil(max / step - 1e-9) * step];
+}
+
+/**
+ * Labels for large amounts with one suffix and one precision for the whole axis, chosen by the
+ * largest: 0 · 500k · 1,000k, or 0 · 0.5M · 1.0M · 1.5M. Built on the exact strings.
+ */
+export function compactLabels(decimals: string[]): string[] {
+  const magnitude = Math.max(...decimals.map((d) => d.replace(/^-/, '').split('.')[0]?.length ?? 0));
+  const [shift, suffix] = magnitude > 6 ? [6, 'M'] : magnitude > 3 ? [3, 'k'] : [0, ''];
+  const scaled = decimals.map((d) => shiftDecimal(d, shift));
+  const places = Math.max(0, ...scaled.map((d) => d.split('.')[1]?.length ?? 0));
+  return scaled.map((d) =>
+    /^-?0(\.0*)?$/.test(d) ? '0' : `${groupThousands(padDecimals(d, places))}${suffix}`,
+  );
+}
+
+/** The exact decimal divided by 10^places, without trailing zeros. */
+function shiftDecimal(decimal: string, places: number): string {
+  const negative = decimal.startsWith('-');
+  const [int = '0', frac = ''] = (negative ? decimal.slice(1) : decimal).split('.');
+  const digits = (int + frac).replace(/^0+(?=\d)/, '');
+  const point = digits.length - frac.length - places;
+  const padded = point <= 0 ? '0'.repeat(1 - point) + digits : digits;
+  const at = point <= 0 ? 1 : point;
+  const whole = padded.slice(0, at).replace(/^0+(?=\d)/, '');
+  const fraction = padded.slice(at).replace(/0+$/, '');
+  return `${negative && /[1-9]/.test(whole + fraction) ? '-' : ''}${whole}${fraction ? `.${fraction}` : ''}`;
 }
 
 const TIME_STEPS_MS = [
@@ -149,33 +221,22 @@ export function timeTicks(min: number, max: number, count: number): Tick[] {
   return ticks;
 }
 
-/** "1500000" → "1.5M", "25000" → "25k", "12.5" → "12.5": compact, from the exact string. */
-export function compactDecimal(decimal: string): string {
-  const negative = decimal.startsWith('-');
-  const [int = '0', frac = ''] = (negative ? decimal.slice(1) : decimal).split('.');
-  const shift = (places: number, suffix: string) => {
-    const head = int.slice(0, int.length - places);
-    const tail = `${int.slice(int.length - places)}${frac}`.replace(/0+$/, '');
-    return `${negative ? '-' : ''}${groupThousands(head)}${tail ? `.${tail}` : ''}${suffix}`;
-  };
-  if (int.length > 6) return shift(6, 'M');
-  if (int.length > 3) return shift(3, 'k');
-  return decimal;
-}
-
 interface Scale {
   (value: number): number;
   min: number;
   max: number;
 }
 
-function extent(values: number[], include: number[] = [], log = false): [number, number] {
+/** A time axis with one point spans a minute either side of it. */
+const TIME_PAD_MS = 60_000;
+
+function extent(values: number[], include: number[] = [], log = false, time = false): [number, number] {
   const all = [...values, ...include].filter((v) => Number.isFinite(v) && (!log || v > 0));
   if (all.length === 0) return log ? [1, 10] : [0, 1];
   let min = Math.min(...all);
   let max = Math.max(...all);
   if (min === max) {
-    const pad = log ? 2 : Math.abs(min) * 0.01 || 1;
+    const pad = log ? 2 : time ? TIME_PAD_MS : Math.abs(min) * 0.001 || 1;
     if (log) {
       min /= pad;
       max *= pad;
@@ -243,10 +304,13 @@ export function lineChart(options: ChartOptions): string {
     [...xs, ...(options.markers ?? []).map((m) => m.x), ...(options.x.ticks ?? []).map((t) => t.value)],
     options.x.include,
     options.x.log,
+    options.x.time,
   );
-  const [y0, y1] = extent(ys, options.y.include, options.y.log);
+  const [yMin, yMax] = extent(ys, options.y.include, options.y.log);
   // A little headroom above the highest value so the line does not run along the frame.
-  const yTop = options.y.log ? y1 : y1 + (y1 - y0) * 0.05;
+  const headroom = options.y.log ? yMax : yMax + (yMax - yMin) * 0.05;
+  const [y0, yTop] =
+    options.y.nice && !options.y.log ? niceRange(yMin, headroom, options.y.tickCount ?? 5) : [yMin, headroom];
   const sx = scale(x0, x1, plotLeft, plotRight, options.x.log);
   const sy = scale(y0, yTop, plotBottom, plotTop, options.y.log);
   const identity = (d: string) => groupThousands(d);
@@ -254,9 +318,10 @@ export function lineChart(options: ChartOptions): string {
     options.x.ticks ??
     (options.x.time
       ? timeTicks(x0, x1, options.x.tickCount ?? 6)
-      : niceTicks(x0, x1, options.x.tickCount ?? 6, options.x.format ?? identity));
+      : niceTicks(x0, x1, options.x.tickCount ?? 6, options.x.format ?? identity, options.x.labels));
   const yTicks =
-    options.y.ticks ?? niceTicks(y0, yTop, options.y.tickCount ?? 5, options.y.format ?? identity);
+    options.y.ticks ??
+    niceTicks(y0, yTop, options.y.tickCount ?? 5, options.y.format ?? identity, options.y.labels);
 
   const out: string[] = [];
   const plotted = options.series.filter((s) => s.points.length > 0).length;
@@ -319,9 +384,7 @@ export function lineChart(options: ChartOptions): string {
     if (s.dots) {
       s.points.forEach(([x, y], i) => {
         const title = s.titles?.[i];
-        out.push(
-          `<circle class="dot" cx="${fmt(sx(x))}" cy="${fmt(sy(y))}" r="3" fill="${color}">${title ? `<title>${escapeXml(title)}</title>` : ''}</circle>`,
-        );
+        out.push(markerAt(s.marker ?? 'circle', sx(x), sy(y), color, title, 'dot'));
       });
     }
   }
@@ -338,14 +401,55 @@ export function lineChart(options: ChartOptions): string {
   const items: string[] = [];
   for (const s of [...legend].reverse()) {
     const textWidth = s.name.length * 6.6;
-    lx -= textWidth + 26;
+    lx -= textWidth + 34;
+    const sample = s.dots
+      ? markerAt(s.marker ?? 'circle', lx + 11, 40, escapeXml(s.color), undefined, 'key')
+      : '';
     items.push(
-      `<line x1="${fmt(lx)}" x2="${fmt(lx + 16)}" y1="40" y2="40" stroke="${escapeXml(s.color)}" stroke-width="2.5"${s.dashed ? ' stroke-dasharray="4 3"' : ''}/>`,
-      `<text class="legend" x="${fmt(lx + 20)}" y="40" dominant-baseline="middle">${escapeXml(s.name)}</text>`,
+      `<g class="legend-item" data-name="${escapeXml(s.name)}">`,
+      `<line x1="${fmt(lx)}" x2="${fmt(lx + 22)}" y1="40" y2="40" stroke="${escapeXml(s.color)}" stroke-width="2.5"${s.dashed ? ' stroke-dasharray="6 4"' : ''}/>`,
+      sample,
+      `<text class="legend" x="${fmt(lx + 26)}" y="40" dominant-baseline="middle">${escapeXml(s.name)}</text>`,
+      '</g>',
     );
   }
   out.push(`<g class="legend">${items.join('')}</g>`, '</svg>');
   return out.join('\n');
+}
+
+/** A point's mark: a shape centred on (x, y), `color` already escaped. */
+function markerAt(
+  shape: MarkerShape,
+  x: number,
+  y: number,
+  color: string,
+  title: string | undefined,
+  cls: string,
+): string {
+  const tip = title ? `<title>${escapeXml(title)}</title>` : '';
+  const attrs = `class="${cls} marker-${shape}" fill="${color}" data-marker="${shape}"`;
+  const r = 3.5;
+  const points = (pairs: [number, number][]) =>
+    pairs.map(([px, py]) => `${fmt(x + px)},${fmt(y + py)}`).join(' ');
+  switch (shape) {
+    case 'circle':
+      return `<circle ${attrs} cx="${fmt(x)}" cy="${fmt(y)}" r="3">${tip}</circle>`;
+    case 'square':
+      return `<rect ${attrs} x="${fmt(x - 3)}" y="${fmt(y - 3)}" width="6" height="6">${tip}</rect>`;
+    case 'triangle':
+      return `<polygon ${attrs} points="${points([
+        [0, -r - 0.8],
+        [r + 0.6, r - 0.4],
+        [-r - 0.6, r - 0.4],
+      ])}">${tip}</polygon>`;
+    case 'diamond':
+      return `<polygon ${attrs} points="${points([
+        [0, -r - 0.5],
+        [r + 0.5, 0],
+        [0, r + 0.5],
+        [-r - 0.5, 0],
+      ])}">${tip}</polygon>`;
+  }
 }
 
 /** A horizontal bar split into coloured parts (shares that sum to at most 100). */

@@ -1,7 +1,9 @@
 /**
  * Seeded random-walk order books, held as integer ticks and integer size units in typed arrays so a
- * 22,000-level side costs a few hundred microseconds to build and the venues can print it exactly.
+ * 22,000-level side costs a few milliseconds to build and the venues can print it exactly. Level
+ * spacing and sizes follow each venue's recorded books (test/fixtures/SOURCES.md): see BOOK_SHAPES.
  */
+import type { Venue } from '../markets.ts';
 import type { SimMarket } from './types.ts';
 import { parseDecimal, rescale } from './decimal.ts';
 import { hashString, mulberry32, randomInt, type Random } from './random.ts';
@@ -29,11 +31,76 @@ export interface PriceFormat {
   tickUnits: number;
 }
 
+/**
+ * How a venue's books look, level by level from the touch. Distances are in bps of mid and sizes
+ * in quote currency, so a shape fits any price and tick; a coarse tick only makes gaps whole ticks.
+ * A book that holds fewer levels is the same book cut shorter, as a venue's depth limit is.
+ */
+export interface BookShape {
+  /** Mean gap between neighbouring levels at the touch, bps of mid. */
+  touchGapBps: number;
+  /** Mean gap from `rampLevels` on (linear in between), bps of mid. */
+  farGapBps: number;
+  rampLevels: number;
+  /** Share of gaps of exactly one tick: resting orders cluster on neighbouring prices. */
+  adjacentShare: number;
+  /** Share of dust levels, $1 up to `dustMaxQuote` (at least one lot step). */
+  dustShare: number;
+  dustMaxQuote: number;
+  /** Other levels: log10 of the quote notional is logistic around this median with this scale. */
+  sizeLog10: number;
+  sizeScale: number;
+  /** The best level's own median (log10 quote), where market makers quote size; null: like the rest. */
+  touchLog10: number | null;
+  /** No level holds more than this, in quote currency. */
+  maxLevelQuote: number;
+  /** Share of levels whose size is a round amount of one or two digits (people type 0.01, 0.125, 1). */
+  roundShare: number;
+}
+
+/**
+ * Fitted to the recorded books. Coinbase BTC-USD (senken, 2026-09, best 30 a side of 21,572 /
+ * 22,528): gaps of 57-65 ticks on average at $77,588 (0.075 bps), 28% of them one tick; sizes
+ * 0.0005 / 0.07-0.10 / 0.5 BTC at the 10th / 50th / 90th percentile, one in seven a round amount
+ * (0.0001, 0.01, 0.06, 0.125, 1), no large touch; 22,000 levels
+ * then reach about 10% from mid. Binance BTCUSDT (mdolmen, soworks, nautilus; 20, 5 and 10 a
+ * side): 13-17 ticks (0.018 bps) at the touch, 30-45% one tick, many 0.00007-0.00014 BTC dust
+ * levels, 0.5-7.6 BTC at the best level; its 5,000 levels thin out to about 2% from mid.
+ */
+export const BOOK_SHAPES: Record<Venue, BookShape> = {
+  coinbase: {
+    touchGapBps: 0.075,
+    farGapBps: 0.045,
+    rampLevels: 3000,
+    adjacentShare: 0.28,
+    dustShare: 0.12,
+    dustMaxQuote: 60,
+    sizeLog10: 3.82,
+    sizeScale: 0.3,
+    touchLog10: null,
+    maxLevelQuote: 400_000,
+    roundShare: 0.15,
+  },
+  binance: {
+    touchGapBps: 0.018,
+    farGapBps: 0.06,
+    rampLevels: 5000,
+    adjacentShare: 0.4,
+    dustShare: 0.4,
+    dustMaxQuote: 20,
+    sizeLog10: 3.4,
+    sizeScale: 0.36,
+    touchLog10: 4.7,
+    maxLevelQuote: 1_000_000,
+    roundShare: 0.15,
+  },
+};
+
 const MAX_ORDERS_PER_LEVEL = 20;
 /** Keeps the deepest ask's price a safe integer even at 8 decimals. */
 const MAX_LEVELS = 100_000;
-/** Largest resting level, in quote currency, before the heavy-tailed size draw scales it down. */
-const MAX_LEVEL_NOTIONAL = 20_000n;
+/** Size units stay exact integers (and sums of a few thousand of them too). */
+const MAX_SIZE_UNITS = 2 ** 40;
 
 export interface BookGenerator {
   readonly market: SimMarket;
@@ -62,29 +129,59 @@ export function createBookGenerator(market: SimMarket, seed: number): BookGenera
   }
 
   const random = mulberry32((seed ^ hashString(`${market.venue}:${market.symbol}`)) >>> 0);
+  const shape = BOOK_SHAPES[market.venue];
   const sizeStep = sizeStepUnits(market);
-  // Heavy-tailed sizes up to ~MAX_LEVEL_NOTIONAL per level, in whole lot steps.
-  const startUnits = startTicks * tick.units;
-  const maxSize = (MAX_LEVEL_NOTIONAL * 10n ** BigInt(SIZE_SCALE + priceScale)) / startUnits;
-  const maxSizeSteps = Math.max(1, Number(maxSize / BigInt(sizeStep)));
-  // Gaps are 1..few ticks at the touch and widen with depth, relative to the price, so a deep book
-  // spans roughly 1% of mid at 5000 levels and ~15% at 22,000 (as Coinbase's far levels do).
-  const gapGrowth = Number(startTicks) / 2 ** 29;
+  const maxSteps = Math.max(1, Math.floor(MAX_SIZE_UNITS / sizeStep));
+  /** Quote currency of one tick. */
+  const tickQuote = tickUnits / 10 ** priceScale;
   const minMid = Math.max(2, Number(startTicks / 10n));
   const maxStep = Math.max(1, Math.round(Number(startTicks) * 0.0001));
+  // Level notionals in quote currency, by quantile: logistic in log10, capped; dust log-uniform.
+  const logistic = (median: number, scale: number) =>
+    quantiles((p) => Math.min(shape.maxLevelQuote, 10 ** (median + scale * Math.log(p / (1 - p)))));
+  const levelQuote = logistic(shape.sizeLog10, shape.sizeScale);
+  const touchQuote = shape.touchLog10 === null ? null : logistic(shape.touchLog10, shape.sizeScale * 1.5);
+  const dustQuote = quantiles((p) => shape.dustMaxQuote ** p);
 
   let midTicks = Number(startTicks);
   let sequence = market.startSequence ?? defaultSequence(market, random);
 
   const fillSide = (side: Side, best: number, direction: 1 | -1): void => {
+    const ticksPerBps = midTicks / 10_000;
+    const stepsPerQuote = 10 ** SIZE_SCALE / (midTicks * tickQuote * sizeStep);
+    const near = shape.touchGapBps * ticksPerBps;
+    const slope = ((shape.farGapBps - shape.touchGapBps) * ticksPerBps) / shape.rampLevels;
+    const far = shape.farGapBps * ticksPerBps;
+    const { adjacentShare, dustShare, rampLevels } = shape;
     let price = best;
     let n = 0;
     while (n < side.ticks.length && price > 0) {
       side.ticks[n] = price;
-      side.sizes[n] = (1 + Math.floor(random() ** 4 * maxSizeSteps)) * sizeStep;
-      side.orders[n] = 1 + Math.floor(random() ** 3 * MAX_ORDERS_PER_LEVEL);
-      const gapSpan = 3 + n * gapGrowth;
-      price += direction * (1 + Math.floor(random() ** 2 * gapSpan));
+      // One draw picks dust or not and, rescaled, where in its distribution the level falls.
+      const u = random();
+      const quote =
+        n === 0 && touchQuote !== null
+          ? sample(touchQuote, u)
+          : u < dustShare
+            ? sample(dustQuote, u / dustShare)
+            : sample(levelQuote, (u - dustShare) / (1 - dustShare));
+      let units = Math.min(maxSteps, Math.max(1, Math.round(quote * stepsPerQuote))) * sizeStep;
+      const r = random();
+      if (r < shape.roundShare) units = roundUnits(units, r < shape.roundShare / 2 ? 10 : 100, sizeStep);
+      side.sizes[n] = units;
+      // Mostly one order a level, a few with many (u^12 without Math.pow).
+      const o = random();
+      const o4 = o * o * o * o;
+      side.orders[n] = 1 + Math.floor(o4 * o4 * o4 * MAX_ORDERS_PER_LEVEL);
+      // Mean gap in ticks at this depth: a share are one tick, the rest one plus an exponential.
+      const meanTicks = n < rampLevels ? near + slope * n : far;
+      const g = random();
+      let gap = 1;
+      if (g >= adjacentShare && meanTicks > 1) {
+        const rest = (meanTicks - 1) / (1 - adjacentShare);
+        gap += Math.floor(sample(EXPONENTIAL, (g - adjacentShare) / (1 - adjacentShare)) * rest + 0.5);
+      }
+      price += direction * gap;
       n++;
     }
     side.length = n;
@@ -108,6 +205,40 @@ export function createBookGenerator(market: SimMarket, seed: number): BookGenera
       return book;
     },
   };
+}
+
+/**
+ * Quantile functions sampled at 1,025 points and read back by linear interpolation: a 22,000-level
+ * side makes 44,000 such draws, and a lookup costs a fraction of the logarithm and power it stands
+ * for. The ends are taken half a step in, so the tails stay finite.
+ */
+const QUANTILE_STEPS = 1024;
+
+function quantiles(inverse: (p: number) => number): Float64Array {
+  const table = new Float64Array(QUANTILE_STEPS + 1);
+  const edge = 0.5 / QUANTILE_STEPS;
+  for (let k = 0; k <= QUANTILE_STEPS; k++) {
+    table[k] = inverse(Math.min(1 - edge, Math.max(edge, k / QUANTILE_STEPS)));
+  }
+  return table;
+}
+
+/** The table's value at p in [0, 1). */
+function sample(table: Float64Array, p: number): number {
+  const x = p * QUANTILE_STEPS;
+  const k = Math.floor(x);
+  const low = table[k] ?? 0;
+  return low + (x - k) * ((table[k + 1] ?? low) - low);
+}
+
+/** The unit exponential: −ln(1 − p). */
+const EXPONENTIAL = quantiles((p) => -Math.log(1 - p));
+
+/** `units` kept to one (`digits` 10) or two (100) significant digits, still whole lot steps. */
+function roundUnits(units: number, digits: 10 | 100, step: number): number {
+  let unit = step;
+  while (units >= unit * digits) unit *= 10;
+  return Math.max(unit, Math.round(units / unit) * unit);
 }
 
 /** Realistic magnitudes: Coinbase BTC-USD is around 1.3e11, Binance BTCUSDT around 1.0e11. */

@@ -13,7 +13,6 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { COMMANDS } from '../cli/commands.ts';
 import { loadConfig } from '../config.ts';
 import { createVenueClients } from '../exchanges/index.ts';
 import { RequestRateLimiter, WeightBudgetLimiter } from '../exchanges/ratelimit.ts';
@@ -87,21 +86,22 @@ export function withOutputs(page: string, outputs: string[], generated: string):
   return `${replaced.slice(0, start + GENERATED_START.length)}\n\n${generated}\n\n${replaced.slice(end)}`;
 }
 
-function simulatorLevels(): number {
-  const levels = Number(COMMANDS.simulator?.options.levels?.default);
-  if (!Number.isInteger(levels)) throw new Error('the simulator command has no default --levels');
-  return levels;
+/** What `npm run simulator` serves without --levels: each market's book as deep as its venue's. */
+function simulatorBooks(): string {
+  return defaultSimMarkets()
+    .map((m) => `${m.symbol} ${m.levels.toLocaleString('en-US')}`)
+    .join(', ');
 }
 
 /** Fills a throwaway embedded warehouse from the simulator and returns what each query gives. */
-async function runQueries(queries: string[], levels: number): Promise<QueryOutput[]> {
+async function runQueries(queries: string[]): Promise<QueryOutput[]> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'obetl-analysts-doc-'));
   const log = createLogger({ level: 'warn' });
   const sim = await startSimulator({
     host: '127.0.0.1',
     port: 0,
     seed: SEED,
-    markets: defaultSimMarkets(levels),
+    markets: defaultSimMarkets(),
   });
   try {
     const config = loadConfig({
@@ -160,15 +160,14 @@ async function runQueries(queries: string[], levels: number): Promise<QueryOutpu
 export async function generateAnalystsDoc(): Promise<string> {
   const page = await readFile(ANALYSTS_DOC, 'utf8');
   const queries = [...page.matchAll(SQL_WITH_OUTPUT)].map((m) => m[1] ?? '');
-  const levels = simulatorLevels();
-  const outputs = await runQueries(queries, levels);
+  const outputs = await runQueries(queries);
   const generated = [
     `The output under each query is real: \`npm run docs:analysts\` ran the ETL ${RUNS} times, one run`,
-    `after another, against the bundled simulator (\`npm run simulator\`'s books: ${levels} levels a side,`,
-    `seed ${SEED}), then backfilled their raw objects, on ${new Date().toISOString().slice(0, 10)}. Settings:`,
+    `after another, against the bundled simulator (\`npm run simulator\`'s books, as deep as the venues':`,
+    `${simulatorBooks()} levels a side; seed ${SEED}), then backfilled their raw objects, on ${new Date().toISOString().slice(0, 10)}. Settings:`,
     `\`TAKER_FEE_BPS=${SETTINGS.TAKER_FEE_BPS}\` (equal fees, so the venues compete on their books`,
-    `alone) and \`COST_CURVE_USD=${SETTINGS.COST_CURVE_USD}\` (the default sizes and one`,
-    'larger than a book holds). The simulator’s mid prices random-walk far faster than real ones, so',
+    `alone) and \`COST_CURVE_USD=${SETTINGS.COST_CURVE_USD}\` (the default sizes and $5M, where`,
+    'splitting across venues pays). The simulator’s mid prices random-walk far faster than real ones, so',
     'slopes and forecast errors are large.',
   ].join('\n');
   return withOutputs(page, outputs.map(psqlTable), generated);

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
@@ -116,6 +116,31 @@ describe('npm run demo (runDemo)', () => {
         `${b.base} ${b.side} ${b.venue} ${price} in\n${venues}`,
       ).toHaveLength(1);
     }
+  });
+
+  it('says what it assumed and how the venues compared, and writes the HTML report beside its data', async () => {
+    // A folder of its own: the next case counts the runs in the first one's.
+    const own = path.join(dir, 'note', 'demo');
+    const { out, text } = output();
+    const code = await runDemo({ dataDir: own, log: capturingLogger().log, out, levels: 200, seed: 9 });
+    expect(code).toBe(0);
+    const report = text();
+    const note = report.slice(report.indexOf('\nThis demo\n'), report.indexOf('What next'));
+    expect(note).toContain('Taker fees: coinbase 10 bps, binance 10 bps (TAKER_FEE_BPS;');
+    // Per asset and side, who is cheapest over which sizes; the verdict follows from them.
+    const lines = note.split('\n').filter((l) => /^ {4}(BTC|ETH) (buy|sell): /.test(l));
+    expect(lines.map((l) => l.trim().split(':')[0])).toEqual(['BTC buy', 'BTC sell', 'ETH buy', 'ETH sell']);
+    const winners = new Set(
+      lines.flatMap((l) => (l.split(': ')[1] ?? '').split(' · ').map((part) => part.replace(/ \$.*$/, ''))),
+    );
+    expect(note).toContain(
+      winners.size > 1 ? 'Venues compete:' : 'One way is cheapest for every order here:',
+    );
+    const file = path.join(own, 'report.html');
+    expect(report).toContain(`The HTML report (cost curves, depth, size limits, splits): ${file}`);
+    const html = await readFile(file, 'utf8');
+    expect(html).toMatch(/<tr data-setting="TAKER_FEE_BPS">.*binance 10 bps · coinbase 10 bps/);
+    expect(html).toContain('<tr data-setting="LEVELS_WITHIN_BPS">');
   });
 
   it('adds a run when it is run again on the same folder, and reports the newest', async () => {

@@ -160,7 +160,56 @@ describe('loadHtmlReport', () => {
   });
 });
 
+describe('loadHtmlReport: what the figures assume', () => {
+  it('reads fees, sizes, thresholds and bands as the views applied them, and each book’s depth bands', async () => {
+    const { rows: fees } = await sql<{ exchange: string; fee_bps: string }>`
+      select distinct exchange, fee_bps::text as fee_bps from orderbook.v_cost_curve order by 1, 2`.execute(
+      db(),
+    );
+    expect(fees).toEqual([
+      { exchange: 'binance', fee_bps: '10' },
+      { exchange: 'coinbase', fee_bps: '10' },
+    ]);
+    expect(data.assumptions).toEqual({
+      fees: fees.map((f) => ({ exchange: f.exchange, feeBps: [f.fee_bps] })),
+      usdStablecoins: ['USDT'],
+      notionalsUsd: ['50000', '100000'],
+      costCurveUsd: ['1000', '5000', '10000', '25000', '50000', '100000', '250000', '500000', '1000000'],
+      slippageThresholdsBps: ['5', '10', '25', '50', '100'],
+      depthBandsBps: ['10', '50', '100', '200', '500', '1000'],
+      // Not given: the warehouse does not record what was stored.
+      storage: null,
+    });
+    const m = data.markets.find((x) => x.market === 'BTCUSDT');
+    const { rows: bands } = await sql<{ band_bps: string; bid_quote: string; ask_base: string }>`
+      select band_bps::text as band_bps, bid_quote::text as bid_quote, ask_base::text as ask_base
+      from orderbook.v_depth d where d.snapshot_id = ${m?.snapshotId ?? '0'} order by d.band_bps`.execute(
+      db(),
+    );
+    expect(m?.depthBands.map((b) => [b.bandBps, b.bidQuote, b.askBase])).toEqual(
+      bands.map((b) => [b.band_bps, b.bid_quote, b.ask_base]),
+    );
+  });
+});
+
 describe('renderHtmlReport', () => {
+  it('shows every split decision once: each row a run of sizes, no two neighbours alike', () => {
+    const html = renderHtmlReport(data);
+    for (const asset of data.assets) {
+      const section = html.slice(html.indexOf(`<section id="asset-${asset.base}">`));
+      const body = /<table class="split">[\s\S]*?<tbody>([\s\S]*?)<\/tbody>/.exec(section)?.[1] ?? '';
+      const rows = [...body.matchAll(/<tr[^>]*data-sizes="(\d+)"[^>]*>([\s\S]*?)<\/tr>/g)].map((r) => {
+        const cells = [...(r[2] ?? '').matchAll(/<td[^>]*>([\s\S]*?)<\/td>/g)].map((c) =>
+          (c[1] ?? '').replace(/<[^>]+>/g, ''),
+        );
+        // Side, best single venue, split and saving: what decides; sizes and prices may differ.
+        return { sizes: Number(r[1]), decision: [cells[0], cells[2], cells[4], cells[6]].join('|') };
+      });
+      expect(rows.reduce((n, r) => n + r.sizes, 0)).toBe(asset.orders.length);
+      for (let i = 1; i < rows.length; i++) expect(rows[i]?.decision).not.toBe(rows[i - 1]?.decision);
+    }
+  });
+
   it('is one self-contained page: nothing fetched, a chart per asset and three per market', () => {
     const html = renderHtmlReport(data);
     expect(html.startsWith('<!doctype html>')).toBe(true);
@@ -186,7 +235,7 @@ describe('renderHtmlReport', () => {
   });
 
   it('says what to do when the warehouse is empty', () => {
-    const html = renderHtmlReport({ generatedAt: data.generatedAt, markets: [], assets: [] });
+    const html = renderHtmlReport({ ...data, markets: [], assets: [] });
     expect(html).toContain('No snapshots yet');
     expect(html).not.toContain('<svg');
   });
@@ -242,6 +291,18 @@ describe('npm run report -- --html FILE, in headless Chromium', () => {
     const paths = [...result.stdout.matchAll(/<path class="series" d="(M[^"]*)"/g)].map((m) => m[1] ?? '');
     expect(paths.length).toBeGreaterThanOrEqual(charts);
     for (const d of paths) expect(d).toMatch(/^M[\d.-]+,[\d.-]+( L[\d.-]+,[\d.-]+)+$/);
+  });
+
+  it("states this environment's storage settings too", async () => {
+    const html = await readFile(file, 'utf8');
+    for (const setting of [
+      'TAKER_FEE_BPS',
+      'LEVELS_WITHIN_BPS',
+      'BINANCE_DEPTH_LIMIT',
+      'LEVEL_RETENTION_DAYS',
+    ])
+      expect(html).toContain(`<tr data-setting="${setting}">`);
+    expect(html).toContain('within 1,000 bps of mid');
   });
 
   it('renders to a screenshot', { timeout: 120_000 }, async () => {

@@ -5,6 +5,7 @@ import { bookJson } from '../../src/simulator/coinbase.ts';
 import { defaultSimMarkets } from '../../src/simulator/index.ts';
 import type { SimMarket } from '../../src/simulator/index.ts';
 import { ByteWriter } from '../../src/simulator/writer.ts';
+import { fixtureText } from '../helpers/fixtures.ts';
 import { expectSaneBook, type Level } from './helpers.ts';
 
 const btcUsd: SimMarket = {
@@ -140,5 +141,127 @@ describe('book generation', () => {
     ]);
     expect(markets[0]?.levels).toBe(22_000);
     expect(defaultSimMarkets(300).every((m) => m.levels === 300)).toBe(true);
+  });
+});
+
+/** What the shape checks compare: the near-touch layout of one side, in plain numbers. */
+interface SideShape {
+  /** Mean gap between neighbouring levels, ticks of 0.01. */
+  meanGapTicks: number;
+  /** Share of gaps of exactly one tick. */
+  adjacent: number;
+  /** Median and 90th percentile size of the levels behind the best, base units. */
+  medianSize: number;
+  p90Size: number;
+}
+
+// Plotting-grade numbers for a statistical comparison; the simulator's own output is exact.
+const quantile = (values: number[], p: number): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN;
+};
+
+/** The pooled shape of the first `depth` levels of every side given (prices with a 0.01 tick). */
+function shapeOf(sides: Level[][], depth: number): SideShape {
+  const gaps: number[] = [];
+  const sizes: number[] = [];
+  for (const side of sides) {
+    const levels = side.slice(0, depth);
+    levels.forEach(([price, size], i) => {
+      if (i > 0) sizes.push(Number(size));
+      const previous = levels[i - 1];
+      if (previous) gaps.push(Math.round(Math.abs(Number(price) - Number(previous[0])) * 100));
+    });
+  }
+  return {
+    meanGapTicks: gaps.reduce((a, b) => a + b, 0) / gaps.length,
+    adjacent: gaps.filter((g) => g === 1).length / gaps.length,
+    medianSize: quantile(sizes, 0.5),
+    p90Size: quantile(sizes, 0.9),
+  };
+}
+
+/** Bps of mid from the best level to the deepest, per side. */
+function spanBps(book: { bids: Level[]; asks: Level[] }): { bids: number; asks: number } {
+  const bid = Number(book.bids[0]?.[0]);
+  const ask = Number(book.asks[0]?.[0]);
+  const mid = (bid + ask) / 2;
+  const far = (side: Level[]) => (Math.abs(Number(side.at(-1)?.[0]) - mid) / mid) * 10_000;
+  return { bids: far(book.bids), asks: far(book.asks) };
+}
+
+/** Sides of `books` books of a market (its default size), printed as the venue prints them. */
+function simulatedSides(market: SimMarket, books: number, depth = market.levels): Level[][] {
+  const generator = createBookGenerator(market, 11);
+  const sides: Level[][] = [];
+  for (let i = 0; i < books; i++) {
+    const book = generator.next(depth);
+    const body =
+      market.venue === 'coinbase'
+        ? bookJson(book, generator.format, { level3: false, schema: false, time: 't' })
+        : depthJson(book, generator.format, false);
+    const parsed = JSON.parse(body.toString()) as { bids: Level[]; asks: Level[] };
+    sides.push(parsed.bids, parsed.asks);
+  }
+  return sides;
+}
+
+/** Within a factor of `factor` either way. */
+function near(value: number, recorded: number, factor: number): void {
+  expect(value / recorded, `${String(value)} vs recorded ${String(recorded)}`).toSatisfy(
+    (ratio: number) => ratio >= 1 / factor && ratio <= factor,
+  );
+}
+
+describe('default books look like the recorded ones (test/fixtures/SOURCES.md)', () => {
+  const [coinbaseBtc, , binanceBtc] = defaultSimMarkets();
+  if (!coinbaseBtc || !binanceBtc) throw new Error('default markets changed');
+  const recorded = (...names: string[]): Level[][] =>
+    names.flatMap((name) => {
+      const book = JSON.parse(fixtureText(name)) as { bids: Level[]; asks: Level[] };
+      return [book.bids, book.asks];
+    });
+
+  it('Coinbase BTC-USD: spacing and sizes of the best 30 levels as recorded, 22,000 a side reaching about 10%', () => {
+    const real = shapeOf(recorded('coinbase-book-l2-BTC-USD-senken.json'), 30);
+    const sim = shapeOf(simulatedSides(coinbaseBtc, 40, 30), 30);
+    // Recorded: 61 ticks mean gap (0.075 bps at $77,588), 28% one tick, 0.085 / 0.49 BTC median / p90.
+    near(sim.meanGapTicks, real.meanGapTicks, 1.3);
+    expect(Math.abs(sim.adjacent - real.adjacent)).toBeLessThan(0.1);
+    near(sim.medianSize, real.medianSize, 2);
+    near(sim.p90Size, real.p90Size, 2);
+    const [bids = [], asks = []] = simulatedSides(coinbaseBtc, 1);
+    expect([bids.length, asks.length]).toEqual([22_000, 22_000]);
+    const span = spanBps({ bids, asks });
+    for (const bps of [span.bids, span.asks]) expect(bps).toSatisfy((b: number) => b > 900 && b < 1200);
+  });
+
+  it('Binance BTCUSDT: denser at the touch with a large best level, 5,000 a side thinning out to about 2%', () => {
+    const real = shapeOf(
+      recorded(
+        'binance-depth-BTCUSDT-20-mdolmen.json',
+        'binance-depth-BTCUSDT-10-nautilus.json',
+        'binance-depth-BTCUSDT-5-soworks.json',
+      ),
+      20,
+    );
+    const sim = shapeOf(simulatedSides(binanceBtc, 40, 20), 20);
+    // Recorded (35 levels a side in all): 38 ticks mean gap, 36% one tick, many dust levels.
+    near(sim.meanGapTicks, 15, 1.5); // the two 2026 recordings (mdolmen, soworks): 13-17 ticks
+    expect(sim.meanGapTicks).toBeLessThan(real.meanGapTicks);
+    expect(Math.abs(sim.adjacent - real.adjacent)).toBeLessThan(0.1);
+    near(sim.p90Size, real.p90Size, 3);
+    expect(sim.medianSize).toBeLessThan(sim.p90Size / 5);
+    const sides = simulatedSides(binanceBtc, 20, 1);
+    const touch = quantile(
+      sides.map(([best]) => Number(best?.[1])),
+      0.5,
+    );
+    // The best level: 7.57, 5.71, 0.62, 0.53, 0.49 BTC recorded (and one 0.002).
+    expect(touch).toSatisfy((t: number) => t > 0.2 && t < 3);
+    const [bids = [], asks = []] = simulatedSides(binanceBtc, 1);
+    expect([bids.length, asks.length]).toEqual([5000, 5000]);
+    const span = spanBps({ bids, asks });
+    for (const bps of [span.bids, span.asks]) expect(bps).toSatisfy((b: number) => b > 150 && b < 300);
   });
 });
