@@ -11,6 +11,7 @@ import path from 'node:path';
 import { sql, type Kysely } from 'kysely';
 import { Migrator, type Migration } from 'kysely/migration';
 import pg from 'pg';
+import { afterAll, beforeAll } from 'vitest';
 import { openWarehouse, type Warehouse } from '../../src/warehouse/db.ts';
 import { migrate } from '../../src/warehouse/migrate.ts';
 import type { Database } from '../../src/warehouse/schema.ts';
@@ -112,4 +113,79 @@ export async function migrateBefore(db: Kysely<Database>, first: string): Promis
   });
   const { error } = await migrator.migrateToLatest();
   if (error) throw error as Error;
+}
+
+export interface UseTestDatabaseOptions {
+  /** Migrate it once before the tests (and close that connection): for tests whose child processes use it. */
+  migrate?: boolean;
+}
+
+/**
+ * A fresh database for the tests of this file (or describe block): made in a beforeAll, dropped
+ * in an afterAll. Registered before the file's own hooks, it is there for them and outlives
+ * their afterAll. The object returned reads the database of the moment, so it can be used as
+ * the TestDatabase itself.
+ */
+export function useTestDatabase({ migrate: run = false }: UseTestDatabaseOptions = {}): TestDatabase {
+  let current: TestDatabase | undefined;
+  const get = (): TestDatabase => {
+    if (!current) throw new Error('the test database is made in beforeAll: use it in a hook or a test');
+    return current;
+  };
+  beforeAll(async () => {
+    current = await createTestDatabase();
+    if (run) await (await current.open()).close();
+  });
+  afterAll(async () => {
+    await current?.cleanup();
+  });
+  return {
+    get kind() {
+      return get().kind;
+    },
+    get databaseUrl() {
+      return get().databaseUrl;
+    },
+    get dataDir() {
+      return get().dataDir;
+    },
+    open: (options) => get().open(options),
+    cleanup: () => get().cleanup(),
+  };
+}
+
+/**
+ * A fresh database and the warehouse open on it for the tests of this file (or describe block),
+ * migrated unless `migrate: false`; closed and dropped after them. Both objects returned read
+ * what is open at the moment, so they stand for the TestDatabase and the Warehouse themselves.
+ */
+export function useTestWarehouse({ migrate: run = true }: { migrate?: boolean } = {}): {
+  testDb: TestDatabase;
+  warehouse: Warehouse;
+} {
+  const testDb = useTestDatabase();
+  let current: Warehouse | undefined;
+  const get = (): Warehouse => {
+    if (!current) throw new Error('the test warehouse is opened in beforeAll: use it in a hook or a test');
+    return current;
+  };
+  beforeAll(async () => {
+    current = await testDb.open({ migrate: run });
+  });
+  afterAll(async () => {
+    await current?.close();
+  });
+  const warehouse: Warehouse = {
+    get db() {
+      return get().db;
+    },
+    get kind() {
+      return get().kind;
+    },
+    get location() {
+      return get().location;
+    },
+    close: () => get().close(),
+  };
+  return { testDb, warehouse };
 }
