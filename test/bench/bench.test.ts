@@ -25,15 +25,9 @@ afterAll(async () => {
 });
 
 async function runBench(args: string[], env: Record<string, string>) {
-  const {
-    code,
-    stdout: out,
-    stderr: err,
-  } = await finish(
-    start(process.execPath, ['bench/index.ts', ...args], { ...process.env, ...env }, ROOT),
-    'the bench',
-  );
-  return { code, out, err };
+  const bench = start(process.execPath, ['bench/index.ts', ...args], { ...process.env, ...env }, ROOT);
+  const { code, stdout, stderr } = await finish(bench, 'the bench');
+  return { code, out: stdout, err: stderr };
 }
 
 /** A median of positive, finite figures, with one figure per repetition. */
