@@ -115,6 +115,29 @@ export async function migrateBefore(db: Kysely<Database>, first: string): Promis
   if (error) throw error as Error;
 }
 
+/**
+ * Registers `make` as a beforeAll and `unmake` as an afterAll, and returns a reader of what
+ * `make` gave: registered before a file's own hooks, it is there for them and outlives their
+ * afterAll (vitest runs after-hooks in reverse).
+ */
+function beforeAndAfterAll<T>(
+  what: string,
+  make: () => Promise<T>,
+  unmake: (value: T) => Promise<void>,
+): () => T {
+  let current: T | undefined;
+  beforeAll(async () => {
+    current = await make();
+  });
+  afterAll(async () => {
+    if (current !== undefined) await unmake(current);
+  });
+  return () => {
+    if (current === undefined) throw new Error(`${what} is made in beforeAll: use it in a hook or a test`);
+    return current;
+  };
+}
+
 export interface UseTestDatabaseOptions {
   /** Migrate it once before the tests (and close that connection): for tests whose child processes use it. */
   migrate?: boolean;
@@ -122,23 +145,19 @@ export interface UseTestDatabaseOptions {
 
 /**
  * A fresh database for the tests of this file (or describe block): made in a beforeAll, dropped
- * in an afterAll. Registered before the file's own hooks, it is there for them and outlives
- * their afterAll. The object returned reads the database of the moment, so it can be used as
- * the TestDatabase itself.
+ * in an afterAll. The object returned reads the database of the moment, so it stands for the
+ * TestDatabase itself.
  */
 export function useTestDatabase({ migrate: run = false }: UseTestDatabaseOptions = {}): TestDatabase {
-  let current: TestDatabase | undefined;
-  const get = (): TestDatabase => {
-    if (!current) throw new Error('the test database is made in beforeAll: use it in a hook or a test');
-    return current;
-  };
-  beforeAll(async () => {
-    current = await createTestDatabase();
-    if (run) await (await current.open()).close();
-  });
-  afterAll(async () => {
-    await current?.cleanup();
-  });
+  const get = beforeAndAfterAll(
+    'the test database',
+    async () => {
+      const testDb = await createTestDatabase();
+      if (run) await (await testDb.open()).close();
+      return testDb;
+    },
+    (testDb) => testDb.cleanup(),
+  );
   return {
     get kind() {
       return get().kind;
@@ -164,17 +183,11 @@ export function useTestWarehouse({ migrate: run = true }: { migrate?: boolean } 
   warehouse: Warehouse;
 } {
   const testDb = useTestDatabase();
-  let current: Warehouse | undefined;
-  const get = (): Warehouse => {
-    if (!current) throw new Error('the test warehouse is opened in beforeAll: use it in a hook or a test');
-    return current;
-  };
-  beforeAll(async () => {
-    current = await testDb.open({ migrate: run });
-  });
-  afterAll(async () => {
-    await current?.close();
-  });
+  const get = beforeAndAfterAll(
+    'the test warehouse',
+    () => testDb.open({ migrate: run }),
+    (warehouse) => warehouse.close(),
+  );
   const warehouse: Warehouse = {
     get db() {
       return get().db;
