@@ -1,38 +1,16 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listSnapshots, openRawStore } from '../src/raw/index.ts';
 import { openWarehouse } from '../src/warehouse/db.ts';
+import { runCli } from './helpers/child.ts';
 import { createTestDatabase } from './helpers/db.ts';
 import { defaultSimMarkets, startSimulator, type Simulator } from '../src/simulator/index.ts';
 
-const CLI = path.join(import.meta.dirname, '..', 'src', 'cli', 'entry.js');
-
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs the CLI as cron would: its own process, no terminal, only the environment given. */
-function cli(args: string[], env: Record<string, string>): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const cli = (args: string[], env: Record<string, string>) =>
+  runCli(args, { HOME: process.env.HOME ?? '', ...env });
 
 let sim: Simulator;
 let dir: string;

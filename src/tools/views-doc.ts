@@ -7,15 +7,12 @@
  * `npm run docs:views` rewrites the file; test/docs/views-doc.test.ts regenerates it and fails
  * when the file in the repository differs, so a changed comment or column cannot go unnoticed.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sql, type Kysely } from 'kysely';
-import { loadConfig } from '../config.ts';
-import { openWarehouse } from '../warehouse/db.ts';
-import { migrate } from '../warehouse/migrate.ts';
 import type { Database } from '../warehouse/schema.ts';
+import { withThrowawayWarehouse } from './throwaway-warehouse.ts';
 import { PROJECT_ROOT, sqlFiles } from '../warehouse/sqlfiles.ts';
 
 export const VIEWS_DOC = path.join(PROJECT_ROOT, 'docs', 'views.md');
@@ -114,19 +111,8 @@ export async function viewsMarkdown(db: Kysely<Database>): Promise<string> {
 }
 
 /** Creates the views in a throwaway embedded warehouse and returns their documentation. */
-export async function generateViewsDoc(): Promise<string> {
-  const dataDir = await mkdtemp(path.join(tmpdir(), 'obetl-views-doc-'));
-  try {
-    const warehouse = await openWarehouse({ databaseUrl: undefined, dataDir, connectAttempts: 1 });
-    try {
-      await migrate(warehouse.db, undefined, loadConfig({}));
-      return await viewsMarkdown(warehouse.db);
-    } finally {
-      await warehouse.close();
-    }
-  } finally {
-    await rm(dataDir, { recursive: true, force: true });
-  }
+export function generateViewsDoc(): Promise<string> {
+  return withThrowawayWarehouse('views-doc', viewsMarkdown);
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -190,19 +190,51 @@ export interface FactTradeHourTable {
   last_trade_id: BigIntId;
 }
 
-/** Derived at load (fact_split, fact_forecast, fact_forecast_error); only deleted by id from TS. */
+/** Derived at load in SQL (fact_split, fact_forecast, fact_forecast_error); TS only deletes by id. */
 export interface FactSplitTable {
   run_id: string;
   base_asset_id: number;
+  side: 'buy' | 'sell';
+  notional_usd: Numeric;
   snapshot_id: BigIntId;
+  captured_at: Timestamp;
+  fee_bps: Numeric;
+  usd_amount: Numeric;
+  base_exact: Numeric;
+  levels_used: number;
+  worst_price: Numeric | null;
+  single_snapshot_id: BigIntId | null;
+  single_exact: Numeric | null;
 }
 
 export interface FactForecastTable {
   snapshot_id: BigIntId;
+  window_snapshots: number;
+  window_start: Timestamp;
+  slope_per_hour: number | null;
+  fitted_mid: number | null;
+  r_squared: number | null;
+  /** node-pg and PGlite return an interval differently: cast it in SQL to read it. */
+  median_interval: unknown;
+  forecast_mid: Numeric | null;
 }
 
 export interface FactForecastErrorTable {
   snapshot_id: BigIntId;
+  actual_snapshot_id: BigIntId;
+  actual_at: Timestamp;
+  actual_mid: Numeric;
+  error: Numeric;
+  error_bps: Numeric;
+  forecasts_1h: number | null;
+  mean_abs_error_1h: Numeric | null;
+  mean_abs_error_bps_1h: Numeric | null;
+  forecasts_24h: number | null;
+  mean_abs_error_24h: Numeric | null;
+  mean_abs_error_bps_24h: Numeric | null;
+  forecasts_7d: number | null;
+  mean_abs_error_7d: Numeric | null;
+  mean_abs_error_bps_7d: Numeric | null;
 }
 
 export interface Database {

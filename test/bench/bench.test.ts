@@ -3,48 +3,31 @@
  * unit test). This runs it once in --quick mode, the way a user would, and checks it produces
  * every measure with sane values: that the harness works, not how fast anything is.
  */
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BenchResults } from '../../bench/report.ts';
 import type { Sampled } from '../../bench/stats.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { finish, start } from '../helpers/child.ts';
+import { useTestDatabase } from '../helpers/db.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 
-let testDb: TestDatabase;
+const testDb = useTestDatabase();
 let dir: string;
 
 beforeAll(async () => {
-  testDb = await createTestDatabase();
   dir = await mkdtemp(path.join(tmpdir(), 'obetl-bench-test-'));
 });
 afterAll(async () => {
-  await testDb.cleanup();
   await rm(dir, { recursive: true, force: true });
 });
 
-function runBench(
-  args: string[],
-  env: Record<string, string>,
-): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bench/index.ts', ...args], {
-      cwd: ROOT,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      resolve({ code, out, err });
-    });
-  });
+async function runBench(args: string[], env: Record<string, string>) {
+  const bench = start(process.execPath, ['bench/index.ts', ...args], { ...process.env, ...env }, ROOT);
+  const { code, stdout, stderr } = await finish(bench, 'the bench');
+  return { code, out: stdout, err: stderr };
 }
 
 /** A median of positive, finite figures, with one figure per repetition. */

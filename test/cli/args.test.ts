@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COMMANDS } from '../../src/cli/commands.ts';
 import { describeSettings } from '../../src/config.ts';
 import { defaultSimMarkets, startSimulator, type Simulator } from '../../src/simulator/index.ts';
-import { runCli } from './run.ts';
+import { runCli } from '../helpers/child.ts';
 
 const ALL = ['etl', 'start', 'backfill', 'migrate', 'report', 'simulator', 'demo', 'health'];
 

@@ -12,22 +12,20 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { defaultSimMarkets, startSimulator, type Simulator } from '../../src/simulator/index.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { useTestDatabase } from '../helpers/db.ts';
 import { startS3rver, S3RVER_CREDENTIALS, S3RVER_REGION } from '../helpers/s3rver.ts';
-import { runCli } from './run.ts';
+import { runCli } from '../helpers/child.ts';
 
 let sim: Simulator;
 let dir: string;
-let testDb: TestDatabase;
+const testDb = useTestDatabase();
 
 beforeAll(async () => {
   sim = await startSimulator({ seed: 9, markets: defaultSimMarkets(50) });
   dir = await mkdtemp(path.join(tmpdir(), 'obetl-msg-'));
-  testDb = await createTestDatabase();
 });
 afterAll(async () => {
   await sim.close();
-  await testDb.cleanup();
   await rm(dir, { recursive: true, force: true });
 });
 

@@ -7,10 +7,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { NODE_ENGINES, nodeVersionProblem } from '../../src/cli/node-version.js';
-import { CLI } from '../helpers/child.ts';
+import { CLI, finish, start } from '../helpers/child.ts';
 
 const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as {
   engines: { node: string };
@@ -58,18 +57,13 @@ describe('the entry on an old Node', () => {
     const dataDir = path.join(dir, 'data');
     const { argv, version } = oldNode();
     const [bin = '', ...flags] = argv;
-    const result = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
-      const child = spawn(bin, [...flags, '--liftoff-only', CLI, 'demo'], {
-        env: { PATH: process.env.PATH ?? '', DATA_DIR: dataDir },
-        stdio: ['ignore', 'ignore', 'pipe'],
-      });
-      let stderr = '';
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      child.on('error', reject);
-      child.on('close', (code) => {
-        resolve({ code, stderr });
-      });
-    });
+    const result = await finish(
+      start(bin, [...flags, '--liftoff-only', CLI, 'demo'], {
+        PATH: process.env.PATH ?? '',
+        DATA_DIR: dataDir,
+      }),
+      'the CLI on an old Node.js',
+    );
     expect(result.stderr).not.toContain('ERR_UNKNOWN_FILE_EXTENSION');
     expect(result.stderr).toContain(`needs Node.js 22.18 or newer`);
     expect(result.stderr).toContain(`this is Node.js ${version}`);

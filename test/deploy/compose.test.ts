@@ -12,9 +12,9 @@ import path from 'node:path';
 import { Ajv } from 'ajv';
 import pg from 'pg';
 import { parse } from 'yaml';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { describeSettings, loadConfig } from '../../src/config.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { useTestDatabase } from '../helpers/db.ts';
 
 const ROOT = path.join(import.meta.dirname, '..', '..');
 const COMPOSE_FILE = path.join(ROOT, 'docker-compose.yml');
@@ -156,12 +156,8 @@ describe('the Dockerfile', () => {
 });
 
 describe('the reader service’s SQL', () => {
-  let testDb: TestDatabase;
+  const testDb = useTestDatabase({ migrate: true });
   const login = `obetl_compose_${process.pid}`;
-  beforeAll(async () => {
-    testDb = await createTestDatabase();
-    await (await testDb.open()).close(); // migrated: orderbook_reader exists
-  });
   afterAll(async () => {
     const cluster = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL;
     if (cluster) {
@@ -170,7 +166,6 @@ describe('the reader service’s SQL', () => {
       await admin.query(`drop role if exists ${login}`);
       await admin.end();
     }
-    await testDb.cleanup();
   });
 
   it('makes a login in orderbook_reader, and can run again', async () => {

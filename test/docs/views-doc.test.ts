@@ -3,24 +3,12 @@
  * regenerated here from a freshly migrated warehouse, it must be the file in the repository.
  */
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { VIEWS_DOC, viewsMarkdown } from '../../src/tools/views-doc.ts';
 import { sqlFiles } from '../../src/warehouse/sqlfiles.ts';
-import type { Warehouse } from '../../src/warehouse/db.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { useTestWarehouse } from '../helpers/db.ts';
 
-let testDb: TestDatabase;
-let warehouse: Warehouse;
-
-beforeAll(async () => {
-  testDb = await createTestDatabase();
-  warehouse = await testDb.open();
-});
-
-afterAll(async () => {
-  await warehouse.close();
-  await testDb.cleanup();
-});
+const { warehouse } = useTestWarehouse();
 
 describe('docs/views.md', () => {
   it('is what npm run docs:views writes from the current views and comments', async () => {

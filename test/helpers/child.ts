@@ -13,24 +13,24 @@ export interface Child {
   process: ChildProcess;
   /** Every JSON log line the child has written to stderr so far. */
   lines: () => Record<string, unknown>[];
+  stdout: () => string;
+  stderr: () => string;
   /** Everything the child wrote, stdout then stderr. */
   output: () => string;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   hasExited: () => boolean;
 }
 
-/** Starts `node src/cli/entry.js <args>` with exactly `env` (plus PATH), nothing inherited. */
-export function startCli(args: string[], env: Record<string, string>): Child {
-  const child = spawn(process.execPath, [CLI, ...args], {
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+/** Starts `command args` with exactly `env`, nothing inherited, collecting what it writes. */
+export function start(command: string, args: string[], env: NodeJS.ProcessEnv, cwd?: string): Child {
+  const child = spawn(command, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   let done = false;
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
+    child.on('error', reject);
     child.on('close', (code, signal) => {
       done = true;
       resolve({ code, signal });
@@ -41,7 +41,54 @@ export function startCli(args: string[], env: Record<string, string>): Child {
       .split('\n')
       .filter((l) => l.startsWith('{'))
       .map((l) => JSON.parse(l) as Record<string, unknown>);
-  return { process: child, lines, output: () => stdout + stderr, exited, hasExited: () => done };
+  return {
+    process: child,
+    lines,
+    stdout: () => stdout,
+    stderr: () => stderr,
+    output: () => stdout + stderr,
+    exited,
+    hasExited: () => done,
+  };
+}
+
+/** Starts `node src/cli/entry.js <args>` with exactly `env` (plus PATH), nothing inherited. */
+export function startCli(args: string[], env: Record<string, string>): Child {
+  return start(process.execPath, [CLI, ...args], { PATH: process.env.PATH ?? '', ...env });
+}
+
+export interface Finished {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  lines: Record<string, unknown>[];
+}
+
+/**
+ * Waits for a started child to end and gives back what it said. With `limitMs`, fails (after
+ * killing it) if it is still running by then: a command that should stop at once but runs on.
+ */
+export async function finish(child: Child, what: string, limitMs?: number): Promise<Finished> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => {
+    if (limitMs === undefined) return;
+    timer = setTimeout(() => {
+      resolve('late');
+    }, limitMs);
+  });
+  const outcome = await Promise.race([child.exited, late]);
+  clearTimeout(timer);
+  if (outcome === 'late') {
+    child.process.kill('SIGKILL');
+    await child.exited;
+    throw new Error(`${what} still running after ${limitMs} ms; said: ${child.stderr().slice(-2000)}`);
+  }
+  return { code: outcome.code, stdout: child.stdout(), stderr: child.stderr(), lines: child.lines() };
+}
+
+/** Runs the CLI to its end in a process of its own (as cron or a shell would). */
+export function runCli(args: string[], env: Record<string, string>, limitMs = 30_000): Promise<Finished> {
+  return finish(startCli(args, env), `orderbook-etl ${args.join(' ')}`, limitMs);
 }
 
 /** Polls `check` until it holds; fails with what the child said if it exits or time runs out. */

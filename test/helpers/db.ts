@@ -11,6 +11,7 @@ import path from 'node:path';
 import { sql, type Kysely } from 'kysely';
 import { Migrator, type Migration } from 'kysely/migration';
 import pg from 'pg';
+import { afterAll, beforeAll } from 'vitest';
 import { openWarehouse, type Warehouse } from '../../src/warehouse/db.ts';
 import { migrate } from '../../src/warehouse/migrate.ts';
 import type { Database } from '../../src/warehouse/schema.ts';
@@ -112,4 +113,92 @@ export async function migrateBefore(db: Kysely<Database>, first: string): Promis
   });
   const { error } = await migrator.migrateToLatest();
   if (error) throw error as Error;
+}
+
+/**
+ * Registers `make` as a beforeAll and `unmake` as an afterAll, and returns a reader of what
+ * `make` gave: registered before a file's own hooks, it is there for them and outlives their
+ * afterAll (vitest runs after-hooks in reverse).
+ */
+function beforeAndAfterAll<T>(
+  what: string,
+  make: () => Promise<T>,
+  unmake: (value: T) => Promise<void>,
+): () => T {
+  let current: T | undefined;
+  beforeAll(async () => {
+    current = await make();
+  });
+  afterAll(async () => {
+    if (current !== undefined) await unmake(current);
+  });
+  return () => {
+    if (current === undefined) throw new Error(`${what} is made in beforeAll: use it in a hook or a test`);
+    return current;
+  };
+}
+
+export interface UseTestDatabaseOptions {
+  /** Migrate it once before the tests (and close that connection): for tests whose child processes use it. */
+  migrate?: boolean;
+}
+
+/**
+ * A fresh database for the tests of this file (or describe block): made in a beforeAll, dropped
+ * in an afterAll. The object returned reads the database of the moment, so it stands for the
+ * TestDatabase itself.
+ */
+export function useTestDatabase({ migrate: run = false }: UseTestDatabaseOptions = {}): TestDatabase {
+  const get = beforeAndAfterAll(
+    'the test database',
+    async () => {
+      const testDb = await createTestDatabase();
+      if (run) await (await testDb.open()).close();
+      return testDb;
+    },
+    (testDb) => testDb.cleanup(),
+  );
+  return {
+    get kind() {
+      return get().kind;
+    },
+    get databaseUrl() {
+      return get().databaseUrl;
+    },
+    get dataDir() {
+      return get().dataDir;
+    },
+    open: (options) => get().open(options),
+    cleanup: () => get().cleanup(),
+  };
+}
+
+/**
+ * A fresh database and the warehouse open on it for the tests of this file (or describe block),
+ * migrated unless `migrate: false`; closed and dropped after them. Both objects returned read
+ * what is open at the moment, so they stand for the TestDatabase and the Warehouse themselves.
+ */
+export function useTestWarehouse({ migrate: run = true }: { migrate?: boolean } = {}): {
+  testDb: TestDatabase;
+  warehouse: Warehouse;
+} {
+  const testDb = useTestDatabase();
+  const get = beforeAndAfterAll(
+    'the test warehouse',
+    () => testDb.open({ migrate: run }),
+    (warehouse) => warehouse.close(),
+  );
+  const warehouse: Warehouse = {
+    get db() {
+      return get().db;
+    },
+    get kind() {
+      return get().kind;
+    },
+    get location() {
+      return get().location;
+    },
+    close: () => get().close(),
+  };
+  return { testDb, warehouse };
 }

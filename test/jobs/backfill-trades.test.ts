@@ -10,16 +10,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import { backfill } from '../../src/jobs/backfill.ts';
 import { openRawStore, writeTrades, type RawStore } from '../../src/raw/index.ts';
-import type { Warehouse } from '../../src/warehouse/db.ts';
 import { Loader } from '../../src/warehouse/load.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { useTestWarehouse } from '../helpers/db.ts';
 import { capturingLogger } from '../helpers/log.ts';
 import { canonical } from '../helpers/numeric.ts';
 
 let dir: string;
 let store: RawStore;
-let testDb: TestDatabase;
-let warehouse: Warehouse;
+const { warehouse } = useTestWarehouse();
 const keys: Record<'a' | 'b' | 'error' | 'schema', string> = { a: '', b: '', error: '', schema: '' };
 
 const trade = (id: number, price: string, qty: string, ms: number, buyerMaker: boolean) =>
@@ -47,8 +45,6 @@ async function put(at: string, runId: string, status: number, body: string): Pro
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'obetl-bf-trades-'));
   store = openRawStore(`file://${dir}`);
-  testDb = await createTestDatabase();
-  warehouse = await testDb.open();
   // A: trades 1-3. B, five minutes later: 2-5, the overlap identical, as a venue sends it.
   keys.a = await put(
     '2026-11-21T10:00:00.000Z',
@@ -76,8 +72,6 @@ beforeAll(async () => {
   );
 });
 afterAll(async () => {
-  await warehouse.close();
-  await testDb.cleanup();
   await rm(dir, { recursive: true, force: true });
 });
 

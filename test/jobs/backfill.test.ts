@@ -1,5 +1,3 @@
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { Writable } from 'node:stream';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
@@ -15,6 +13,7 @@ import { LogProgress, TerminalProgress, type ProgressSink } from '../../src/jobs
 import { listSnapshots, listTrades, readSnapshot, type RawStore } from '../../src/raw/index.ts';
 import type { Warehouse } from '../../src/warehouse/db.ts';
 import { Loader } from '../../src/warehouse/load.ts';
+import { runCli } from '../helpers/child.ts';
 import { createTestDatabase } from '../helpers/db.ts';
 import { capturingLogger } from '../helpers/log.ts';
 import { contents, LAKE_ENV, makeLake, rowCounts, type Lake } from './backfill-lake.ts';
@@ -465,32 +464,11 @@ describe('npm run backfill', () => {
   it('rebuilds from the folder named by RAW_STORE_URL, logs its summary, exits 0', async () => {
     const testDb = await createTestDatabase();
     onTestFinished(() => testDb.cleanup());
-    const result = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
-      const child = spawn(
-        process.execPath,
-        [
-          path.join(import.meta.dirname, '..', '..', 'src', 'cli', 'entry.js'),
-          'backfill',
-          '--exchange',
-          'coinbase',
-        ],
-        {
-          env: {
-            PATH: process.env.PATH ?? '',
-            DATA_DIR: testDb.dataDir,
-            RAW_STORE_URL: `file://${lake.rawDir}`,
-            ...LAKE_ENV,
-            ...(testDb.databaseUrl ? { DATABASE_URL: testDb.databaseUrl } : {}),
-          },
-          stdio: ['ignore', 'ignore', 'pipe'],
-        },
-      );
-      let stderr = '';
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      child.on('error', reject);
-      child.on('close', (code) => {
-        resolve({ code, stderr });
-      });
+    const result = await runCli(['backfill', '--exchange', 'coinbase'], {
+      DATA_DIR: testDb.dataDir,
+      RAW_STORE_URL: `file://${lake.rawDir}`,
+      ...LAKE_ENV,
+      ...(testDb.databaseUrl ? { DATABASE_URL: testDb.databaseUrl } : {}),
     });
     expect(result.code).toBe(0);
     const finished = result.stderr

@@ -13,24 +13,19 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatAge, judge, parseDuration, type Thresholds } from '../../src/jobs/health.ts';
 import { defaultSimMarkets, startSimulator, type Simulator } from '../../src/simulator/index.ts';
-import type { Warehouse } from '../../src/warehouse/db.ts';
 import type { Freshness } from '../../src/warehouse/freshness.ts';
-import { runCli } from '../cli/run.ts';
-import { startCli, until } from '../helpers/child.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { runCli, startCli, until } from '../helpers/child.ts';
+import { createTestDatabase, useTestWarehouse } from '../helpers/db.ts';
 import { etlEnv } from '../helpers/etl-env.ts';
 
 const LOGIN = `obetl_health_${randomBytes(4).toString('hex')}`;
 let sim: Simulator;
-let testDb: TestDatabase;
-let warehouse: Warehouse;
+const { testDb, warehouse } = useTestWarehouse();
 let dir: string;
 let env: Record<string, string>;
 
 beforeAll(async () => {
   sim = await startSimulator({ seed: 3, markets: defaultSimMarkets(50) });
-  testDb = await createTestDatabase();
-  warehouse = await testDb.open();
   dir = await mkdtemp(path.join(tmpdir(), 'obetl-health-'));
   env = etlEnv({
     simUrl: sim.url,
@@ -47,8 +42,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await sim.close();
-  await warehouse.close();
-  await testDb.cleanup();
   await rm(dir, { recursive: true, force: true });
   const cluster = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL;
   if (cluster) {

@@ -6,20 +6,16 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { defaultSimMarkets, startSimulator, type Simulator } from '../../src/simulator/index.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { useTestDatabase } from '../helpers/db.ts';
 import { startCli, until, type Child } from '../helpers/child.ts';
 
 let sim: Simulator;
-let testDb: TestDatabase;
+const testDb = useTestDatabase({ migrate: true });
 beforeAll(async () => {
   sim = await startSimulator({ seed: 11, markets: defaultSimMarkets(50) });
-  testDb = await createTestDatabase();
-  const migrated = await testDb.open();
-  await migrated.close();
 });
 afterAll(async () => {
   await sim.close();
-  await testDb.cleanup();
 });
 beforeEach(() => {
   sim.clearFaults();

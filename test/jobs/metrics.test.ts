@@ -19,14 +19,13 @@ import type { RunSummary } from '../../src/jobs/run.ts';
 import { openRawStore } from '../../src/raw/index.ts';
 import { writeFileAtomically } from '../../src/util/atomic-write.ts';
 import { defaultSimMarkets, startSimulator, type Simulator } from '../../src/simulator/index.ts';
-import type { Database, Warehouse } from '../../src/warehouse/db.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import type { Database } from '../../src/warehouse/db.ts';
+import { useTestWarehouse } from '../helpers/db.ts';
 import { capturingLogger } from '../helpers/log.ts';
 import { parsePromText, PromParseError, type PromFamily } from '../helpers/prom-text.ts';
 
 let sim: Simulator;
-let testDb: TestDatabase;
-let warehouse: Warehouse;
+const { warehouse } = useTestWarehouse();
 let dir: string;
 let file: string;
 
@@ -34,15 +33,11 @@ const MARKETS = 'coinbase:BTC-USD,coinbase:ETH-USD,binance:BTCUSDT';
 
 beforeAll(async () => {
   sim = await startSimulator({ seed: 11, markets: defaultSimMarkets(50) });
-  testDb = await createTestDatabase();
-  warehouse = await testDb.open();
   dir = await mkdtemp(path.join(tmpdir(), 'obetl-metrics-'));
   file = path.join(dir, 'collector', 'orderbook_etl.prom');
 });
 afterAll(async () => {
   await sim.close();
-  await warehouse.close();
-  await testDb.cleanup();
   await rm(dir, { recursive: true, force: true });
 });
 

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -15,7 +14,8 @@ import { defaultSimMarkets, startSimulator, type Simulator } from '../../src/sim
 import type { Warehouse } from '../../src/warehouse/db.ts';
 import { Loader } from '../../src/warehouse/load.ts';
 import { headless } from '../helpers/chromium.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { runCli } from '../helpers/child.ts';
+import { useTestDatabase } from '../helpers/db.ts';
 import { capturingLogger } from '../helpers/log.ts';
 
 // The four default markets and one quoted in EUR (charts, but no cost figures). Equal fees, so
@@ -26,10 +26,9 @@ const ENV = {
   BINANCE_DEPTH_LIMIT: '1000',
   HTTP_RETRIES: '0',
 };
-const CLI = path.join(import.meta.dirname, '..', '..', 'src', 'cli', 'entry.js');
 
 let sim: Simulator;
-let testDb: TestDatabase;
+const testDb = useTestDatabase();
 let warehouse: Warehouse | undefined;
 let dir: string;
 let store: RawStore;
@@ -56,7 +55,6 @@ beforeAll(async () => {
       },
     ],
   });
-  testDb = await createTestDatabase();
   warehouse = await testDb.open();
   dir = await mkdtemp(path.join(tmpdir(), 'obetl-html-'));
   store = openRawStore(`file://${path.join(dir, 'raw')}`);
@@ -81,7 +79,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await sim.close();
   await warehouse?.close();
-  await testDb.cleanup();
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -248,27 +245,15 @@ describe('npm run report -- --html FILE, in headless Chromium', () => {
     // PGlite allows one process at a time: hand the warehouse to the CLI.
     await warehouse?.close();
     warehouse = undefined;
-    const result = await new Promise<{ code: number | null; stdout: string; stderr: string }>(
-      (resolve, reject) => {
-        const child = spawn(process.execPath, [CLI, 'report', '--html', file], {
-          env: {
-            PATH: process.env.PATH ?? '',
-            HOME: process.env.HOME ?? '',
-            DATA_DIR: testDb.dataDir,
-            LOG_LEVEL: 'warn',
-            ...(testDb.databaseUrl ? { DATABASE_URL: testDb.databaseUrl } : {}),
-          },
-          stdio: ['ignore', 'pipe', 'pipe'],
-        });
-        let stdout = '';
-        let stderr = '';
-        child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-        child.on('error', reject);
-        child.on('close', (code) => {
-          resolve({ code, stdout, stderr });
-        });
+    const result = await runCli(
+      ['report', '--html', file],
+      {
+        HOME: process.env.HOME ?? '',
+        DATA_DIR: testDb.dataDir,
+        LOG_LEVEL: 'warn',
+        ...(testDb.databaseUrl ? { DATABASE_URL: testDb.databaseUrl } : {}),
       },
+      60_000, // the hook's own limit
     );
     expect(result.stderr).toBe('');
     expect([result.code, result.stdout]).toEqual([0, `report written to ${file}\n`]);

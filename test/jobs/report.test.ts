@@ -18,9 +18,8 @@ import { runOnce, type RunSummary } from '../../src/jobs/run.ts';
 import { openRawStore, type RawStore } from '../../src/raw/index.ts';
 import { formatAge, notionalLabel, priceDecimals, roundDecimal } from '../../src/report/format.ts';
 import { defaultSimMarkets, startSimulator, type Simulator } from '../../src/simulator/index.ts';
-import type { Warehouse } from '../../src/warehouse/db.ts';
 import { Loader } from '../../src/warehouse/load.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { createTestDatabase, useTestWarehouse } from '../helpers/db.ts';
 import { capturingLogger } from '../helpers/log.ts';
 
 // Five markets: the four defaults and one quoted in EUR, which gets no fills. The third notional
@@ -29,8 +28,7 @@ const MARKETS = 'coinbase:BTC-USD,coinbase:ETH-USD,binance:BTCUSDT,binance:ETHUS
 const NOTIONALS = ['50000', '100000', '500000000'];
 
 let sim: Simulator;
-let testDb: TestDatabase;
-let warehouse: Warehouse;
+const { warehouse } = useTestWarehouse();
 let dir: string;
 let store: RawStore;
 let empty: ReportData;
@@ -76,8 +74,6 @@ beforeAll(async () => {
       },
     ],
   });
-  testDb = await createTestDatabase();
-  warehouse = await testDb.open();
   dir = await mkdtemp(path.join(tmpdir(), 'obetl-report-'));
   store = openRawStore(`file://${dir}`);
   empty = await loadReport(warehouse.db);
@@ -87,8 +83,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await sim.close();
-  await warehouse.close();
-  await testDb.cleanup();
   await rm(dir, { recursive: true, force: true });
 });
 

@@ -13,26 +13,20 @@ import { loadConfig } from '../../src/config.ts';
 import { runPipeline } from '../../src/jobs/pipeline.ts';
 import { openRawStore } from '../../src/raw/index.ts';
 import { defaultSimMarkets, startSimulator, type Simulator } from '../../src/simulator/index.ts';
-import type { Warehouse } from '../../src/warehouse/db.ts';
 import { Loader } from '../../src/warehouse/load.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { useTestWarehouse } from '../helpers/db.ts';
 import { capturingLogger } from '../helpers/log.ts';
 
 let sim: Simulator;
-let testDb: TestDatabase;
-let warehouse: Warehouse;
+const { warehouse } = useTestWarehouse();
 let rawDir: string;
 
 beforeAll(async () => {
   sim = await startSimulator({ seed: 5, markets: defaultSimMarkets(50) });
-  testDb = await createTestDatabase();
-  warehouse = await testDb.open();
   rawDir = await mkdtemp(path.join(tmpdir(), 'obetl-run-retention-'));
 });
 afterAll(async () => {
   await sim.close();
-  await warehouse.close();
-  await testDb.cleanup();
   await rm(rawDir, { recursive: true, force: true });
 });
 

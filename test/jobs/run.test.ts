@@ -24,26 +24,20 @@ import {
   type Simulator,
 } from '../../src/simulator/index.ts';
 import { parseTrades } from '../../src/trades/index.ts';
-import type { Warehouse } from '../../src/warehouse/db.ts';
 import { Loader } from '../../src/warehouse/load.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { useTestWarehouse } from '../helpers/db.ts';
 import { capturingLogger } from '../helpers/log.ts';
 
 let sim: Simulator;
 let dir: string;
 let store: RawStore;
-let testDb: TestDatabase;
-let warehouse: Warehouse;
+const { warehouse } = useTestWarehouse();
 
 beforeAll(async () => {
   sim = await startSimulator({ seed: 11, markets: defaultSimMarkets(300) });
-  testDb = await createTestDatabase();
-  warehouse = await testDb.open();
 });
 afterAll(async () => {
   await sim.close();
-  await warehouse.close();
-  await testDb.cleanup();
 });
 beforeEach(async () => {
   sim.clearFaults();

@@ -11,7 +11,7 @@ import { openRawStore, type RawStore } from '../../src/raw/index.ts';
 import { defaultSimMarkets, startSimulator, type Simulator } from '../../src/simulator/index.ts';
 import type { Warehouse } from '../../src/warehouse/db.ts';
 import { Loader } from '../../src/warehouse/load.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { useTestDatabase, useTestWarehouse } from '../helpers/db.ts';
 import { startCli } from '../helpers/child.ts';
 import { capturingLogger } from '../helpers/log.ts';
 
@@ -61,16 +61,7 @@ async function halfLoaded(warehouse: Warehouse): Promise<number> {
 }
 
 describe('scheduler in process', () => {
-  let testDb: TestDatabase;
-  let warehouse: Warehouse;
-  beforeAll(async () => {
-    testDb = await createTestDatabase();
-    warehouse = await testDb.open();
-  });
-  afterAll(async () => {
-    await warehouse.close();
-    await testDb.cleanup();
-  });
+  const { warehouse } = useTestWarehouse();
 
   /** The real scheduler running real runs against the simulator, as `npm start` wires it. */
   const startScheduler = (config: Config, log: Logger, signal: AbortSignal) =>
@@ -151,13 +142,7 @@ describe('scheduler in process', () => {
 });
 
 describe('processes', () => {
-  let testDb: TestDatabase;
-  beforeAll(async () => {
-    testDb = await createTestDatabase();
-  });
-  afterAll(async () => {
-    await testDb.cleanup();
-  });
+  const testDb = useTestDatabase();
 
   const env = () => ({
     ...ENV(sim.url),

@@ -11,7 +11,7 @@ import { parseAttemptKey } from '../../src/raw/index.ts';
 import { defaultSimMarkets, startSimulator, type Simulator } from '../../src/simulator/index.ts';
 import type { Fault } from '../../src/simulator/index.ts';
 import { openRawStore } from '../../src/raw/index.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { useTestDatabase } from '../helpers/db.ts';
 import pg from 'pg';
 import { startCli, until, waitingBackends, type Child } from '../helpers/child.ts';
 import { allKeys } from '../reliability/harness.ts';
@@ -19,16 +19,12 @@ import { allKeys } from '../reliability/harness.ts';
 const ROOT = path.join(import.meta.dirname, '..', '..');
 
 let sim: Simulator;
-let testDb: TestDatabase;
+const testDb = useTestDatabase({ migrate: true });
 beforeAll(async () => {
   sim = await startSimulator({ seed: 3, markets: defaultSimMarkets(50) });
-  testDb = await createTestDatabase();
-  const migrated = await testDb.open();
-  await migrated.close();
 });
 afterAll(async () => {
   await sim.close();
-  await testDb.cleanup();
 });
 beforeEach(() => {
   sim.clearFaults();

@@ -12,10 +12,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import { backfill } from '../../src/jobs/backfill.ts';
 import { defaultSimMarkets, startSimulator, type Simulator } from '../../src/simulator/index.ts';
-import type { Warehouse } from '../../src/warehouse/db.ts';
 import { Loader } from '../../src/warehouse/load.ts';
 import { startCli, until, waitingBackends } from '../helpers/child.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { useTestWarehouse } from '../helpers/db.ts';
 import { capturingLogger } from '../helpers/log.ts';
 import { loadedSnapshots, rawKeys } from './harness.ts';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -24,20 +23,15 @@ import path from 'node:path';
 import { openRawStore } from '../../src/raw/index.ts';
 
 let sim: Simulator;
-let testDb: TestDatabase;
-let warehouse: Warehouse;
+const { testDb, warehouse } = useTestWarehouse();
 let rawDir: string;
 
 beforeAll(async () => {
   sim = await startSimulator({ seed: 23, markets: defaultSimMarkets(2000) });
-  testDb = await createTestDatabase();
-  warehouse = await testDb.open();
   rawDir = await mkdtemp(path.join(tmpdir(), 'obetl-crash-'));
 });
 afterAll(async () => {
   await sim.close();
-  await warehouse.close();
-  await testDb.cleanup();
   await rm(rawDir, { recursive: true, force: true });
 });
 

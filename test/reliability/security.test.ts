@@ -9,9 +9,8 @@ import path from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultSimMarkets, startSimulator, type Simulator } from '../../src/simulator/index.ts';
-import type { Warehouse } from '../../src/warehouse/db.ts';
 import { startCli, type Child } from '../helpers/child.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { useTestWarehouse } from '../helpers/db.ts';
 import { startS3rver, S3RVER_CREDENTIALS, S3RVER_REGION, type S3rver } from '../helpers/s3rver.ts';
 
 const ROOT = path.join(import.meta.dirname, '..', '..');
@@ -20,17 +19,7 @@ const DB_PASSWORD = 'Pw-7a4f-Secret';
 const PROXY_PASSWORD = 'Proxy-9c1e-Secret';
 const SESSION_TOKEN = 'SessionToken-31d0-Secret';
 
-let testDb: TestDatabase;
-let warehouse: Warehouse;
-
-beforeAll(async () => {
-  testDb = await createTestDatabase();
-  warehouse = await testDb.open();
-});
-afterAll(async () => {
-  await warehouse.close();
-  await testDb.cleanup();
-});
+const { testDb, warehouse } = useTestWarehouse();
 
 describe('no secret in any log line', () => {
   let sim: Simulator;

@@ -10,15 +10,14 @@ import type { Warehouse } from '../../src/warehouse/db.ts';
 import { Loader } from '../../src/warehouse/load.ts';
 import { deriveTrailing } from '../../src/warehouse/derive.ts';
 import { migrate as migrateWarehouse, type ViewSettings } from '../../src/warehouse/migrate.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { useTestWarehouse } from '../helpers/db.ts';
 import { canonical } from '../helpers/numeric.ts';
 import { loadConfig } from '../../src/config.ts';
 
 /** DESIGN §3's defaults, from config.ts, the one place they are defined. */
 const DEFAULTS = loadConfig({});
 
-let testDb: TestDatabase;
-let warehouse: Warehouse;
+const { warehouse } = useTestWarehouse();
 const markets: Record<string, number> = {};
 const RUN = '01900000-0000-7000-8000-0000000000a1';
 
@@ -106,17 +105,11 @@ async function rows(query: ReturnType<typeof sql>): Promise<(string | null)[][]>
 }
 
 beforeAll(async () => {
-  testDb = await createTestDatabase();
-  warehouse = await testDb.open();
   await migrate(warehouse.db, undefined, { ...DEFAULTS, forecastWindow: 3 });
   await market(1, 'AAA-USD', 'AAA', 'USD');
   await market(1, 'FFF-USD', 'FFF', 'USD');
   await market(2, 'VVVUSDT', 'VVV', 'USDT');
   await market(2, 'WWWUSDT', 'WWW', 'USDT');
-});
-afterAll(async () => {
-  await warehouse.close();
-  await testDb.cleanup();
 });
 
 describe('v_spread_rolling and v_max_spread', () => {

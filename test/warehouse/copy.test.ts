@@ -4,22 +4,14 @@
  * statement with the server's reason and leaves nothing behind.
  */
 import { CompiledQuery, sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { CopyData, copyRequest } from '../../src/warehouse/copy.ts';
-import type { Warehouse } from '../../src/warehouse/db.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { useTestWarehouse } from '../helpers/db.ts';
 
-let testDb: TestDatabase;
-let warehouse: Warehouse;
+const { warehouse } = useTestWarehouse({ migrate: false });
 
 beforeAll(async () => {
-  testDb = await createTestDatabase();
-  warehouse = await testDb.open({ migrate: false });
   await sql`create table copied (n bigint, price numeric, note text)`.execute(warehouse.db);
-});
-afterAll(async () => {
-  await warehouse.close();
-  await testDb.cleanup();
 });
 
 const copyFromStdin = (data: CopyData) =>

@@ -4,14 +4,12 @@
  * after it to what loading in order gives.
  */
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Warehouse } from '../../src/warehouse/db.ts';
+import { describe, expect, it } from 'vitest';
 import { deriveTrailing } from '../../src/warehouse/derive.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { useTestWarehouse } from '../helpers/db.ts';
 
 const WINDOW = 3;
-let testDb: TestDatabase;
-let warehouse: Warehouse;
+const { warehouse } = useTestWarehouse();
 const RUN = '01900000-0000-7000-8000-0000000000f1';
 const markets: Record<string, number> = {};
 
@@ -76,15 +74,6 @@ async function lines(symbol: string) {
     where market = ${symbol} order by captured_at`.execute(warehouse.db);
   return rows;
 }
-
-beforeAll(async () => {
-  testDb = await createTestDatabase();
-  warehouse = await testDb.open();
-});
-afterAll(async () => {
-  await warehouse.close();
-  await testDb.cleanup();
-});
 
 describe('r² of the forecast', () => {
   it('is exactly 1 for a flat mid, with no slope and the mid itself forecast', async () => {

@@ -1,13 +1,11 @@
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { OrderBook } from '../../src/book/index.ts';
-import type { Warehouse } from '../../src/warehouse/db.ts';
 import { Loader, type LoadSettings } from '../../src/warehouse/load.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { useTestWarehouse } from '../helpers/db.ts';
 import { canonical } from '../helpers/numeric.ts';
 
-let testDb: TestDatabase;
-let warehouse: Warehouse;
+const { warehouse } = useTestWarehouse();
 
 const SETTINGS: LoadSettings = {
   costCurveUsd: ['100'],
@@ -18,15 +16,6 @@ const SETTINGS: LoadSettings = {
   levelsWithinBps: null,
   usdStablecoins: ['USDT'],
 };
-
-beforeAll(async () => {
-  testDb = await createTestDatabase();
-  warehouse = await testDb.open();
-});
-afterAll(async () => {
-  await warehouse.close();
-  await testDb.cleanup();
-});
 
 let keys = 0;
 function load(book: OrderBook, base: string, quote: string) {

@@ -1,14 +1,12 @@
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { compareDecimal, parseBook, type OrderBook } from '../../src/book/index.ts';
-import type { Warehouse } from '../../src/warehouse/db.ts';
 import { Loader, type LoadSettings } from '../../src/warehouse/load.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { useTestWarehouse } from '../helpers/db.ts';
 import { fixtureText } from '../helpers/fixtures.ts';
 import { canonical } from '../helpers/numeric.ts';
 
-let testDb: TestDatabase;
-let warehouse: Warehouse;
+const { warehouse } = useTestWarehouse();
 
 const SETTINGS: LoadSettings = {
   notionalsUsd: ['50000', '100000'],
@@ -19,15 +17,6 @@ const SETTINGS: LoadSettings = {
   levelsWithinBps: 1000,
   usdStablecoins: ['USDT', 'USDC'],
 };
-
-beforeAll(async () => {
-  testDb = await createTestDatabase();
-  warehouse = await testDb.open();
-});
-afterAll(async () => {
-  await warehouse.close();
-  await testDb.cleanup();
-});
 
 let keys = 0;
 async function load(book: OrderBook, base: string, quote: string, settings: Partial<LoadSettings> = {}) {

@@ -1,24 +1,13 @@
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Warehouse } from '../../src/warehouse/db.ts';
+import { describe, expect, it } from 'vitest';
 import { migrate } from '../../src/warehouse/migrate.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { useTestWarehouse } from '../helpers/db.ts';
 import { loadConfig } from '../../src/config.ts';
 
 /** DESIGN §3's defaults, from config.ts, the one place they are defined. */
 const DEFAULTS = loadConfig({});
 
-let testDb: TestDatabase;
-let warehouse: Warehouse;
-
-beforeAll(async () => {
-  testDb = await createTestDatabase();
-  warehouse = await testDb.open({ migrate: false });
-});
-afterAll(async () => {
-  await warehouse.close();
-  await testDb.cleanup();
-});
+const { testDb, warehouse } = useTestWarehouse({ migrate: false });
 
 describe('migrations', () => {
   it('create schema orderbook with the tables of DESIGN §5, and a second run changes nothing', async () => {

@@ -4,14 +4,14 @@
  * derived fact, and a warehouse from before partitioning keeps its levels through the upgrade.
  */
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { OrderBook } from '../../src/book/index.ts';
 import type { Warehouse } from '../../src/warehouse/db.ts';
 import { Loader, type LoadSettings } from '../../src/warehouse/load.ts';
 import { migrate, MigrationError } from '../../src/warehouse/migrate.ts';
 import { dropExpiredLevels } from '../../src/warehouse/partitions.ts';
 import { loadConfig } from '../../src/config.ts';
-import { createTestDatabase, migrateBefore, type TestDatabase } from '../helpers/db.ts';
+import { migrateBefore, useTestWarehouse } from '../helpers/db.ts';
 
 const DEFAULTS = loadConfig({});
 
@@ -81,16 +81,7 @@ const daysAgo = (days: number, hour = 12) => {
 };
 
 describe('fact_level partitions', () => {
-  let testDb: TestDatabase;
-  let warehouse: Warehouse;
-  beforeAll(async () => {
-    testDb = await createTestDatabase();
-    warehouse = await testDb.open();
-  });
-  afterAll(async () => {
-    await warehouse.close();
-    await testDb.cleanup();
-  });
+  const { warehouse } = useTestWarehouse();
 
   it('is partitioned by range, with no extension', async () => {
     const { rows } = await sql<{ strategy: string; extensions: string }>`
@@ -213,16 +204,7 @@ describe('fact_level partitions', () => {
 });
 
 describe('upgrading a warehouse from before partitioning', () => {
-  let testDb: TestDatabase;
-  let warehouse: Warehouse;
-  beforeAll(async () => {
-    testDb = await createTestDatabase();
-    warehouse = await testDb.open({ migrate: false });
-  });
-  afterAll(async () => {
-    await warehouse.close();
-    await testDb.cleanup();
-  });
+  const { warehouse } = useTestWarehouse({ migrate: false });
 
   const migrateToBeforePartitions = () => migrateBefore(warehouse.db, '0008');
 

@@ -4,25 +4,14 @@
  * v_optimal_split (the cheapest split of an order across venues).
  */
 import { CompiledQuery, sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Level, OrderBook } from '../../src/book/index.ts';
-import type { Warehouse } from '../../src/warehouse/db.ts';
 import { Loader, type LoadSettings } from '../../src/warehouse/load.ts';
 import { sqlFile } from '../../src/warehouse/sqlfiles.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { useTestWarehouse } from '../helpers/db.ts';
 import { canonical } from '../helpers/numeric.ts';
 
-let testDb: TestDatabase;
-let warehouse: Warehouse;
-
-beforeAll(async () => {
-  testDb = await createTestDatabase();
-  warehouse = await testDb.open();
-});
-afterAll(async () => {
-  await warehouse.close();
-  await testDb.cleanup();
-});
+const { warehouse } = useTestWarehouse();
 
 const RUN_1 = '01900000-0000-7000-8000-000000000801';
 const RUN_2 = '01900000-0000-7000-8000-000000000802';

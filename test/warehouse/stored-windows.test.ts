@@ -7,30 +7,19 @@
  * below are those old definitions.
  */
 import { CompiledQuery, sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Warehouse } from '../../src/warehouse/db.ts';
+import { describe, expect, it } from 'vitest';
 import { deriveTrailing } from '../../src/warehouse/derive.ts';
 import { migrate } from '../../src/warehouse/migrate.ts';
 import { sqlFile } from '../../src/warehouse/sqlfiles.ts';
 import { loadConfig } from '../../src/config.ts';
-import { createTestDatabase, migrateBefore, type TestDatabase } from '../helpers/db.ts';
+import { migrateBefore, useTestWarehouse } from '../helpers/db.ts';
 
 const WINDOW = 3;
 const SETTINGS = { ...loadConfig({}), forecastWindow: WINDOW };
 const RUN = '01900000-0000-7000-8000-00000000e001';
 
-let testDb: TestDatabase;
-let warehouse: Warehouse;
+const { warehouse } = useTestWarehouse({ migrate: false });
 let keys = 0;
-
-beforeAll(async () => {
-  testDb = await createTestDatabase();
-  warehouse = await testDb.open({ migrate: false });
-});
-afterAll(async () => {
-  await warehouse.close();
-  await testDb.cleanup();
-});
 
 const COLUMNS = `exchange, market, snapshot_id, captured_at, spread, spread_bps,
   snapshots_window, avg_spread_window, avg_spread_bps_window, spread_vs_window,

@@ -5,24 +5,20 @@
  * below is that old aggregate, run on fact_trade.
  */
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Trade } from '../../src/trades/index.ts';
-import type { Warehouse } from '../../src/warehouse/db.ts';
 import { Loader } from '../../src/warehouse/load.ts';
 import { migrate } from '../../src/warehouse/migrate.ts';
 import { loadConfig } from '../../src/config.ts';
-import { createTestDatabase, migrateBefore, type TestDatabase } from '../helpers/db.ts';
+import { migrateBefore, useTestWarehouse } from '../helpers/db.ts';
 
 const DEFAULTS = loadConfig({});
 const RUN = '01900000-0000-7000-8000-00000000d001';
 
-let testDb: TestDatabase;
-let warehouse: Warehouse;
+const { warehouse } = useTestWarehouse({ migrate: false });
 let loader: Loader;
 
-beforeAll(async () => {
-  testDb = await createTestDatabase();
-  warehouse = await testDb.open({ migrate: false });
+beforeAll(() => {
   loader = new Loader(warehouse.db, {
     notionalsUsd: ['100'],
     depthBandsBps: [10],
@@ -32,10 +28,6 @@ beforeAll(async () => {
     levelsWithinBps: null,
     usdStablecoins: ['USDT'],
   });
-});
-afterAll(async () => {
-  await warehouse.close();
-  await testDb.cleanup();
 });
 
 /** v_vwap's hourly figures as the view computed them before fact_trade_hour. */

@@ -1,18 +1,14 @@
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Trade } from '../../src/trades/index.ts';
-import type { Warehouse } from '../../src/warehouse/db.ts';
 import { Loader } from '../../src/warehouse/load.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { useTestWarehouse } from '../helpers/db.ts';
 import { canonical } from '../helpers/numeric.ts';
 
-let testDb: TestDatabase;
-let warehouse: Warehouse;
+const { warehouse } = useTestWarehouse();
 let loader: Loader;
 
-beforeAll(async () => {
-  testDb = await createTestDatabase();
-  warehouse = await testDb.open();
+beforeAll(() => {
   loader = new Loader(warehouse.db, {
     notionalsUsd: ['100'],
     depthBandsBps: [10],
@@ -22,10 +18,6 @@ beforeAll(async () => {
     levelsWithinBps: null,
     usdStablecoins: ['USDT'],
   });
-});
-afterAll(async () => {
-  await warehouse.close();
-  await testDb.cleanup();
 });
 
 const t = (id: string, price: string, at: string, takerSide: 'buy' | 'sell' = 'buy'): Trade => ({

@@ -11,21 +11,19 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultSimMarkets, startSimulator, type Simulator } from '../../src/simulator/index.ts';
 import { startCli } from '../helpers/child.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { useTestDatabase } from '../helpers/db.ts';
 import { etlEnv } from '../helpers/etl-env.ts';
 
 let sim: Simulator;
-let testDb: TestDatabase;
+const testDb = useTestDatabase();
 let rawDir: string;
 
 beforeAll(async () => {
   sim = await startSimulator({ seed: 4, markets: defaultSimMarkets(50) });
-  testDb = await createTestDatabase();
   rawDir = await mkdtemp(path.join(tmpdir(), 'obetl-viewlocks-'));
 });
 afterAll(async () => {
   await sim.close();
-  await testDb.cleanup();
   await rm(rawDir, { recursive: true, force: true });
 });
 

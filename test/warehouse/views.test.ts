@@ -1,13 +1,12 @@
 import { sql, type Transaction } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { OrderBook } from '../../src/book/index.ts';
-import type { Database, Warehouse } from '../../src/warehouse/db.ts';
+import type { Database } from '../../src/warehouse/db.ts';
 import { Loader } from '../../src/warehouse/load.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { useTestWarehouse } from '../helpers/db.ts';
 import { canonical } from '../helpers/numeric.ts';
 
-let testDb: TestDatabase;
-let warehouse: Warehouse;
+const { warehouse } = useTestWarehouse();
 
 const RUN_A = '01900000-0000-7000-8000-00000000000a';
 const RUN_B = '01900000-0000-7000-8000-00000000000b';
@@ -127,8 +126,6 @@ async function fill(snapshotId: string, side: 'buy' | 'sell', allIn: string, ful
 }
 
 beforeAll(async () => {
-  testDb = await createTestDatabase();
-  warehouse = await testDb.open();
   const btc = await asset('BTC', false);
   const usd = await asset('USD', true);
   const usdt = await asset('USDT', true);
@@ -137,10 +134,6 @@ beforeAll(async () => {
   await market(2, 'BTCUSDT', btc, usdt);
   await market(1, 'BTC-USDT', btc, usdt);
   await market(1, 'BTC-EUR', btc, eur);
-});
-afterAll(async () => {
-  await warehouse.close();
-  await testDb.cleanup();
 });
 
 describe('views', () => {
