@@ -20,6 +20,8 @@ export interface S3Settings {
 export interface Config {
   databaseUrl: string | undefined;
   rawStoreUrl: string;
+  /** LAKE_URL: where `lake export` writes the Parquet tables (a folder or S3, like the raw store). */
+  lakeUrl: string;
   s3: S3Settings;
   dataDir: string;
   markets: Market[];
@@ -74,6 +76,11 @@ const list = <T extends z.ZodType<unknown, string>>(item: T) =>
     .pipe(z.array(item).min(1));
 
 const positiveDecimal = z.string().refine(POSITIVE_DECIMAL);
+
+/** A raw store or lake location: `s3://bucket[/prefix]` or `file://folder`. */
+const storeUrl = z
+  .string()
+  .refine((s) => /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/.test(s) || /^file:\/\/./.test(s));
 
 const unique = <T extends number | string>(values: T[]): T[] => [...new Set(values)];
 
@@ -196,13 +203,8 @@ function definitions(dataDir: string) {
       'a postgres:// or postgresql:// connection string, or unset for embedded PGlite',
       true,
     ),
-    RAW_STORE_URL: setting(
-      z
-        .string()
-        .refine((s) => /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/.test(s) || /^file:\/\/./.test(s)),
-      `file://${path.join(dataDir, 'raw')}`,
-      's3://bucket/prefix or file://folder',
-    ),
+    RAW_STORE_URL: setting(storeUrl, `file://${path.join(dataDir, 'raw')}`, 's3://bucket/prefix or file://folder'),
+    LAKE_URL: setting(storeUrl, `file://${path.join(dataDir, 'lake')}`, 's3://bucket/prefix or file://folder'),
     S3_ENDPOINT: setting(httpUrl, '', 'an http(s) URL without credentials, or unset for AWS'),
     S3_FORCE_PATH_STYLE: setting(
       z.enum(['true', 'false', '1', '0']).transform((s) => s === 'true' || s === '1'),
@@ -357,6 +359,7 @@ export function loadConfig(env: Record<string, string | undefined> = readEnviron
   return {
     databaseUrl: p.DATABASE_URL,
     rawStoreUrl: p.RAW_STORE_URL,
+    lakeUrl: p.LAKE_URL,
     s3: { endpoint: p.S3_ENDPOINT, forcePathStyle: p.S3_FORCE_PATH_STYLE, region: p.AWS_REGION },
     dataDir,
     markets,
