@@ -106,7 +106,7 @@ async function exportCommand(values: ParsedValues, config: Config, log: Logger):
           lake,
           progress: process.stderr.isTTY ? new TerminalLakeProgress(process.stderr) : new LogLakeProgress(log),
         },
-        options,
+        { from: options.from, to: options.to, exchange: options.exchange, market: options.market },
       );
       return summary.failed.length > 0 || summary.refused.length > 0 ? 2 : 0;
     } finally {

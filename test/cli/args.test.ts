@@ -13,7 +13,7 @@ import { describeSettings } from '../../src/config.ts';
 import { defaultSimMarkets, startSimulator, type Simulator } from '../../src/simulator/index.ts';
 import { runCli } from './run.ts';
 
-const ALL = ['etl', 'start', 'backfill', 'migrate', 'report', 'simulator', 'demo'];
+const ALL = ['etl', 'start', 'backfill', 'migrate', 'report', 'simulator', 'demo', 'lake'];
 
 let sim: Simulator;
 let dir: string;
