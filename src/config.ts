@@ -203,8 +203,16 @@ function definitions(dataDir: string) {
       'a postgres:// or postgresql:// connection string, or unset for embedded PGlite',
       true,
     ),
-    RAW_STORE_URL: setting(storeUrl, `file://${path.join(dataDir, 'raw')}`, 's3://bucket/prefix or file://folder'),
-    LAKE_URL: setting(storeUrl, `file://${path.join(dataDir, 'lake')}`, 's3://bucket/prefix or file://folder'),
+    RAW_STORE_URL: setting(
+      storeUrl,
+      `file://${path.join(dataDir, 'raw')}`,
+      's3://bucket/prefix or file://folder',
+    ),
+    LAKE_URL: setting(
+      storeUrl,
+      `file://${path.join(dataDir, 'lake')}`,
+      's3://bucket/prefix or file://folder',
+    ),
     S3_ENDPOINT: setting(httpUrl, '', 'an http(s) URL without credentials, or unset for AWS'),
     S3_FORCE_PATH_STYLE: setting(
       z.enum(['true', 'false', '1', '0']).transform((s) => s === 'true' || s === '1'),

@@ -166,7 +166,11 @@ export const COMMANDS: Record<string, CommandSpec> = {
 };
 
 const FILTER = {
-  from: { type: 'string', value: 'ISO', help: 'first received_at to export, inclusive (2026-11-21 or 2026-11-21T13:00Z)' },
+  from: {
+    type: 'string',
+    value: 'ISO',
+    help: 'first received_at to export, inclusive (2026-11-21 or 2026-11-21T13:00Z)',
+  },
   to: { type: 'string', value: 'ISO', help: 'end of the range, exclusive' },
   exchange: { type: 'string', value: 'VENUE', help: 'only this venue (coinbase or binance)' },
   market: { type: 'string', value: 'SYMBOL', help: 'only this native symbol (BTC-USD, BTCUSDT)' },
@@ -177,10 +181,14 @@ export const LAKE_COMMANDS: Record<'export' | 'ddl', CommandSpec> = {
   export: {
     name: 'lake export',
     summary:
-      'Write the raw store\'s books and trades as Parquet tables (levels, top, trades) to the lake; only what is not there yet.',
+      "Write the raw store's books and trades as Parquet tables (levels, top, trades) to the lake; only what is not there yet.",
     options: {
       ...FILTER,
-      'to-url': { type: 'string', value: 'URL', help: 'write here instead of LAKE_URL (s3://bucket/prefix or file://folder)' },
+      'to-url': {
+        type: 'string',
+        value: 'URL',
+        help: 'write here instead of LAKE_URL (s3://bucket/prefix or file://folder)',
+      },
     },
     settings: [...STORE, 'LAKE_URL', 'DATA_DIR', 'CONCURRENCY', 'HTTP_RETRIES', 'LOG_LEVEL'],
     notes: [
@@ -197,13 +205,14 @@ export const LAKE_COMMANDS: Record<'export' | 'ddl', CommandSpec> = {
       'Print the statements that make the raw JSON lake and the Parquet tables queryable in Athena, Trino, Spark or DuckDB.',
     options: {
       engine: { type: 'string', value: 'ENGINE', help: 'athena, trino, spark or duckdb' },
-      format: { type: 'string', value: 'FORMAT', help: 'json (the raw lake) or parquet (the lake) only; default both' },
+      format: {
+        type: 'string',
+        value: 'FORMAT',
+        help: 'json (the raw lake) or parquet (the lake) only; default both',
+      },
     },
     settings: ['RAW_STORE_URL', 'LAKE_URL', 'MARKETS', 'DATA_DIR', 'LOG_LEVEL'],
-    notes: [
-      'exit codes: 0 printed',
-      '            1 bad argument or setting (Athena needs s3:// locations)',
-    ],
+    notes: ['exit codes: 0 printed', '            1 bad argument or setting (Athena needs s3:// locations)'],
   },
 };
 

@@ -104,7 +104,9 @@ async function exportCommand(values: ParsedValues, config: Config, log: Logger):
           log,
           raw,
           lake,
-          progress: process.stderr.isTTY ? new TerminalLakeProgress(process.stderr) : new LogLakeProgress(log),
+          progress: process.stderr.isTTY
+            ? new TerminalLakeProgress(process.stderr)
+            : new LogLakeProgress(log),
         },
         { from: options.from, to: options.to, exchange: options.exchange, market: options.market },
       );

@@ -222,7 +222,9 @@ function root(url: string, engine: Engine, setting: string): string {
   }
   const folder = url.slice('file://'.length).replace(/\/+$/, '');
   if (engine === 'athena') {
-    throw new DdlError(`Athena reads S3 only: ${setting} is ${url}; set it to the s3://bucket/prefix the data is in`);
+    throw new DdlError(
+      `Athena reads S3 only: ${setting} is ${url}; set it to the s3://bucket/prefix the data is in`,
+    );
   }
   // DuckDB runs where the files are and reads a relative folder as the ETL does; the others
   // need an absolute location.
@@ -235,7 +237,10 @@ function joinPath(base: string, folder: string): string {
 
 function columnLines(d: Dialect, columns: Column[], comments: boolean): string {
   return columns
-    .map((c) => `  ${d.id(c.name)} ${d.type(c.type)}${comments && c.comment ? ` COMMENT ${d.str(c.comment)}` : ''}`)
+    .map(
+      (c) =>
+        `  ${d.id(c.name)} ${d.type(c.type)}${comments && c.comment ? ` COMMENT ${d.str(c.comment)}` : ''}`,
+    )
     .join(',\n');
 }
 
@@ -285,7 +290,7 @@ function trinoTable(s: Source, location: string): string {
   const partitions = s.partitions.map((p) => ({ name: p, type: VARCHAR }));
   return [
     `CREATE TABLE IF NOT EXISTS hive.${d.id(DATABASE)}.${d.id(s.name)} (`,
-    `${columnLines(d, [...s.columns, ...partitions], true)}`,
+    columnLines(d, [...s.columns, ...partitions], true),
     ')',
     `COMMENT ${d.str(s.comment)}`,
     'WITH (',
@@ -368,10 +373,10 @@ function preamble(engine: Engine, locations: string[]): string[] {
   if (engine === 'spark') return [`CREATE DATABASE IF NOT EXISTS \`${DATABASE}\`;`];
   if (!locations.some((l) => l.startsWith('s3://'))) return [];
   return [
-    '-- S3 needs DuckDB\'s httpfs extension and credentials from the AWS default chain.',
+    "-- S3 needs DuckDB's httpfs extension and credentials from the AWS default chain.",
     'INSTALL httpfs;',
     'LOAD httpfs;',
-    "CREATE SECRET IF NOT EXISTS orderbook_lake (TYPE s3, PROVIDER credential_chain);",
+    'CREATE SECRET IF NOT EXISTS orderbook_lake (TYPE s3, PROVIDER credential_chain);',
   ];
 }
 
@@ -394,6 +399,9 @@ export function lakeDdl(engine: Engine, format: Format | undefined, settings: Dd
     ...(raw ? [`-- raw JSON lake: ${settings.rawStoreUrl}`] : []),
     ...(lake ? [`-- Parquet lake: ${settings.lakeUrl}`] : []),
   ];
-  const pre = preamble(engine, [raw, lake].filter((x) => x !== null));
+  const pre = preamble(
+    engine,
+    [raw, lake].filter((x) => x !== null),
+  );
   return `${[header.join('\n'), ...(pre.length > 0 ? [pre.join('\n')] : []), ...blocks].join('\n\n')}\n`;
 }

@@ -106,8 +106,12 @@ export class LakeEngine {
     const db = await instance.connect();
     await db.run(`SET TimeZone = 'UTC'`);
     const text = (names: string[]) => names.map((n) => `${n} VARCHAR`).join(', ');
-    await db.run(`CREATE TABLE lake_snapshots (snap INTEGER, levels BOOLEAN, top BOOLEAN, ${text(SNAPSHOT_COLUMNS)})`);
-    await db.run(`CREATE TABLE lake_sides (snap INTEGER, side VARCHAR, prices VARCHAR, sizes VARCHAR, counts VARCHAR)`);
+    await db.run(
+      `CREATE TABLE lake_snapshots (snap INTEGER, levels BOOLEAN, top BOOLEAN, ${text(SNAPSHOT_COLUMNS)})`,
+    );
+    await db.run(
+      `CREATE TABLE lake_sides (snap INTEGER, side VARCHAR, prices VARCHAR, sizes VARCHAR, counts VARCHAR)`,
+    );
     await db.run(`CREATE TABLE lake_trades (trade_date VARCHAR, ${text(TRADES.columns.map((c) => c.name))})`);
     const appenders = {
       snapshots: await db.createAppender('lake_snapshots'),
@@ -200,7 +204,7 @@ export class LakeEngine {
   async tradeDates(): Promise<string[]> {
     this.flush();
     const r = await this.db.runAndReadAll(`SELECT DISTINCT trade_date FROM lake_trades ORDER BY 1`);
-    return r.getRowsJS().map((row) => String(row[0]));
+    return r.getRowsJson().map((row) => row[0] as string);
   }
 
   /**
@@ -240,7 +244,7 @@ export class LakeEngine {
     const r = await this.db.runAndReadAll(
       `SELECT count(*) FILTER (WHERE new_no IS NULL), count(*) FILTER (WHERE new_no IS NOT NULL) FROM lake_trades_merged`,
     );
-    const [kept, added] = (r.getRowsJS()[0] ?? [0, 0]).map(Number);
+    const [kept, added] = (r.getRowsJS()[0] ?? [0, 0]).map((v) => Number(v as bigint));
     return { kept: kept ?? 0, added: added ?? 0 };
   }
 
@@ -260,13 +264,13 @@ export class LakeEngine {
   /** What a lake file holds: its rows, and the rows per raw object. */
   async summarize(file: string): Promise<FileSummary> {
     const r = await this.db.runAndReadAll(
-      `SELECT raw_key, count(*) FROM read_parquet(${literal(file)}) GROUP BY raw_key`,
+      `SELECT raw_key, CAST(count(*) AS INTEGER) FROM read_parquet(${literal(file)}) GROUP BY raw_key`,
     );
     const keys = new Map<string, number>();
     let rows = 0;
-    for (const [key, n] of r.getRowsJS()) {
-      keys.set(String(key), Number(n));
-      rows += Number(n);
+    for (const [key, n] of r.getRowsJson() as [string, number][]) {
+      keys.set(key, n);
+      rows += n;
     }
     return { rows, keys };
   }

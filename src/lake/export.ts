@@ -124,10 +124,7 @@ export async function exportLake(
     durationMs: 0,
   };
   const log = deps.log.child({ job: 'lake-export' });
-  log.info(
-    { ...options, rawStore: deps.raw.location, lake: deps.lake.location },
-    'lake export started',
-  );
+  log.info({ ...options, rawStore: deps.raw.location, lake: deps.lake.location }, 'lake export started');
   const workDir = await mkdtemp(path.join(os.tmpdir(), 'obetl-lake-'));
   let engine: LakeEngine | undefined;
   try {
@@ -194,7 +191,10 @@ async function eachPartition(
       // The partition stays as its files and manifest say: the next run takes it up again.
       const key = manifestKey(kind, group.p);
       run.summary.failed.push({ key, reason: message(error) });
-      run.ctx.log.error({ partition: partitionLabel(group.p), kind, err: message(error) }, 'lake partition not exported');
+      run.ctx.log.error(
+        { partition: partitionLabel(group.p), kind, err: message(error) },
+        'lake partition not exported',
+      );
     }
   };
   let listed = 0;
@@ -223,14 +223,27 @@ async function eachPartition(
 }
 
 /** Records an object that gives no rows; refused ones (a value that does not fit) are reported loudly. */
-function skip(run: Run, kind: ManifestKind, skipped: Skipped[], key: string, reason: string, refused: boolean): void {
+function skip(
+  run: Run,
+  kind: ManifestKind,
+  skipped: Skipped[],
+  key: string,
+  reason: string,
+  refused: boolean,
+): void {
   skipped.push({ key, reason });
   run.summary[kind].skipped++;
   if (refused) {
     run.summary.refused.push({ key, reason });
-    run.ctx.log.error({ rawKey: key, reason }, 'raw object refused by the lake: a value does not fit its column');
+    run.ctx.log.error(
+      { rawKey: key, reason },
+      'raw object refused by the lake: a value does not fit its column',
+    );
   } else {
-    run.ctx.log.warn({ rawKey: key, reason }, 'raw object gives no lake rows: kept in the raw store, not exported');
+    run.ctx.log.warn(
+      { rawKey: key, reason },
+      'raw object gives no lake rows: kept in the raw store, not exported',
+    );
   }
 }
 
@@ -376,7 +389,8 @@ async function exportTrades(run: Run, p: Partition, keys: string[]): Promise<voi
       const outcome = await readTradeRows(deps.raw, key);
       await run.exclusive.run(() => {
         if (outcome.kind === 'failed') fail(run, key, outcome.reason);
-        else if (outcome.kind === 'skipped') skip(run, 'trades', manifest.skipped, key, outcome.reason, outcome.refused);
+        else if (outcome.kind === 'skipped')
+          skip(run, 'trades', manifest.skipped, key, outcome.reason, outcome.refused);
         else {
           for (const t of outcome.rows.trades) ctx.engine.stageTrade(t.date, t.values);
           taken.push(key);
@@ -423,7 +437,10 @@ async function mergeTradeDay(run: Run, day: Partition): Promise<number> {
       const room = intoOpen ? target - kept : target;
       const to = Math.min(added, from + Math.max(1, room) - 1);
       const file = intoOpen ? open.name : partFile(next++);
-      const out = path.join(ctx.engine.workDir, `out-trades-${day.exchange}-${day.market}-${day.date}-${file}`);
+      const out = path.join(
+        ctx.engine.workDir,
+        `out-trades-${day.exchange}-${day.market}-${day.date}-${file}`,
+      );
       await ctx.engine.writeMergedTrades(out, intoOpen, from, to);
       await publish(ctx, 'trades', day, file, out);
       from = to + 1;

@@ -37,7 +37,12 @@ export async function partFiles(lake: RawStore, table: LakeTableName, p: Partiti
 }
 
 /** Copies a lake file into the work folder (DuckDB reads local files only: no network extension). */
-export async function download(ctx: LakeContext, table: LakeTableName, p: Partition, file: string): Promise<{ local: string; bytes: number }> {
+export async function download(
+  ctx: LakeContext,
+  table: LakeTableName,
+  p: Partition,
+  file: string,
+): Promise<{ local: string; bytes: number }> {
   const data = await ctx.lake.get(`${tableFolder(table, p)}${file}`);
   const local = path.join(ctx.engine.workDir, `in-${table}-${p.exchange}-${p.market}-${p.date}-${file}`);
   await writeFile(local, data);
@@ -97,7 +102,11 @@ export class BookTableFiles {
     if (kept.length !== known.length) {
       files.changed = true;
       ctx.log.warn(
-        { table, partition: partitionLabel(p), missing: known.filter((e) => !present.includes(e.file)).map((e) => e.file) },
+        {
+          table,
+          partition: partitionLabel(p),
+          missing: known.filter((e) => !present.includes(e.file)).map((e) => e.file),
+        },
         'lake files named by the manifest are gone: their books are exported again',
       );
     }
@@ -108,8 +117,14 @@ export class BookTableFiles {
       if (entry && entry.rows >= target) continue;
       const { local, bytes } = await download(ctx, table, p, name);
       const summary = await ctx.engine.summarize(local);
-      const actual: FileEntry = { file: name, rows: summary.rows, bytes, keys: [...summary.keys.keys()].sort() };
-      if (!entry || entry.rows !== actual.rows || entry.keys.length !== actual.keys.length) files.changed = true;
+      const actual: FileEntry = {
+        file: name,
+        rows: summary.rows,
+        bytes,
+        keys: [...summary.keys.keys()].sort(),
+      };
+      if (!entry || entry.rows !== actual.rows || entry.keys.length !== actual.keys.length)
+        files.changed = true;
       files.put(actual);
       if (name === last && actual.rows < target) files.open = { entry: actual, local };
       else await rm(local, { force: true });

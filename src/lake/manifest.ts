@@ -46,7 +46,14 @@ const tradesManifest = z.object({ ...head, kind: z.literal('trades'), keys: z.ar
 export type TradesManifest = z.infer<typeof tradesManifest>;
 
 function empty(kind: ManifestKind, p: Partition): BooksManifest | TradesManifest {
-  const base = { v: 1 as const, exchange: p.exchange, market: p.market, date: p.date, skipped: [], updated_at: '' };
+  const base = {
+    v: 1 as const,
+    exchange: p.exchange,
+    market: p.market,
+    date: p.date,
+    skipped: [],
+    updated_at: '',
+  };
   return kind === 'books' ? { ...base, kind, levels: [], top: [] } : { ...base, kind, keys: [] };
 }
 

@@ -81,7 +81,8 @@ export function bookRows(record: SnapshotRecord, book: OrderBook): Outcome<BookR
     if (p) return skipped(`value refused: ${name} ${p}`, true);
   }
   const { meta } = record;
-  const counts = book.bids.every((l) => l.orderCount !== null) && book.asks.every((l) => l.orderCount !== null);
+  const counts =
+    book.bids.every((l) => l.orderCount !== null) && book.asks.every((l) => l.orderCount !== null);
   return {
     kind: 'rows',
     rows: {

@@ -82,7 +82,8 @@ export const LEVELS: LakeTable = {
 
 export const TOP: LakeTable = {
   name: 'top',
-  comment: 'Top of book per snapshot, exactly as fact_top defines it, with the snapshot facts. One row per snapshot.',
+  comment:
+    'Top of book per snapshot, exactly as fact_top defines it, with the snapshot facts. One row per snapshot.',
   columns: [
     col('captured_at', 'timestamp', 'When the book arrived (fact_snapshot.received_at), UTC.'),
     col('requested_at', 'timestamp', 'When the request was sent, UTC.'),

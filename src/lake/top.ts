@@ -29,10 +29,7 @@ export function topOfBook(book: OrderBook): TopOfBook {
   const spread = rescale(a, scale) - rescale(b, scale);
   const mid = pgHalf(sum);
   // spread × 10000 / mid, at 18 decimals: spread·10^-scale · 10^4 / (mid·10^-mid.scale) · 10^18.
-  const bps = roundedDiv(
-    spread * 10n ** BigInt(4 + mid.scale + BPS_SCALE),
-    mid.units * 10n ** BigInt(scale),
-  );
+  const bps = roundedDiv(spread * 10n ** BigInt(4 + mid.scale + BPS_SCALE), mid.units * 10n ** BigInt(scale));
   return {
     bestBid: bid.price,
     bestBidSize: bid.size,

@@ -25,7 +25,8 @@ function statement(ddl: string, name: string): string {
 }
 
 function typeIn(engine: Engine, t: ColumnType): string {
-  if (isDecimal(t)) return engine === 'duckdb' ? `DECIMAL(${t.precision},${t.scale})` : `decimal(${t.precision},${t.scale})`;
+  if (isDecimal(t))
+    return engine === 'duckdb' ? `DECIMAL(${t.precision},${t.scale})` : `decimal(${t.precision},${t.scale})`;
   const names: Record<Engine, Record<string, string>> = {
     athena: { timestamp: 'timestamp', varchar: 'string', integer: 'int', bigint: 'bigint' },
     spark: { timestamp: 'timestamp', varchar: 'string', integer: 'int', bigint: 'bigint' },
@@ -42,42 +43,50 @@ describe('lake ddl', () => {
     expect(shown[0]?.text).toBe(lakeDdl(engine, undefined, settingsFor(engine)));
   });
 
-  it.each(['athena', 'trino', 'spark'] as const)('%s: every lake column, typed exactly, partitioned, located', (engine) => {
-    const ddl = lakeDdl(engine, 'parquet', S3);
-    const q = engine === 'trino' ? '"' : '`';
-    for (const table of LAKE_TABLES) {
-      const s = statement(ddl, table.name);
-      for (const c of table.columns) expect(s, `${table.name}.${c.name}`).toContain(`${q}${c.name}${q} ${typeIn(engine, c.type)} `);
-      const root = engine === 'spark' ? 's3a://example-bucket/lake' : 's3://example-bucket/lake';
-      expect(s).toContain(`'${root}/${table.name}`);
-      expect(s).not.toContain('example-bucket/raw');
-      for (const p of ['exchange', 'market', 'date']) expect(s).toContain(`${q}${p}${q}`);
-      // Balanced, and one statement: nothing of the next leaked in.
-      expect(s.split('(').length).toBe(s.split(')').length);
-      if (engine === 'athena') {
-        expect(s).toContain('STORED AS PARQUET');
-        for (const p of ['exchange', 'market', 'date']) expect(s).toContain(`'projection.${p}.type'`);
-        expect(s).toContain(
-          `'storage.location.template' = 's3://example-bucket/lake/${table.name}/exchange=\${exchange}/market=\${market}/date=\${date}/'`,
-        );
-        expect(s).toContain(`'projection.market.values' = 'BTC-USD,ETH-USD,BTCUSDT,ETHUSDT'`);
+  it.each(['athena', 'trino', 'spark'] as const)(
+    '%s: every lake column, typed exactly, partitioned, located',
+    (engine) => {
+      const ddl = lakeDdl(engine, 'parquet', S3);
+      const q = engine === 'trino' ? '"' : '`';
+      for (const table of LAKE_TABLES) {
+        const s = statement(ddl, table.name);
+        for (const c of table.columns)
+          expect(s, `${table.name}.${c.name}`).toContain(`${q}${c.name}${q} ${typeIn(engine, c.type)} `);
+        const root = engine === 'spark' ? 's3a://example-bucket/lake' : 's3://example-bucket/lake';
+        expect(s).toContain(`'${root}/${table.name}`);
+        expect(s).not.toContain('example-bucket/raw');
+        for (const p of ['exchange', 'market', 'date']) expect(s).toContain(`${q}${p}${q}`);
+        // Balanced, and one statement: nothing of the next leaked in.
+        expect(s.split('(').length).toBe(s.split(')').length);
+        if (engine === 'athena') {
+          expect(s).toContain('STORED AS PARQUET');
+          for (const p of ['exchange', 'market', 'date']) expect(s).toContain(`'projection.${p}.type'`);
+          expect(s).toContain(
+            `'storage.location.template' = 's3://example-bucket/lake/${table.name}/exchange=\${exchange}/market=\${market}/date=\${date}/'`,
+          );
+          expect(s).toContain(`'projection.market.values' = 'BTC-USD,ETH-USD,BTCUSDT,ETHUSDT'`);
+        }
       }
-    }
-  });
+    },
+  );
 
-  it.each(['athena', 'trino', 'spark'] as const)('%s: the raw JSON lake, books apart from _trades/', (engine) => {
-    const ddl = lakeDdl(engine, 'json', S3);
-    const books = statement(ddl, 'raw_books');
-    const trades = statement(ddl, 'raw_trades');
-    const raw = engine === 'spark' ? 's3a://example-bucket/raw' : 's3://example-bucket/raw';
-    expect(books).toMatch(new RegExp(`'${raw}/?'`));
-    expect(trades).toContain(`'${raw}/_trades`);
-    for (const s of [books, trades]) {
-      for (const p of ['exchange', 'market', 'date', 'hour']) expect(s).toMatch(new RegExp(`[\`"]${p}[\`"]`));
-    }
-    expect(statement(ddl, 'raw_levels')).toMatch(/UNNEST|posexplode/);
-    expect(ddl).not.toContain('example-bucket/lake');
-  });
+  it.each(['athena', 'trino', 'spark'] as const)(
+    '%s: the raw JSON lake, books apart from _trades/',
+    (engine) => {
+      const ddl = lakeDdl(engine, 'json', S3);
+      const books = statement(ddl, 'raw_books');
+      const trades = statement(ddl, 'raw_trades');
+      const raw = engine === 'spark' ? 's3a://example-bucket/raw' : 's3://example-bucket/raw';
+      expect(books).toMatch(new RegExp(`'${raw}/?'`));
+      expect(trades).toContain(`'${raw}/_trades`);
+      for (const s of [books, trades]) {
+        for (const p of ['exchange', 'market', 'date', 'hour'])
+          expect(s).toMatch(new RegExp(`[\`"]${p}[\`"]`));
+      }
+      expect(statement(ddl, 'raw_levels')).toMatch(/UNNEST|posexplode/);
+      expect(ddl).not.toContain('example-bucket/lake');
+    },
+  );
 
   it('Athena reads S3 only: a folder location is refused with the setting named', () => {
     expect(() => lakeDdl('athena', 'parquet', LOCAL)).toThrow(DdlError);

@@ -108,10 +108,13 @@ describe('DuckDB over the raw JSON lake, in place', () => {
   });
 
   it('raw_levels are the warehouse levels, exactly', async () => {
-    const keys = exported().map((k) => `'${k}'`).join(', ');
+    const keys = exported()
+      .map((k) => `'${k}'`)
+      .join(', ');
     const fromRaw = await rows(`SELECT raw_key, side, level_no, price::VARCHAR, size::VARCHAR, order_count
       FROM raw_levels WHERE raw_key IN (${keys}) ORDER BY 1, 2, 3`);
-    const warehouse = await pg(`select s.raw_key, l.side, l.level_no, l.price::text, l.size::text, l.order_count
+    const warehouse =
+      await pg(`select s.raw_key, l.side, l.level_no, l.price::text, l.size::text, l.order_count
       from orderbook.fact_level l join orderbook.fact_snapshot s using (snapshot_id)
       where s.raw_key <> '${f.refusedKey}' order by 1, 2, 3`);
     expect(fromRaw.length).toBeGreaterThan(6000);
@@ -129,16 +132,20 @@ describe('DuckDB over the Parquet lake', () => {
   it('levels equal the warehouse levels exactly (the real 1,000,000,000 ask included)', async () => {
     const lake = await rows(`SELECT raw_key, side, level_no, price::VARCHAR, size::VARCHAR, order_count,
         epoch_us(captured_at), run_id FROM levels ORDER BY 1, 2, 3`);
-    const warehouse = await pg(`select s.raw_key, l.side, l.level_no, l.price::text, l.size::text, l.order_count,
+    const warehouse =
+      await pg(`select s.raw_key, l.side, l.level_no, l.price::text, l.size::text, l.order_count,
         (extract(epoch from s.received_at) * 1000000)::bigint, s.run_id::text
       from orderbook.fact_level l join orderbook.fact_snapshot s using (snapshot_id)
       where s.raw_key <> '${f.refusedKey}' order by 1, 2, 3`);
     expect(lake).toEqual(warehouse);
-    expect(await rows(`SELECT max(price)::VARCHAR FROM levels WHERE market = 'ETH-USDT'`)).toEqual(['["1000000000"]']);
+    expect(await rows(`SELECT max(price)::VARCHAR FROM levels WHERE market = 'ETH-USDT'`)).toEqual([
+      '["1000000000"]',
+    ]);
   });
 
   it('top of book equals fact_top and fact_snapshot exactly', async () => {
-    const lake = await rows(`SELECT raw_key, best_bid, best_bid_size, best_ask, best_ask_size, mid_price, spread,
+    const lake =
+      await rows(`SELECT raw_key, best_bid, best_bid_size, best_ask, best_ask_size, mid_price, spread,
         spread_bps, epoch_us(requested_at), epoch_us(exchange_time), exchange_sequence, bid_levels, ask_levels,
         exchange, market FROM top ORDER BY raw_key`);
     const warehouse = await pg(`select s.raw_key, t.best_bid, t.best_bid_size, t.best_ask, t.best_ask_size,
@@ -157,9 +164,18 @@ describe('DuckDB over the Parquet lake', () => {
     if (!fill) throw new Error('docs/lake.md has no $50k fill query');
     const result = await duck.runAndReadAll(fill.text);
     const names = result.columnNames();
-    const pick = ['raw_key', 'side', 'notional_usd', 'filled_base', 'avg_price', 'worst_price', 'levels_used'];
+    const pick = [
+      'raw_key',
+      'side',
+      'notional_usd',
+      'filled_base',
+      'avg_price',
+      'worst_price',
+      'levels_used',
+    ];
     const lake = canonicalRows(result.getRowsJson().map((r) => pick.map((c) => r[names.indexOf(c)])));
-    const warehouse = await pg(`select s.raw_key, f.side, f.notional_usd, f.filled_base, f.avg_price, f.worst_price,
+    const warehouse =
+      await pg(`select s.raw_key, f.side, f.notional_usd, f.filled_base, f.avg_price, f.worst_price,
         f.levels_used
       from orderbook.fact_fill f join orderbook.fact_snapshot s using (snapshot_id)
       where f.notional_usd = 50000 and f.fully_filled and s.raw_key <> '${f.refusedKey}' order by 1, 2`);
@@ -168,9 +184,11 @@ describe('DuckDB over the Parquet lake', () => {
   });
 
   it('trades hold each trade once, as v_trade does', async () => {
-    const lake = await rows(`SELECT exchange, market, trade_id, epoch_us(traded_at), price, size, taker_side, raw_key
+    const lake =
+      await rows(`SELECT exchange, market, trade_id, epoch_us(traded_at), price, size, taker_side, raw_key
       FROM trades ORDER BY 1, 2, 3`);
-    const warehouse = await pg(`select e.code, m.symbol, t.trade_id, (extract(epoch from t.traded_at) * 1000000)::bigint,
+    const warehouse =
+      await pg(`select e.code, m.symbol, t.trade_id, (extract(epoch from t.traded_at) * 1000000)::bigint,
         t.price, t.size, t.taker_side, f.raw_key
       from orderbook.fact_trade t join orderbook.fact_trade_fetch f on f.fetch_id = t.fetch_id
       join orderbook.dim_market m on m.market_id = t.market_id join orderbook.dim_exchange e using (exchange_id)
@@ -179,7 +197,7 @@ describe('DuckDB over the Parquet lake', () => {
     expect(lake).toEqual(warehouse);
   });
 
-  it("every other DuckDB query of docs/lake.md runs on the lake and returns rows", async () => {
+  it('every other DuckDB query of docs/lake.md runs on the lake and returns rows', async () => {
     const queries = engineBlocks().filter((b) => b.engine === 'duckdb' && !isDdl(b));
     expect(queries.length).toBeGreaterThanOrEqual(4);
     for (const q of queries) {

@@ -88,8 +88,24 @@ export async function makeLakeFixture(): Promise<LakeFixture> {
   await h.run();
 
   const raw = h.store;
-  await writeRecorded(raw, 'coinbase', 'ETH-USDT', 'ETH', 'USDT', `${DAY}T09:50:47.123Z`, fixtureText('coinbase-book-l2-ETH-USDT-openbb.json'));
-  await writeRecorded(raw, 'binance', 'BTCUSDT', 'BTC', 'USDT', `${DAY}T10:00:00.000Z`, fixtureText('binance-depth-BTCUSDT-20-mdolmen.json'));
+  await writeRecorded(
+    raw,
+    'coinbase',
+    'ETH-USDT',
+    'ETH',
+    'USDT',
+    `${DAY}T09:50:47.123Z`,
+    fixtureText('coinbase-book-l2-ETH-USDT-openbb.json'),
+  );
+  await writeRecorded(
+    raw,
+    'binance',
+    'BTCUSDT',
+    'BTC',
+    'USDT',
+    `${DAY}T10:00:00.000Z`,
+    fixtureText('binance-depth-BTCUSDT-20-mdolmen.json'),
+  );
   // PostgreSQL's numeric holds it; DECIMAL(38,8) has 30 integer digits for it, not 31.
   const refusedKey = await writeRecorded(
     raw,
@@ -134,10 +150,7 @@ export async function makeLakeFixture(): Promise<LakeFixture> {
       return dir;
     },
     exportTo: (dir, options = {}) =>
-      exportLake(
-        { config, log: capturingLogger().log, raw, lake: openRawStore(`file://${dir}`) },
-        options,
-      ),
+      exportLake({ config, log: capturingLogger().log, raw, lake: openRawStore(`file://${dir}`) }, options),
     async duck() {
       db ??= await DuckDBInstance.create(':memory:');
       const c = await db.connect();
@@ -158,7 +171,12 @@ export function canonicalRows(rows: unknown[][]): string[] {
     JSON.stringify(
       r.map((v) => {
         if (v === null || v === undefined) return null;
-        const s = v instanceof Date ? v.toISOString() : String(v);
+        const s =
+          typeof v === 'string'
+            ? v
+            : typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean'
+              ? String(v)
+              : JSON.stringify(v);
         return /^\d+\.\d+$/.test(s) ? s.replace(/0+$/, '').replace(/\.$/, '') : s;
       }),
     ),

@@ -78,7 +78,10 @@ async function writeTradesAt(raw: RawStore, at: string): Promise<string> {
 const folder = (name: string): string => path.join(base, name);
 
 const run = (raw: RawStore, dir: string, options: LakeExportOptions = {}) =>
-  exportLake({ config: { concurrency: 3 }, log: capturingLogger().log, raw, lake: openRawStore(`file://${dir}`) }, options);
+  exportLake(
+    { config: { concurrency: 3 }, log: capturingLogger().log, raw, lake: openRawStore(`file://${dir}`) },
+    options,
+  );
 
 /** The lake's rows, all tables, as text. */
 async function contents(dir: string): Promise<Record<string, string[]>> {
@@ -87,7 +90,7 @@ async function contents(dir: string): Promise<Record<string, string[]>> {
     ['levels', 'raw_key, side, level_no'],
     ['top', 'raw_key'],
     ['trades', 'trade_id'],
-  ]) {
+  ] as const) {
     const r = await duck.runAndReadAll(
       `SELECT * EXCLUDE (date) FROM read_parquet('${dir}/${table}/*/*/*/*.parquet', hive_partitioning = true) ORDER BY ${order}`,
     );
@@ -96,7 +99,10 @@ async function contents(dir: string): Promise<Record<string, string[]>> {
   return out;
 }
 
-async function lakeFiles(dir: string, table: string): Promise<{ name: string; mtime: number; size: number }[]> {
+async function lakeFiles(
+  dir: string,
+  table: string,
+): Promise<{ name: string; mtime: number; size: number }[]> {
   const root = path.join(dir, table);
   const names = (await readdir(root, { recursive: true })).filter((n) => n.endsWith('.parquet')).sort();
   return Promise.all(

@@ -97,7 +97,7 @@ async function contents(folder: string): Promise<Record<string, string[]>> {
     ['levels', 'raw_key, side, level_no'],
     ['top', 'raw_key'],
     ['trades', 'trade_id'],
-  ]) {
+  ] as const) {
     const r = await duck.runAndReadAll(
       `SELECT * FROM read_parquet('${folder}/${table}/*/*/*/*.parquet', hive_partitioning = true) ORDER BY ${order}`,
     );
@@ -151,7 +151,9 @@ async function startProxy(target: number): Promise<Proxy> {
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
-        server.close(() => resolve());
+        server.close(() => {
+          resolve();
+        });
       }),
   };
 }
@@ -231,7 +233,9 @@ describe('the lake on S3', () => {
       expect(afterFirst.keys.filter((k) => k.startsWith('_manifest/books/exchange=binance'))).toHaveLength(2);
       expect(cut).toContain('exchange=coinbase');
 
-      proxy.hold((m, u) => m === 'PUT' && decodeURIComponent(u).includes('_manifest/books/exchange=coinbase'));
+      proxy.hold(
+        (m, u) => m === 'PUT' && decodeURIComponent(u).includes('_manifest/books/exchange=coinbase'),
+      );
       await killWhenHeld("a Coinbase manifest upload, after its partition's files");
       const afterSecond = await download('killed');
       const coinbase = afterSecond.keys.filter((k) => k.includes('exchange=coinbase'));
@@ -239,7 +243,9 @@ describe('the lake on S3', () => {
       expect(coinbase.filter((k) => k.startsWith('_manifest/books/'))).toEqual([]);
       // Every file a reader can see is whole.
       for (const key of afterSecond.keys.filter((k) => k.endsWith('.parquet'))) {
-        const r = await duck.runAndReadAll(`SELECT count(*) FROM read_parquet('${path.join(afterSecond.dir, key)}')`);
+        const r = await duck.runAndReadAll(
+          `SELECT count(*) FROM read_parquet('${path.join(afterSecond.dir, key)}')`,
+        );
         expect(Number(r.getRowsJS()[0]?.[0])).toBeGreaterThan(0);
       }
 

@@ -63,7 +63,9 @@ describe('top of book', () => {
   });
 
   it('takes a mid PostgreSQL rounds (a sum past 10^8 at 8 decimals) as PostgreSQL does', () => {
-    expect(topOfBook(book('1000000000.00000001', '1000000000.00000004')).midPrice).toBe('1000000000.00000003');
+    expect(topOfBook(book('1000000000.00000001', '1000000000.00000004')).midPrice).toBe(
+      '1000000000.00000003',
+    );
   });
 });
 
@@ -76,7 +78,11 @@ describe('what fits a lake column', () => {
     ['0.000000001', PRICE, '"0.000000001" has 9 decimals; DECIMAL(18,8) keeps 8'],
     ['000123.5', PRICE, null],
     ['123456789012345678901234567890.12345678', SIZE, null],
-    ['1234567890123456789012345678901', SIZE, '"1234567890123456789012345678901" has 31 integer digits; DECIMAL(38,8) holds 30'],
+    [
+      '1234567890123456789012345678901',
+      SIZE,
+      '"1234567890123456789012345678901" has 31 integer digits; DECIMAL(38,8) holds 30',
+    ],
   ] as const)('%s in %o: %s', (value, type, problem) => {
     expect(misfit(value, type)).toBe(problem);
   });
