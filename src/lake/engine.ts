@@ -66,6 +66,14 @@ const column = (table: LakeTable, name: string): LakeColumn => {
 
 const SNAPSHOT_COLUMNS = TOP.columns.map((c) => c.name);
 
+type Staging = 'snapshots' | 'sides' | 'trades';
+const text = (names: string[]) => names.map((n) => `${n} VARCHAR`).join(', ');
+const STAGING: Record<Staging, string> = {
+  snapshots: `snap INTEGER, levels BOOLEAN, top BOOLEAN, ${text(SNAPSHOT_COLUMNS)}`,
+  sides: 'snap INTEGER, side VARCHAR, prices VARCHAR, sizes VARCHAR, counts VARCHAR',
+  trades: `trade_date VARCHAR, ${text(TRADES.columns.map((c) => c.name))}`,
+};
+
 const COPY_OPTIONS =
   'FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 9, PARQUET_VERSION v2, ROW_GROUP_SIZE 1000000';
 
@@ -78,19 +86,13 @@ export interface FileSummary {
 export class LakeEngine {
   private readonly instance: DuckDBInstance;
   private readonly db: DuckDBConnection;
-  private readonly appenders: Record<'snapshots' | 'sides' | 'trades', DuckDBAppender>;
+  private readonly appenders: Partial<Record<Staging, DuckDBAppender>> = {};
   readonly workDir: string;
   private lastSnap = 0;
 
-  private constructor(
-    instance: DuckDBInstance,
-    db: DuckDBConnection,
-    appenders: Record<'snapshots' | 'sides' | 'trades', DuckDBAppender>,
-    workDir: string,
-  ) {
+  private constructor(instance: DuckDBInstance, db: DuckDBConnection, workDir: string) {
     this.instance = instance;
     this.db = db;
-    this.appenders = appenders;
     this.workDir = workDir;
   }
 
@@ -105,33 +107,46 @@ export class LakeEngine {
     });
     const db = await instance.connect();
     await db.run(`SET TimeZone = 'UTC'`);
-    const text = (names: string[]) => names.map((n) => `${n} VARCHAR`).join(', ');
-    await db.run(
-      `CREATE TABLE lake_snapshots (snap INTEGER, levels BOOLEAN, top BOOLEAN, ${text(SNAPSHOT_COLUMNS)})`,
-    );
-    await db.run(
-      `CREATE TABLE lake_sides (snap INTEGER, side VARCHAR, prices VARCHAR, sizes VARCHAR, counts VARCHAR)`,
-    );
-    await db.run(`CREATE TABLE lake_trades (trade_date VARCHAR, ${text(TRADES.columns.map((c) => c.name))})`);
-    const appenders = {
-      snapshots: await db.createAppender('lake_snapshots'),
-      sides: await db.createAppender('lake_sides'),
-      trades: await db.createAppender('lake_trades'),
-    };
-    return new LakeEngine(instance, db, appenders, options.workDir);
+    const engine = new LakeEngine(instance, db, options.workDir);
+    for (const t of Object.keys(STAGING) as Staging[]) await engine.renew(t);
+    return engine;
+  }
+
+  /**
+   * A staging table made anew, keeping only the rows `keep` selects. Rows an in-memory DuckDB
+   * table deletes keep their memory until the table is dropped, so staged rows are let go of by
+   * dropping: an export of months of books holds one file's worth at most.
+   */
+  private async renew(t: Staging, keep?: string): Promise<void> {
+    this.appenders[t]?.closeSync();
+    const name = `lake_${t}`;
+    if (keep) {
+      await this.db.run(`CREATE OR REPLACE TABLE ${name}_next AS SELECT * FROM ${name} WHERE ${keep}`);
+      await this.db.run(`DROP TABLE ${name}`);
+      await this.db.run(`ALTER TABLE ${name}_next RENAME TO ${name}`);
+    } else {
+      await this.db.run(`CREATE OR REPLACE TABLE ${name} (${STAGING[t]})`);
+    }
+    this.appenders[t] = await this.db.createAppender(name);
+  }
+
+  private appender(t: Staging): DuckDBAppender {
+    const a = this.appenders[t];
+    if (!a) throw new Error(`lake: staging table ${t} has no appender`);
+    return a;
   }
 
   /** Stages a book; returns its staging number (they increase, so a file takes a contiguous run). */
   stageBook(snapshot: StagedSnapshot, sides: StagedSide[]): number {
     const snap = ++this.lastSnap;
-    const a = this.appenders.snapshots;
+    const a = this.appender('snapshots');
     a.appendInteger(snap);
     a.appendBoolean(snapshot.levels);
     a.appendBoolean(snapshot.top);
     for (const name of SNAPSHOT_COLUMNS) appendText(a, snapshot.values[name] ?? null);
     a.endRow();
     if (snapshot.levels) {
-      const s = this.appenders.sides;
+      const s = this.appender('sides');
       for (const side of sides) {
         s.appendInteger(snap);
         s.appendVarchar(side.side);
@@ -145,7 +160,7 @@ export class LakeEngine {
   }
 
   stageTrade(tradeDate: string, values: Record<string, string>): void {
-    const a = this.appenders.trades;
+    const a = this.appender('trades');
     a.appendVarchar(tradeDate);
     for (const c of TRADES.columns) appendText(a, values[c.name] ?? null);
     a.endRow();
@@ -190,14 +205,13 @@ export class LakeEngine {
   /** Forgets the staged levels of books up to `to` once their files are written. */
   async dropSides(to: number): Promise<void> {
     this.flush();
-    await this.db.run(`DELETE FROM lake_sides WHERE snap <= ${to}`);
+    await this.renew('sides', `snap > ${to}`);
   }
 
   /** Forgets every staged book (a partition is done, or failed). */
   async dropBooks(): Promise<void> {
-    this.flush();
-    await this.db.run(`DELETE FROM lake_sides`);
-    await this.db.run(`DELETE FROM lake_snapshots`);
+    await this.renew('sides');
+    await this.renew('snapshots');
   }
 
   /** The days the staged trades happened on. */
@@ -256,8 +270,7 @@ export class LakeEngine {
   }
 
   async dropTrades(): Promise<void> {
-    this.flush();
-    await this.db.run(`DELETE FROM lake_trades`);
+    await this.renew('trades');
     await this.db.run(`DROP TABLE IF EXISTS lake_trades_merged`);
   }
 

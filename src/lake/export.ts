@@ -47,7 +47,7 @@ export interface LakeExportDeps {
   raw: RawStore;
   lake: RawStore;
   progress?: LakeProgress;
-  /** DuckDB's threads (default: the cores, at most 4) and memory cap (default 1GB). */
+  /** DuckDB's threads (default: the cores, at most 4) and memory cap (default 512MB). */
   engine?: { threads?: number; memoryLimit?: string };
 }
 
@@ -131,7 +131,7 @@ export async function exportLake(
     engine = await LakeEngine.open({
       workDir,
       threads: deps.engine?.threads ?? Math.min(4, os.availableParallelism()),
-      memoryLimit: deps.engine?.memoryLimit ?? '1GB',
+      memoryLimit: deps.engine?.memoryLimit ?? '512MB',
     });
     const ctx: LakeContext = { lake: deps.lake, engine, log, published: { files: 0, bytes: 0 } };
     const defaults = { levels: LEVELS.fileRows, top: TOP.fileRows, trades: TRADES.fileRows };

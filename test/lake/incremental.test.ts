@@ -10,14 +10,9 @@ import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportLake, type LakeExportOptions } from '../../src/lake/export.ts';
-import { openRawStore, writeSnapshot, writeTrades, type RawStore } from '../../src/raw/index.ts';
-import { createBookGenerator } from '../../src/simulator/books.ts';
-import { defaultSimMarkets } from '../../src/simulator/index.ts';
-import { bookJson } from '../../src/simulator/coinbase.ts';
-import { depthJson } from '../../src/simulator/binance.ts';
-import { uuidv7 } from '../../src/util/ids.ts';
-import { fixtureText } from '../helpers/fixtures.ts';
+import { openRawStore, type RawStore } from '../../src/raw/index.ts';
 import { capturingLogger } from '../helpers/log.ts';
+import { writeRecordedTrades, writeSimBooks } from './sim-raw.ts';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 
@@ -25,55 +20,6 @@ const LEVELS = 40; // a side
 let base: string;
 let db: DuckDBInstance;
 let duck: DuckDBConnection;
-const markets = defaultSimMarkets(LEVELS).filter((m) => m.symbol === 'BTC-USD' || m.symbol === 'BTCUSDT');
-
-/** Raw books of both markets, one every 3 hours from `start` (UTC), `count` of them per market. */
-async function writeBooks(raw: RawStore, start: number, count: number, seed: number): Promise<void> {
-  for (const m of markets) {
-    const gen = createBookGenerator(m, seed);
-    for (let i = 0; i < count; i++) {
-      const at = new Date(start + i * 3 * 3_600_000).toISOString();
-      const book = gen.next(LEVELS);
-      const body =
-        m.venue === 'coinbase'
-          ? bookJson(book, gen.format, { level3: false, schema: false, time: at.replace('Z', '123Z') })
-          : depthJson(book, gen.format, false);
-      await writeSnapshot(
-        raw,
-        {
-          exchange: m.venue,
-          market: m.symbol,
-          url: 'http://sim/book',
-          requested_at: at,
-          received_at: at,
-          status: 200,
-          run_id: uuidv7(Date.parse(at)),
-          base: m.base,
-          quote: m.quote,
-        },
-        body,
-      );
-    }
-  }
-}
-
-async function writeTradesAt(raw: RawStore, at: string): Promise<string> {
-  return writeTrades(
-    raw,
-    {
-      exchange: 'coinbase',
-      market: 'BTC-USD',
-      url: 'http://sim/trades',
-      requested_at: at,
-      received_at: at,
-      status: 200,
-      run_id: uuidv7(Date.parse(at)),
-      base: 'BTC',
-      quote: 'USD',
-    },
-    Buffer.from(fixtureText('coinbase-trades-BTC-USD-handwritten.json')),
-  );
-}
 
 const folder = (name: string): string => path.join(base, name);
 
@@ -124,9 +70,9 @@ beforeAll(async () => {
   await duck.run(`SET TimeZone = 'UTC'`);
   raw = openRawStore(`file://${path.join(base, 'raw')}`);
   // Two days of books (8 a day per market) and two overlapping trades fetches.
-  await writeBooks(raw, DAY1, 16, 3);
-  await writeTradesAt(raw, '2026-11-21T13:00:02.000Z');
-  await writeTradesAt(raw, '2026-11-21T14:00:02.000Z');
+  await writeSimBooks(raw, { start: DAY1, count: 16, everyHours: 3, levels: LEVELS, seed: 3 });
+  await writeRecordedTrades(raw, '2026-11-21T13:00:02.000Z');
+  await writeRecordedTrades(raw, '2026-11-21T14:00:02.000Z');
   const all = folder('whole');
   const summary = await run(raw, all);
   expect(summary.failed).toEqual([]);

@@ -15,16 +15,11 @@ import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportLake } from '../../src/lake/export.ts';
-import { openRawStore, S3RawStore, writeSnapshot, writeTrades, type RawStore } from '../../src/raw/index.ts';
-import { createBookGenerator } from '../../src/simulator/books.ts';
-import { bookJson } from '../../src/simulator/coinbase.ts';
-import { depthJson } from '../../src/simulator/binance.ts';
-import { defaultSimMarkets } from '../../src/simulator/index.ts';
-import { uuidv7 } from '../../src/util/ids.ts';
+import { openRawStore, S3RawStore, type RawStore } from '../../src/raw/index.ts';
 import { startCli, until } from '../helpers/child.ts';
-import { fixtureText } from '../helpers/fixtures.ts';
 import { capturingLogger } from '../helpers/log.ts';
 import { S3RVER_CREDENTIALS, S3RVER_REGION, startS3rver, type S3rver } from '../helpers/s3rver.ts';
+import { writeRecordedTrades, writeSimBooks } from './sim-raw.ts';
 
 const LEVELS = 30;
 let s3: S3rver;
@@ -43,33 +38,15 @@ const store = (bucket: string, endpoint = s3.endpoint): RawStore =>
   });
 
 async function writeRaw(raw: RawStore): Promise<void> {
-  const markets = defaultSimMarkets(LEVELS).filter((m) => m.symbol === 'BTC-USD' || m.symbol === 'BTCUSDT');
-  for (const m of markets) {
-    const gen = createBookGenerator(m, 9);
-    for (let i = 0; i < 6; i++) {
-      const at = new Date(Date.UTC(2026, 4, 1, 2) + i * 8 * 3_600_000).toISOString();
-      const book = gen.next(LEVELS);
-      const body =
-        m.venue === 'coinbase'
-          ? bookJson(book, gen.format, { level3: false, schema: false, time: at })
-          : depthJson(book, gen.format, false);
-      const meta = {
-        exchange: m.venue,
-        market: m.symbol,
-        url: 'http://sim/book',
-        requested_at: at,
-        received_at: at,
-        status: 200,
-        run_id: uuidv7(Date.parse(at)),
-        base: m.base,
-        quote: m.quote,
-      };
-      await writeSnapshot(raw, meta, body);
-      if (m.venue === 'coinbase' && i < 2) {
-        await writeTrades(raw, meta, Buffer.from(fixtureText('coinbase-trades-BTC-USD-handwritten.json')));
-      }
-    }
-  }
+  await writeSimBooks(raw, {
+    start: Date.UTC(2026, 4, 1, 2),
+    count: 6,
+    everyHours: 8,
+    levels: LEVELS,
+    seed: 9,
+  });
+  await writeRecordedTrades(raw, '2026-05-01T02:00:00.000Z');
+  await writeRecordedTrades(raw, '2026-05-01T10:00:00.000Z');
 }
 
 /** Every object of an S3 lake copied to a folder (DuckDB here has no S3 extension). */
