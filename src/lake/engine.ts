@@ -177,11 +177,10 @@ export class LakeEngine {
   async writeLevels(out: string, from: number, to: number, merge: string | null): Promise<void> {
     this.flush();
     const l = (name: string) => cast(column(LEVELS, name), `l.${name}`);
-    const s = (name: string) => cast(column(LEVELS, name), `s.${name}`);
+    // The snapshot's own columns are cast once a book, not once a level.
     const staged = `
-      SELECT ${s('captured_at')} AS captured_at, ${s('run_id')} AS run_id, l.side,
-        CAST(l.level_no AS INTEGER) AS level_no, ${l('price')} AS price, ${l('size')} AS size,
-        ${l('order_count')} AS order_count, ${s('raw_key')} AS raw_key
+      SELECT s.captured_at, s.run_id, l.side, CAST(l.level_no AS INTEGER) AS level_no,
+        ${l('price')} AS price, ${l('size')} AS size, ${l('order_count')} AS order_count, s.raw_key
       FROM (
         SELECT snap, side, unnest(range(1, len(p) + 1)) AS level_no, unnest(p) AS price,
           unnest(q) AS size, unnest(c) AS order_count
@@ -190,7 +189,10 @@ export class LakeEngine {
             string_split(counts, ',') AS c
           FROM lake_sides WHERE snap BETWEEN ${from} AND ${to}
         )
-      ) l JOIN lake_snapshots s USING (snap)`;
+      ) l JOIN (
+        SELECT snap, ${cast(column(LEVELS, 'captured_at'), 'captured_at')} AS captured_at, run_id, raw_key
+        FROM lake_snapshots WHERE snap BETWEEN ${from} AND ${to}
+      ) s USING (snap)`;
     await this.copy(LEVELS, staged, merge, out);
   }
 
@@ -208,10 +210,11 @@ export class LakeEngine {
     await this.renew('sides', `snap > ${to}`);
   }
 
-  /** Forgets every staged book (a partition is done, or failed). */
-  async dropBooks(): Promise<void> {
-    await this.renew('sides');
-    await this.renew('snapshots');
+  /** Forgets the staged books up to `to` (a partition is done, or failed). */
+  async dropBooks(to: number): Promise<void> {
+    this.flush();
+    await this.renew('sides', `snap > ${to}`);
+    await this.renew('snapshots', `snap > ${to}`);
   }
 
   /** The days the staged trades happened on. */

@@ -23,7 +23,7 @@ import {
 } from '../raw/index.ts';
 import { forEachConcurrent } from '../util/pool.ts';
 import { LakeEngine } from './engine.ts';
-import { BookTableFiles, download, partFiles, publish, type LakeContext } from './files.ts';
+import { BookTableFiles, download, Exclusive, partFiles, publish, type LakeContext } from './files.ts';
 import { manifestKey, partitionLabel, samePartition, type ManifestKind, type Partition } from './layout.ts';
 import { readManifest, writeManifest, type Skipped } from './manifest.ts';
 import type { LakeProgress } from './progress.ts';
@@ -87,22 +87,11 @@ function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** One at a time: DuckDB's staging tables and appenders belong to one connection. */
-class Exclusive {
-  private chain: Promise<unknown> = Promise.resolve();
-  run<T>(fn: () => Promise<T> | T): Promise<T> {
-    const next = this.chain.then(fn);
-    this.chain = next.catch(() => undefined);
-    return next;
-  }
-}
-
 interface Run {
   deps: LakeExportDeps;
   ctx: LakeContext;
   options: LakeExportOptions;
   summary: LakeExportSummary;
-  exclusive: Exclusive;
   concurrency: number;
   rows: (table: LakeTableName) => number;
 }
@@ -133,14 +122,19 @@ export async function exportLake(
       threads: deps.engine?.threads ?? Math.min(4, os.availableParallelism()),
       memoryLimit: deps.engine?.memoryLimit ?? '512MB',
     });
-    const ctx: LakeContext = { lake: deps.lake, engine, log, published: { files: 0, bytes: 0 } };
+    const ctx: LakeContext = {
+      lake: deps.lake,
+      engine,
+      exclusive: new Exclusive(),
+      log,
+      published: { files: 0, bytes: 0 },
+    };
     const defaults = { levels: LEVELS.fileRows, top: TOP.fileRows, trades: TRADES.fileRows };
     const run: Run = {
       deps,
       ctx,
       options,
       summary,
-      exclusive: new Exclusive(),
       concurrency: Math.max(1, options.concurrency ?? deps.config.concurrency),
       rows: (table) => Math.max(1, options.fileRows?.[table] ?? defaults[table]),
     };
@@ -175,7 +169,10 @@ export async function exportLake(
   return summary;
 }
 
-/** Groups the listing (ordered by exchange, market, time) by partition and exports each in turn. */
+/**
+ * Groups the listing (ordered by exchange, market, time) by partition and exports each in turn:
+ * staged rows are a partition's alone, so that a file takes a contiguous run of them.
+ */
 async function eachPartition(
   run: Run,
   kind: ManifestKind,
@@ -308,6 +305,7 @@ async function exportBooks(run: Run, p: Partition, keys: string[]): Promise<void
     deps.progress?.objects(keys.length, 0);
     return;
   }
+  let lastStaged = 0;
   const levels = await BookTableFiles.reconcile(ctx, 'levels', p, manifest.levels, run.rows('levels'));
   try {
     const top = await BookTableFiles.reconcile(ctx, 'top', p, manifest.top, run.rows('top'));
@@ -333,7 +331,7 @@ async function exportBooks(run: Run, p: Partition, keys: string[]): Promise<void
       const before = skippedNow.length;
       await forEachConcurrent(todo, run.concurrency, async (key) => {
         const outcome = await readBook(deps.raw, key);
-        await run.exclusive.run(async () => {
+        await ctx.exclusive.run(async () => {
           if (outcome.kind === 'failed') {
             fail(run, key, outcome.reason);
           } else if (outcome.kind === 'skipped') {
@@ -345,6 +343,7 @@ async function exportBooks(run: Run, p: Partition, keys: string[]): Promise<void
               { values: outcome.rows.snapshot, levels: needLevels, top: needTop },
               outcome.rows.sides,
             );
+            lastStaged = snap;
             if (needLevels) {
               pendingLevels.push({ snap, key, rows: outcome.rows.levels });
               summary.levels += outcome.rows.levels;
@@ -356,7 +355,7 @@ async function exportBooks(run: Run, p: Partition, keys: string[]): Promise<void
           deps.progress?.objects(1, outcome.kind === 'rows' ? outcome.rows.levels : 0);
         });
       });
-      await run.exclusive.run(() => flush(true));
+      await ctx.exclusive.run(() => flush(true));
       if (levels.changed || top.changed || skippedNow.length !== before) {
         manifest.levels = levels.entries;
         manifest.top = top.entries;
@@ -368,7 +367,7 @@ async function exportBooks(run: Run, p: Partition, keys: string[]): Promise<void
     }
   } finally {
     await levels.close();
-    await ctx.engine.dropBooks();
+    if (lastStaged > 0) await ctx.exclusive.run(() => ctx.engine.dropBooks(lastStaged));
   }
 }
 
@@ -387,7 +386,7 @@ async function exportTrades(run: Run, p: Partition, keys: string[]): Promise<voi
   try {
     await forEachConcurrent(todo, run.concurrency, async (key) => {
       const outcome = await readTradeRows(deps.raw, key);
-      await run.exclusive.run(() => {
+      await ctx.exclusive.run(() => {
         if (outcome.kind === 'failed') fail(run, key, outcome.reason);
         else if (outcome.kind === 'skipped')
           skip(run, 'trades', manifest.skipped, key, outcome.reason, outcome.refused);

@@ -19,9 +19,21 @@ export interface Published {
   bytes: number;
 }
 
+/** One at a time: DuckDB's staging tables, appenders and queries belong to one connection. */
+export class Exclusive {
+  private chain: Promise<unknown> = Promise.resolve();
+  run<T>(fn: () => Promise<T> | T): Promise<T> {
+    const next = this.chain.then(fn);
+    this.chain = next.catch(() => undefined);
+    return next;
+  }
+}
+
 export interface LakeContext {
   lake: RawStore;
   engine: LakeEngine;
+  /** Every use of `engine` goes through it. */
+  exclusive: Exclusive;
   log: Logger;
   published: Published;
 }
@@ -116,7 +128,7 @@ export class BookTableFiles {
       const entry = kept.find((e) => e.file === name);
       if (entry && entry.rows >= target) continue;
       const { local, bytes } = await download(ctx, table, p, name);
-      const summary = await ctx.engine.summarize(local);
+      const summary = await ctx.exclusive.run(() => ctx.engine.summarize(local));
       const actual: FileEntry = {
         file: name,
         rows: summary.rows,
