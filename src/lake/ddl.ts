@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { Market } from '../markets.ts';
 import { VENUES } from '../markets.ts';
 import { parseS3Url } from '../raw/s3.ts';
-import { isDecimal, LAKE_TABLES, SIZE, type ColumnType, type LakeTable } from './schema.ts';
+import { isDecimal, LAKE_TABLES, type ColumnType, type LakeTable } from './schema.ts';
 
 export const ENGINES = ['athena', 'trino', 'spark', 'duckdb'] as const;
 export type Engine = (typeof ENGINES)[number];
@@ -324,47 +324,61 @@ function duckdbSource(s: Source, location: string): string {
     s.format === 'json'
       ? `read_json(${d.str(glob)},\n  hive_partitioning = true, filename = true, maximum_object_size = 67108864,\n  columns = {${s.columns.map((c) => `${c.name}: ${d.str(d.type(c.type))}`).join(', ')}})`
       : `read_parquet(${d.str(glob)}, hive_partitioning = true)`;
-  return `CREATE OR REPLACE VIEW ${d.id(s.name)} AS\nSELECT * FROM ${read};`;
+  return 'CREATE OR REPLACE VIEW ' + d.id(s.name) + ' AS\nSELECT * FROM ' + read + ';';
 }
 
-/** Exact casts of a level's text: the size one takes DuckDB's fast 18-digit path when it can. */
-function duckLevelCasts(): { price: string; size: string } {
-  return {
-    price: 'CAST(level[1] AS DECIMAL(18,8))',
-    size: `coalesce(CAST(try_cast(level[2] AS DECIMAL(18,8)) AS DECIMAL(${SIZE.precision},${SIZE.scale})), CAST(level[2] AS DECIMAL(${SIZE.precision},${SIZE.scale})))`,
-  };
-}
+/**
+ * raw_levels: the raw lake's book levels in the lake's `levels` shape, read in place; the same
+ * definition for every engine, in its dialect. DuckDB's size cast takes its fast 18-digit path
+ * when it can (see engine.ts), and the raw key is the object's path from `exchange=` on.
+ */
+const DUCKDB_RAW_LEVELS = `CREATE OR REPLACE VIEW raw_levels AS
+SELECT exchange, market, "date", CAST(received_at AS TIMESTAMPTZ) AS captured_at, run_id, side,
+  CAST(level_no AS INTEGER) AS level_no, CAST(level[1] AS DECIMAL(18,8)) AS price,
+  coalesce(CAST(try_cast(level[2] AS DECIMAL(18,8)) AS DECIMAL(38,8)), CAST(level[2] AS DECIMAL(38,8))) AS size,
+  CAST(level[3] AS INTEGER) AS order_count,
+  regexp_extract(filename, '(exchange=[^/]+/market=[^/]+/date=[^/]+/hour=[^/]+/[^/]+)$', 1) AS raw_key
+FROM (
+  SELECT exchange, market, "date", received_at, run_id, filename, 'bid' AS side,
+    unnest(payload.bids) AS level, generate_subscripts(payload.bids, 1) AS level_no
+  FROM raw_books WHERE status BETWEEN 200 AND 299
+  UNION ALL
+  SELECT exchange, market, "date", received_at, run_id, filename, 'ask' AS side,
+    unnest(payload.asks) AS level, generate_subscripts(payload.asks, 1) AS level_no
+  FROM raw_books WHERE status BETWEEN 200 AND 299
+);`;
 
-/** raw_levels: the raw lake's book levels in the lake's `levels` shape, read in place. */
-function rawLevelsView(engine: Engine, location: string): string {
-  const sides = ['bid', 'ask'] as const;
-  const ok = 'status BETWEEN 200 AND 299';
-  if (engine === 'duckdb') {
-    const { price, size } = duckLevelCasts();
-    const part = (side: string) =>
-      `  SELECT exchange, market, "date", received_at, run_id, filename, '${side}' AS side,\n    unnest(payload.${side}s) AS level, generate_subscripts(payload.${side}s, 1) AS level_no\n  FROM raw_books WHERE ${ok}`;
-    return [
-      'CREATE OR REPLACE VIEW raw_levels AS',
-      `SELECT exchange, market, "date", CAST(received_at AS TIMESTAMPTZ) AS captured_at, run_id, side,`,
-      `  CAST(level_no AS INTEGER) AS level_no, ${price} AS price,`,
-      `  ${size} AS size,`,
-      '  CAST(level[3] AS INTEGER) AS order_count,',
-      `  substr(filename, ${location.length + 2}) AS raw_key`,
-      'FROM (',
-      sides.map(part).join('\n  UNION ALL\n'),
-      ');',
-    ].join('\n');
-  }
-  if (engine === 'spark') {
-    const part = (side: string) =>
-      `SELECT \`exchange\`, \`market\`, \`date\`, to_timestamp(received_at) AS captured_at, run_id, '${side}' AS side,\n  pos + 1 AS level_no, CAST(level[0] AS DECIMAL(18,8)) AS price, CAST(level[1] AS DECIMAL(38,8)) AS size,\n  CAST(IF(size(level) > 2, level[2], NULL) AS INT) AS order_count\nFROM \`${DATABASE}\`.\`raw_books\` LATERAL VIEW posexplode(payload.${side}s) l AS pos, level\nWHERE ${ok}`;
-    return `CREATE OR REPLACE VIEW \`${DATABASE}\`.\`raw_levels\` AS\n${sides.map(part).join('\nUNION ALL\n')};`;
-  }
-  const table = engine === 'trino' ? `hive."${DATABASE}"."raw_books"` : `"${DATABASE}"."raw_books"`;
-  const view = engine === 'trino' ? `hive."${DATABASE}"."raw_levels"` : `"${DATABASE}"."raw_levels"`;
-  const part = (side: string) =>
-    `SELECT b."exchange", b."market", b."date", from_iso8601_timestamp(b.received_at) AS captured_at, b.run_id, '${side}' AS side,\n  CAST(t.level_no AS integer) AS level_no, CAST(t.level[1] AS decimal(18,8)) AS price, CAST(t.level[2] AS decimal(38,8)) AS size,\n  CAST(element_at(t.level, 3) AS integer) AS order_count\nFROM ${table} b CROSS JOIN UNNEST(b.payload.${side}s) WITH ORDINALITY AS t (level, level_no)\nWHERE b.${ok}`;
-  return `CREATE OR REPLACE VIEW ${view} AS\n${sides.map(part).join('\nUNION ALL\n')};`;
+const SPARK_RAW_LEVELS = `CREATE OR REPLACE VIEW \`orderbook_lake\`.\`raw_levels\` AS
+SELECT \`exchange\`, \`market\`, \`date\`, to_timestamp(received_at) AS captured_at, run_id, 'bid' AS side,
+  pos + 1 AS level_no, CAST(level[0] AS DECIMAL(18,8)) AS price, CAST(level[1] AS DECIMAL(38,8)) AS size,
+  CAST(IF(size(level) > 2, level[2], NULL) AS INT) AS order_count
+FROM \`orderbook_lake\`.\`raw_books\` LATERAL VIEW posexplode(payload.bids) l AS pos, level
+WHERE status BETWEEN 200 AND 299
+UNION ALL
+SELECT \`exchange\`, \`market\`, \`date\`, to_timestamp(received_at) AS captured_at, run_id, 'ask' AS side,
+  pos + 1 AS level_no, CAST(level[0] AS DECIMAL(18,8)) AS price, CAST(level[1] AS DECIMAL(38,8)) AS size,
+  CAST(IF(size(level) > 2, level[2], NULL) AS INT) AS order_count
+FROM \`orderbook_lake\`.\`raw_books\` LATERAL VIEW posexplode(payload.asks) l AS pos, level
+WHERE status BETWEEN 200 AND 299;`;
+
+/** Athena and Trino share the SQL; `{catalog}` is Trino's `hive.` and nothing for Athena. */
+const PRESTO_RAW_LEVELS = `CREATE OR REPLACE VIEW {catalog}"orderbook_lake"."raw_levels" AS
+SELECT b."exchange", b."market", b."date", from_iso8601_timestamp(b.received_at) AS captured_at, b.run_id, 'bid' AS side,
+  CAST(t.level_no AS integer) AS level_no, CAST(t.level[1] AS decimal(18,8)) AS price, CAST(t.level[2] AS decimal(38,8)) AS size,
+  CAST(element_at(t.level, 3) AS integer) AS order_count
+FROM {catalog}"orderbook_lake"."raw_books" b CROSS JOIN UNNEST(b.payload.bids) WITH ORDINALITY AS t (level, level_no)
+WHERE b.status BETWEEN 200 AND 299
+UNION ALL
+SELECT b."exchange", b."market", b."date", from_iso8601_timestamp(b.received_at) AS captured_at, b.run_id, 'ask' AS side,
+  CAST(t.level_no AS integer) AS level_no, CAST(t.level[1] AS decimal(18,8)) AS price, CAST(t.level[2] AS decimal(38,8)) AS size,
+  CAST(element_at(t.level, 3) AS integer) AS order_count
+FROM {catalog}"orderbook_lake"."raw_books" b CROSS JOIN UNNEST(b.payload.asks) WITH ORDINALITY AS t (level, level_no)
+WHERE b.status BETWEEN 200 AND 299;`;
+
+function rawLevelsView(engine: Engine): string {
+  if (engine === 'duckdb') return DUCKDB_RAW_LEVELS;
+  if (engine === 'spark') return SPARK_RAW_LEVELS;
+  return PRESTO_RAW_LEVELS.replaceAll('{catalog}', engine === 'trino' ? 'hive.' : '');
 }
 
 function preamble(engine: Engine, locations: string[]): string[] {
@@ -393,7 +407,7 @@ export function lakeDdl(engine: Engine, format: Format | undefined, settings: Dd
     if (engine === 'spark') return sparkTable(s, location);
     return duckdbSource(s, location);
   });
-  if (raw) blocks.splice(RAW.length, 0, rawLevelsView(engine, raw));
+  if (raw) blocks.splice(RAW.length, 0, rawLevelsView(engine));
   const header = [
     `-- orderbook-etl lake ddl --engine ${engine}${format ? ` --format ${format}` : ''}`,
     ...(raw ? [`-- raw JSON lake: ${settings.rawStoreUrl}`] : []),

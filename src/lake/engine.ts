@@ -34,11 +34,6 @@ export interface StagedSide {
   counts: string | null;
 }
 
-/** A SQL string literal. */
-export function literal(text: string): string {
-  return `'${text.replaceAll("'", "''")}'`;
-}
-
 function typeSql(c: LakeColumn): string {
   const t = c.type;
   if (isDecimal(t)) return `DECIMAL(${t.precision},${t.scale})`;
@@ -77,6 +72,44 @@ const STAGING: Record<Staging, string> = {
 const COPY_OPTIONS =
   'FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 9, PARQUET_VERSION v2, ROW_GROUP_SIZE 1000000';
 
+const castAs = (c: LakeColumn, expr = c.name): string => cast(c, expr) + ' AS ' + c.name;
+const levelCol = (name: string): string => castAs(column(LEVELS, name), 'l.' + name);
+
+/** The staged books [$from, $to] as `levels` rows. A snapshot's columns are cast once a book. */
+const LEVELS_STAGED = [
+  'SELECT s.captured_at, s.run_id, l.side, CAST(l.level_no AS INTEGER) AS level_no,',
+  '  ' + ['price', 'size', 'order_count'].map(levelCol).join(', ') + ', s.raw_key',
+  'FROM (',
+  '  SELECT snap, side, unnest(range(1, len(p) + 1)) AS level_no, unnest(p) AS price,',
+  '    unnest(q) AS size, unnest(c) AS order_count',
+  '  FROM (',
+  "    SELECT snap, side, string_split(prices, ',') AS p, string_split(sizes, ',') AS q,",
+  "      string_split(counts, ',') AS c",
+  '    FROM lake_sides WHERE snap BETWEEN $from AND $to',
+  '  )',
+  ') l JOIN (',
+  '  SELECT snap, ' + castAs(column(LEVELS, 'captured_at')) + ', run_id, raw_key',
+  '  FROM lake_snapshots WHERE snap BETWEEN $from AND $to',
+  ') s USING (snap)',
+].join('\n');
+
+const TOP_STAGED =
+  'SELECT ' +
+  TOP.columns.map((c) => castAs(c)).join(', ') +
+  ' FROM lake_snapshots WHERE top AND snap BETWEEN $from AND $to';
+
+const TRADE_NAMES = TRADES.columns.map((c) => c.name).join(', ');
+const TRADES_STAGED =
+  'SELECT ' +
+  TRADES.columns.map((c) => castAs(c)).join(', ') +
+  ', false AS kept FROM lake_trades WHERE trade_date = $date';
+const MERGED_COUNTS =
+  'SELECT count(*) FILTER (WHERE new_no IS NULL), count(*) FILTER (WHERE new_no IS NOT NULL) FROM lake_trades_merged';
+const MERGED_NEW = 'SELECT ' + TRADE_NAMES + ' FROM lake_trades_merged WHERE new_no BETWEEN $from AND $to';
+const MERGED_WITH_KEPT =
+  'SELECT ' + TRADE_NAMES + ' FROM lake_trades_merged WHERE new_no IS NULL OR new_no BETWEEN $from AND $to';
+const FILE_KEYS = 'SELECT raw_key, CAST(count(*) AS INTEGER) FROM read_parquet($file) GROUP BY raw_key';
+
 export interface FileSummary {
   rows: number;
   /** raw_key → rows of it in the file. */
@@ -113,19 +146,24 @@ export class LakeEngine {
   }
 
   /**
-   * A staging table made anew, keeping only the rows `keep` selects. Rows an in-memory DuckDB
+   * A staging table made anew, keeping only the books after `keepAfter`. Rows an in-memory DuckDB
    * table deletes keep their memory until the table is dropped, so staged rows are let go of by
    * dropping: an export of months of books holds one file's worth at most.
    */
-  private async renew(t: Staging, keep?: string): Promise<void> {
+  private async renew(t: Staging, keepAfter?: number): Promise<void> {
     this.appenders[t]?.closeSync();
-    const name = `lake_${t}`;
-    if (keep) {
-      await this.db.run(`CREATE OR REPLACE TABLE ${name}_next AS SELECT * FROM ${name} WHERE ${keep}`);
-      await this.db.run(`DROP TABLE ${name}`);
-      await this.db.run(`ALTER TABLE ${name}_next RENAME TO ${name}`);
+    const name = 'lake_' + t;
+    if (keepAfter !== undefined) {
+      await this.db.run(
+        'CREATE OR REPLACE TABLE ' + name + '_next AS SELECT * FROM ' + name + ' WHERE snap > $after',
+        {
+          after: keepAfter,
+        },
+      );
+      await this.db.run('DROP TABLE ' + name);
+      await this.db.run('ALTER TABLE ' + name + '_next RENAME TO ' + name);
     } else {
-      await this.db.run(`CREATE OR REPLACE TABLE ${name} (${STAGING[t]})`);
+      await this.db.run('CREATE OR REPLACE TABLE ' + name + ' (' + STAGING[t] + ')');
     }
     this.appenders[t] = await this.db.createAppender(name);
   }
@@ -176,51 +214,32 @@ export class LakeEngine {
    */
   async writeLevels(out: string, from: number, to: number, merge: string | null): Promise<void> {
     this.flush();
-    const l = (name: string) => cast(column(LEVELS, name), `l.${name}`);
-    // The snapshot's own columns are cast once a book, not once a level.
-    const staged = `
-      SELECT s.captured_at, s.run_id, l.side, CAST(l.level_no AS INTEGER) AS level_no,
-        ${l('price')} AS price, ${l('size')} AS size, ${l('order_count')} AS order_count, s.raw_key
-      FROM (
-        SELECT snap, side, unnest(range(1, len(p) + 1)) AS level_no, unnest(p) AS price,
-          unnest(q) AS size, unnest(c) AS order_count
-        FROM (
-          SELECT snap, side, string_split(prices, ',') AS p, string_split(sizes, ',') AS q,
-            string_split(counts, ',') AS c
-          FROM lake_sides WHERE snap BETWEEN ${from} AND ${to}
-        )
-      ) l JOIN (
-        SELECT snap, ${cast(column(LEVELS, 'captured_at'), 'captured_at')} AS captured_at, run_id, raw_key
-        FROM lake_snapshots WHERE snap BETWEEN ${from} AND ${to}
-      ) s USING (snap)`;
-    await this.copy(LEVELS, staged, merge, out);
+    await this.copy(LEVELS, LEVELS_STAGED, { from, to }, merge, out);
   }
 
   /** Writes the top rows of staged books [from, to] (and `merge`'s rows) to `out`. */
   async writeTop(out: string, from: number, to: number, merge: string | null): Promise<void> {
     this.flush();
-    const staged = `SELECT ${TOP.columns.map((c) => `${cast(c, c.name)} AS ${c.name}`).join(', ')}
-      FROM lake_snapshots WHERE top AND snap BETWEEN ${from} AND ${to}`;
-    await this.copy(TOP, staged, merge, out);
+    await this.copy(TOP, TOP_STAGED, { from, to }, merge, out);
   }
 
   /** Forgets the staged levels of books up to `to` once their files are written. */
   async dropSides(to: number): Promise<void> {
     this.flush();
-    await this.renew('sides', `snap > ${to}`);
+    await this.renew('sides', to);
   }
 
   /** Forgets the staged books up to `to` (a partition is done, or failed). */
   async dropBooks(to: number): Promise<void> {
     this.flush();
-    await this.renew('sides', `snap > ${to}`);
-    await this.renew('snapshots', `snap > ${to}`);
+    await this.renew('sides', to);
+    await this.renew('snapshots', to);
   }
 
   /** The days the staged trades happened on. */
   async tradeDates(): Promise<string[]> {
     this.flush();
-    const r = await this.db.runAndReadAll(`SELECT DISTINCT trade_date FROM lake_trades ORDER BY 1`);
+    const r = await this.db.runAndReadAll('SELECT DISTINCT trade_date FROM lake_trades ORDER BY 1');
     return r.getRowsJson().map((row) => row[0] as string);
   }
 
@@ -236,52 +255,52 @@ export class LakeEngine {
     closed: string[],
   ): Promise<{ kept: number; added: number }> {
     this.flush();
-    const names = TRADES.columns.map((c) => c.name).join(', ');
-    const staged = `SELECT ${TRADES.columns.map((c) => `${cast(c, c.name)} AS ${c.name}`).join(', ')}, false AS kept
-      FROM lake_trades WHERE trade_date = ${literal(date)}`;
-    const sources = [
-      staged,
-      ...(open ? [`SELECT ${names}, true AS kept FROM read_parquet(${literal(open)})`] : []),
-    ];
-    const closedIds =
-      closed.length > 0
-        ? `WHERE trade_id NOT IN (SELECT trade_id FROM read_parquet([${closed.map(literal).join(', ')}]))`
-        : '';
+    const params: Record<string, string> = { date };
+    const sources = [TRADES_STAGED];
+    if (open) {
+      params.open = open;
+      sources.push('SELECT ' + TRADE_NAMES + ', true AS kept FROM read_parquet($open)');
+    }
+    // One bound parameter per full file: the files are values, never SQL text.
+    const held = closed.map((file, i) => {
+      params[`closed${String(i)}`] = file;
+      return 'SELECT trade_id FROM read_parquet($closed' + String(i) + ')';
+    });
+    const notHeld = held.length > 0 ? ' WHERE trade_id NOT IN (' + held.join(' UNION ALL ') + ')' : '';
     // Per trade id the row of the earliest fetch (raw keys sort by time within a market); a trade
     // the open file holds stays in it, whichever fetch it is now attributed to.
-    await this.db.run(`CREATE OR REPLACE TABLE lake_trades_merged AS
-      SELECT ${names},
-        CASE WHEN in_open THEN NULL
-          ELSE row_number() OVER (PARTITION BY in_open ORDER BY traded_at, trade_id) END AS new_no
-      FROM (
-        SELECT *, bool_or(kept) OVER (PARTITION BY trade_id) AS in_open,
-          row_number() OVER (PARTITION BY trade_id ORDER BY raw_key) AS first_key
-        FROM (SELECT * FROM (${sources.join(' UNION ALL ')}) ${closedIds})
-      ) WHERE first_key = 1`);
-    const r = await this.db.runAndReadAll(
-      `SELECT count(*) FILTER (WHERE new_no IS NULL), count(*) FILTER (WHERE new_no IS NOT NULL) FROM lake_trades_merged`,
+    await this.db.run(
+      [
+        'CREATE OR REPLACE TABLE lake_trades_merged AS',
+        'SELECT ' + TRADE_NAMES + ',',
+        '  CASE WHEN in_open THEN NULL',
+        '    ELSE row_number() OVER (PARTITION BY in_open ORDER BY traded_at, trade_id) END AS new_no',
+        'FROM (',
+        '  SELECT *, bool_or(kept) OVER (PARTITION BY trade_id) AS in_open,',
+        '    row_number() OVER (PARTITION BY trade_id ORDER BY raw_key) AS first_key',
+        '  FROM (SELECT * FROM (' + sources.join(' UNION ALL ') + ')' + notHeld + ')',
+        ') WHERE first_key = 1',
+      ].join('\n'),
+      params,
     );
+    const r = await this.db.runAndReadAll(MERGED_COUNTS);
     const [kept, added] = (r.getRowsJS()[0] ?? [0, 0]).map((v) => Number(v as bigint));
     return { kept: kept ?? 0, added: added ?? 0 };
   }
 
   /** Writes merged trades: the kept rows when `withKept`, and new rows numbered [from, to]. */
   async writeMergedTrades(out: string, withKept: boolean, from: number, to: number): Promise<void> {
-    const rows = `SELECT ${TRADES.columns.map((c) => c.name).join(', ')} FROM lake_trades_merged
-      WHERE ${withKept ? 'new_no IS NULL OR ' : ''}new_no BETWEEN ${from} AND ${to}`;
-    await this.copy(TRADES, rows, null, out);
+    await this.copy(TRADES, withKept ? MERGED_WITH_KEPT : MERGED_NEW, { from, to }, null, out);
   }
 
   async dropTrades(): Promise<void> {
     await this.renew('trades');
-    await this.db.run(`DROP TABLE IF EXISTS lake_trades_merged`);
+    await this.db.run('DROP TABLE IF EXISTS lake_trades_merged');
   }
 
   /** What a lake file holds: its rows, and the rows per raw object. */
   async summarize(file: string): Promise<FileSummary> {
-    const r = await this.db.runAndReadAll(
-      `SELECT raw_key, CAST(count(*) AS INTEGER) FROM read_parquet(${literal(file)}) GROUP BY raw_key`,
-    );
+    const r = await this.db.runAndReadAll(FILE_KEYS, { file });
     const keys = new Map<string, number>();
     let rows = 0;
     for (const [key, n] of r.getRowsJson() as [string, number][]) {
@@ -291,14 +310,29 @@ export class LakeEngine {
     return { rows, keys };
   }
 
-  private async copy(table: LakeTable, staged: string, merge: string | null, out: string): Promise<void> {
+  /** COPY (`staged` rows, and `merge`'s) sorted as the table is, to `out`; values bound. */
+  private async copy(
+    table: LakeTable,
+    staged: string,
+    params: Record<string, string | number>,
+    merge: string | null,
+    out: string,
+  ): Promise<void> {
     const names = table.columns.map((c) => c.name).join(', ');
     const rows = merge
-      ? `SELECT ${names} FROM read_parquet(${literal(merge)}) UNION ALL SELECT ${names} FROM (${staged})`
+      ? 'SELECT ' + names + ' FROM read_parquet($merge) UNION ALL SELECT ' + names + ' FROM (' + staged + ')'
       : staged;
-    await this.db.run(
-      `COPY (SELECT ${names} FROM (${rows}) ORDER BY ${table.sortedBy.join(', ')}) TO ${literal(out)} (${COPY_OPTIONS})`,
-    );
+    const copy =
+      'COPY (SELECT ' +
+      names +
+      ' FROM (' +
+      rows +
+      ') ORDER BY ' +
+      table.sortedBy.join(', ') +
+      ') TO $out (' +
+      COPY_OPTIONS +
+      ')';
+    await this.db.run(copy, { ...params, ...(merge ? { merge } : {}), out });
   }
 
   close(): void {

@@ -78,13 +78,15 @@ export async function readManifest(
     json = JSON.parse(bytes.toString('utf8'));
   } catch (error) {
     throw new Error(
-      `lake manifest ${key} is not JSON (${(error as Error).message}): delete it to rebuild it from the files`,
+      `lake manifest ${key} is not JSON (${(error as Error).message}): remove it and the next export rebuilds it from the files`,
       { cause: error },
     );
   }
   const parsed = (kind === 'books' ? booksManifest : tradesManifest).safeParse(json);
   if (!parsed.success) {
-    throw new Error(`lake manifest ${key} is not a ${kind} manifest: delete it to rebuild it from the files`);
+    throw new Error(
+      `lake manifest ${key} is not a ${kind} manifest: remove it and the next export rebuilds it from the files`,
+    );
   }
   return parsed.data;
 }
