@@ -19,6 +19,7 @@ import { benchMarkets } from './markets.ts';
 import { lifetimePeakRssMb, RssSampler } from './memory.ts';
 import { benchBackfill } from './parts/backfill.ts';
 import { benchLoadVsCopy } from './parts/copy.ts';
+import { benchLake, type LakePlan } from './parts/lake.ts';
 import { benchRun } from './parts/run.ts';
 import { benchSnapshot } from './parts/snapshot.ts';
 import { benchYear, type YearPlan } from './parts/year.ts';
@@ -40,6 +41,7 @@ interface Plan {
   runReps: number;
   backfillReps: number;
   year: YearPlan;
+  lake: LakePlan;
 }
 
 const FULL: Plan = {
@@ -53,6 +55,7 @@ const FULL: Plan = {
   runReps: 3,
   backfillReps: 3,
   year: { days: 365, templateRuns: 4, levelDays: 30, reps: 5 },
+  lake: { days: 30, reps: 3 },
 };
 
 /** Small enough for a smoke test: every part runs, every figure is produced, in seconds. */
@@ -67,6 +70,7 @@ const QUICK: Plan = {
   runReps: 1,
   backfillReps: 1,
   year: { days: 3, templateRuns: 2, levelDays: 1, reps: 1 },
+  lake: { days: 1, reps: 1 },
 };
 
 function usage(message: string): never {
@@ -183,6 +187,11 @@ async function main(): Promise<void> {
       step(`6/6 a year of hourly runs: skipped (${adminUrl ? '--skip-year' : 'PostgreSQL only'})`);
     }
 
+    step(
+      `7 the lake: ${plan.lake.days} days of hourly ${coinbaseMarket.symbol} books exported to Parquet, then scanned`,
+    );
+    const lake = await benchLake(coinbaseMarket, plan.lake, env.log, concurrency);
+
     const partial: Omit<BenchResults, 'targets'> = {
       startedAt: startedAt.toISOString(),
       durationMs: Date.now() - startedAt.getTime(),
@@ -223,6 +232,7 @@ async function main(): Promise<void> {
       pglite,
       peakRssMb: peakRssMbPostgres,
       year,
+      lake,
     };
     results = { ...partial, targets: evaluateTargets(partial) };
   } finally {

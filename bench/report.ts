@@ -2,6 +2,7 @@
 import { renderTable, type Cell, type Column } from '../src/report/table.ts';
 import type { BackfillResult } from './parts/backfill.ts';
 import type { LoadVsCopyResult } from './parts/copy.ts';
+import type { LakeResult } from './parts/lake.ts';
 import type { RunResult } from './parts/run.ts';
 import type { SnapshotResult } from './parts/snapshot.ts';
 import type { YearResult } from './parts/year.ts';
@@ -51,6 +52,8 @@ export interface BenchResults {
   peakRssMb: number;
   /** Part 6, a year of hourly runs (PostgreSQL only: null on --warehouse pglite). */
   year: YearResult | null;
+  /** Part 7: a month of one market exported to the Parquet lake and scanned by DuckDB. */
+  lake: LakeResult;
   targets: Target[];
 }
 
@@ -99,6 +102,52 @@ export function evaluateTargets(r: Omit<BenchResults, 'targets'>): Target[] {
       met: r.pglite.peakRssMb <= 300,
     },
     ...yearTargets(r.year),
+    {
+      name: `lake export of ${r.lake.snapshots} ${r.lake.market} books`,
+      target: '≥ 300000 levels/s',
+      value: r.lake.levelsPerSec,
+      unit: 'levels/s',
+      met: r.lake.levelsPerSec >= 300_000,
+    },
+    {
+      name: 'lake Parquet bytes / raw gzip bytes, same books',
+      target: '≤ 1',
+      value: r.lake.bytesRatio,
+      unit: '×',
+      met: r.lake.bytesRatio <= 1,
+    },
+  ];
+}
+
+function lakeTable(l: LakeResult): string[] {
+  return [
+    '',
+    table(
+      `7. The lake: ${n(l.snapshots)} hourly ${l.market} books (${n(l.levels)} levels), lake export, then DuckDB (medians of ${l.scan.parquetMs.samples.length})`,
+      [
+        left('export s'),
+        right('levels/s'),
+        right('raw gzip MB'),
+        right('Parquet MB'),
+        right('Parquet/raw'),
+        right('scan Parquet ms'),
+        right('scan raw JSON ms'),
+        right('JSON/Parquet'),
+      ],
+      [
+        cells(
+          n(l.exportMs / 1000, 1),
+          n(l.levelsPerSec),
+          n(l.rawGzipBytes / 1024 / 1024, 1),
+          n(l.parquetBytes / 1024 / 1024, 1),
+          n(l.bytesRatio, 2),
+          ms(l.scan.parquetMs.median),
+          ms(l.scan.rawJsonMs.median),
+          `${n(l.scan.ratio, 1)}×`,
+        ),
+      ],
+    ),
+    `   scan: ${l.scan.query}`,
   ];
 }
 
@@ -277,6 +326,7 @@ export function renderResults(r: BenchResults): string {
       pgliteRows,
     ),
     ...(r.year ? yearTables(r.year) : []),
+    ...lakeTable(r.lake),
     '',
     table(
       `Targets${r.quick ? ' (quick sizes: informational only)' : ''}`,

@@ -20,6 +20,8 @@ export interface S3Settings {
 export interface Config {
   databaseUrl: string | undefined;
   rawStoreUrl: string;
+  /** LAKE_URL: where `lake export` writes the Parquet tables (a folder or S3, like the raw store). */
+  lakeUrl: string;
   s3: S3Settings;
   dataDir: string;
   markets: Market[];
@@ -76,6 +78,11 @@ const list = <T extends z.ZodType<unknown, string>>(item: T) =>
     .pipe(z.array(item).min(1));
 
 const positiveDecimal = z.string().refine(POSITIVE_DECIMAL);
+
+/** A raw store or lake location: `s3://bucket[/prefix]` or `file://folder`. */
+const storeUrl = z
+  .string()
+  .refine((s) => /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/.test(s) || /^file:\/\/./.test(s));
 
 const unique = <T extends number | string>(values: T[]): T[] => [...new Set(values)];
 
@@ -199,10 +206,13 @@ function definitions(dataDir: string) {
       true,
     ),
     RAW_STORE_URL: setting(
-      z
-        .string()
-        .refine((s) => /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/.test(s) || /^file:\/\/./.test(s)),
+      storeUrl,
       `file://${path.join(dataDir, 'raw')}`,
+      's3://bucket/prefix or file://folder',
+    ),
+    LAKE_URL: setting(
+      storeUrl,
+      `file://${path.join(dataDir, 'lake')}`,
       's3://bucket/prefix or file://folder',
     ),
     S3_ENDPOINT: setting(httpUrl, '', 'an http(s) URL without credentials, or unset for AWS'),
@@ -308,6 +318,7 @@ const MEANINGS: Record<keyof Definitions | 'DATA_DIR', string> = {
   DATA_DIR: 'where the embedded defaults live: the PGlite warehouse (DATA_DIR/pglite) and the raw folder',
   DATABASE_URL: 'PostgreSQL warehouse; unset: embedded PGlite in DATA_DIR/pglite',
   RAW_STORE_URL: 'where every response is kept byte-for-byte: an S3 location or a folder',
+  LAKE_URL: 'where npm run lake -- export writes the Parquet tables: an S3 location or a folder',
   S3_ENDPOINT: 'endpoint of an S3-compatible store (MinIO…); unset: AWS',
   S3_FORCE_PATH_STYLE: 'path-style bucket URLs, as MinIO and most S3-compatible stores need',
   AWS_REGION: 'region of the S3 bucket; unset: the AWS default chain',
@@ -408,6 +419,7 @@ export function loadConfig(env: Record<string, string | undefined> = readEnviron
   return {
     databaseUrl: p.DATABASE_URL,
     rawStoreUrl: p.RAW_STORE_URL,
+    lakeUrl: p.LAKE_URL,
     s3: { endpoint: p.S3_ENDPOINT, forcePathStyle: p.S3_FORCE_PATH_STYLE, region: p.AWS_REGION },
     dataDir,
     markets,

@@ -180,6 +180,18 @@ export const COMMANDS: Record<string, CommandSpec> = {
       '            1 bad argument, or the port could not be opened',
     ],
   },
+  lake: {
+    name: 'lake',
+    summary: 'The lake for distributed engines: `lake export` writes Parquet, `lake ddl` prints engine DDL.',
+    options: {},
+    settings: [...STORE, 'LAKE_URL', 'DATA_DIR', 'LOG_LEVEL'],
+    notes: [
+      'subcommands: lake export [--from ISO] [--to ISO] [--exchange X] [--market Y] [--to-url URL]',
+      '             lake ddl --engine athena|trino|spark|duckdb [--format json|parquet]',
+      '             (lake <subcommand> --help for each)',
+      'exit codes: 0 done, 1 could not start or bad argument, 2 (export) some raw objects not exported',
+    ],
+  },
   demo: {
     name: 'demo',
     summary:
@@ -187,6 +199,57 @@ export const COMMANDS: Record<string, CommandSpec> = {
     options: {},
     settings: ['DATA_DIR', 'LOG_LEVEL'],
     notes: ['exit codes: 0 every market loaded, 1 could not start, 2 some markets failed'],
+  },
+};
+
+const FILTER = {
+  from: {
+    type: 'string',
+    value: 'ISO',
+    help: 'first received_at to export, inclusive (2026-11-21 or 2026-11-21T13:00Z)',
+  },
+  to: { type: 'string', value: 'ISO', help: 'end of the range, exclusive' },
+  exchange: { type: 'string', value: 'VENUE', help: 'only this venue (coinbase or binance)' },
+  market: { type: 'string', value: 'SYMBOL', help: 'only this native symbol (BTC-USD, BTCUSDT)' },
+} as const;
+
+/** `lake export` and `lake ddl`: `lake <subcommand> [options]`, each parsed by its own spec. */
+export const LAKE_COMMANDS: Record<'export' | 'ddl', CommandSpec> = {
+  export: {
+    name: 'lake export',
+    summary:
+      "Write the raw store's books and trades as Parquet tables (levels, top, trades) to the lake; only what is not there yet.",
+    options: {
+      ...FILTER,
+      'to-url': {
+        type: 'string',
+        value: 'URL',
+        help: 'write here instead of LAKE_URL (s3://bucket/prefix or file://folder)',
+      },
+    },
+    settings: [...STORE, 'LAKE_URL', 'DATA_DIR', 'CONCURRENCY', 'HTTP_RETRIES', 'LOG_LEVEL'],
+    notes: [
+      'exit codes: 0 done (also when everything was exported already)',
+      '            1 could not start (bad setting or argument, raw store or lake unusable),',
+      '              or --exchange/--market names nothing the raw store holds',
+      '            2 some raw objects were not exported: unreadable (run it again), or refused because',
+      '              a value does not fit its DECIMAL column (listed in the log and the manifest)',
+    ],
+  },
+  ddl: {
+    name: 'lake ddl',
+    summary:
+      'Print the statements that make the raw JSON lake and the Parquet tables queryable in Athena, Trino, Spark or DuckDB.',
+    options: {
+      engine: { type: 'string', value: 'ENGINE', help: 'athena, trino, spark or duckdb' },
+      format: {
+        type: 'string',
+        value: 'FORMAT',
+        help: 'json (the raw lake) or parquet (the lake) only; default both',
+      },
+    },
+    settings: ['RAW_STORE_URL', 'LAKE_URL', 'MARKETS', 'DATA_DIR', 'LOG_LEVEL'],
+    notes: ['exit codes: 0 printed', '            1 bad argument or setting (Athena needs s3:// locations)'],
   },
 };
 

@@ -22,7 +22,7 @@ import { defaultSimMarkets, startSimulator } from '../simulator/index.ts';
 import { openWarehouse, WarehouseBusyError, WarehouseLoginError, type Warehouse } from '../warehouse/db.ts';
 import { Loader } from '../warehouse/load.ts';
 import { ArgsError, helpText, parseCommandArgs, type ParsedValues } from './args.ts';
-import { COMMANDS, USAGE } from './commands.ts';
+import { COMMANDS, LAKE_COMMANDS, USAGE } from './commands.ts';
 
 /**
  * The stop signal, then the pipeline; `fn` with both; both undone after. The signal is watched
@@ -236,14 +236,20 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(about ? helpText(about, settingHelp) : USAGE);
     return command === undefined ? 1 : 0;
   }
-  const spec = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
+  let spec = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
   if (spec === undefined) {
     process.stderr.write(`unknown command "${command}"\n${USAGE}`);
     return 1;
   }
+  let args = rest;
+  const sub = rest[0];
+  if (spec.name === 'lake' && sub !== undefined && (sub === 'export' || sub === 'ddl')) {
+    spec = LAKE_COMMANDS[sub];
+    args = rest.slice(1);
+  }
   let values: ParsedValues;
   try {
-    const parsed = parseCommandArgs(spec, rest);
+    const parsed = parseCommandArgs(spec, args);
     if (parsed.help) {
       process.stdout.write(helpText(spec, settingHelp));
       return 0;
@@ -288,6 +294,15 @@ async function main(argv: string[]): Promise<number> {
       return health(values, config);
     case 'simulator':
       return simulator(values, log);
+    case 'lake':
+      process.stderr.write('lake: give a subcommand, export or ddl; see `lake --help`\n');
+      return 1;
+    case 'lake export':
+    case 'lake ddl': {
+      // DuckDB's native module loads only for the lake's own commands.
+      const { lakeCommand } = await import('../lake/cli.ts');
+      return lakeCommand(spec.name === 'lake ddl' ? 'ddl' : 'export', values, config, log);
+    }
     default:
       throw new Error(`command ${spec.name} has a spec but no handler`);
   }

@@ -140,7 +140,16 @@ describe('npm run bench -- --quick', () => {
       'MB',
       'MB',
       ...(y ? ['ms', 'MB', 'MB'] : []),
+      'levels/s',
+      '×',
     ]);
+    // Part 7: the lake export of a day of one market, its bytes, and DuckDB over both lakes.
+    expect(r.lake.levels).toBeGreaterThan(0);
+    expect(r.lake.parquetBytes).toBeGreaterThan(0);
+    expect(r.lake.rawGzipBytes).toBeGreaterThan(0);
+    expectSampled(r.lake.scan.parquetMs, 1);
+    expectSampled(r.lake.scan.rawJsonMs, 1);
+    expect(stdout).toContain('7. The lake');
     for (const t of r.targets) {
       expect(Number.isFinite(t.value)).toBe(true);
       expect(typeof t.met).toBe('boolean');

@@ -13,7 +13,7 @@ import { describeSettings } from '../../src/config.ts';
 import { defaultSimMarkets, startSimulator, type Simulator } from '../../src/simulator/index.ts';
 import { runCli } from '../helpers/child.ts';
 
-const ALL = ['etl', 'start', 'backfill', 'migrate', 'report', 'simulator', 'demo', 'health'];
+const ALL = ['etl', 'start', 'backfill', 'migrate', 'report', 'simulator', 'demo', 'health', 'lake'];
 
 let sim: Simulator;
 let dir: string;

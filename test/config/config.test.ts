@@ -183,6 +183,11 @@ const BAD_VALUES: [string, string, RegExp][] = [
   ],
   ['RAW_STORE_URL', 's3://', /RAW_STORE_URL="s3:\/\/"/],
   [
+    'LAKE_URL',
+    'hdfs://namenode/lake',
+    /LAKE_URL="hdfs:\/\/namenode\/lake" is invalid: expected s3:\/\/bucket\/prefix or file:\/\/folder/,
+  ],
+  [
     'COINBASE_API_URL',
     'api.exchange.coinbase.com',
     /COINBASE_API_URL="api.exchange.coinbase.com" is invalid: expected an http\(s\) URL/,

@@ -12,7 +12,7 @@ import { PROJECT_ROOT } from '../../src/warehouse/sqlfiles.ts';
  * Pages that other branches of issue 18 add, linked already. While one is missing, links to it
  * are allowed; once it exists it must leave this list (and its links are checked like any other).
  */
-const ARRIVING = ['docs/lake.md'];
+const ARRIVING: string[] = [];
 
 const PAGES = [
   'README.md',
