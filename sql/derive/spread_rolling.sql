@@ -9,48 +9,66 @@
 -- and in bps (spread_bps). Only snapshots with a top of book count, and only they get a row.
 -- $1 bigint[]: the snapshots to derive (spread_rolling_targets.sql); $2 integer: FORECAST_WINDOW.
 -- Needs fact_top of the snapshots and of their windows.
+-- One pass of window functions per market over what the targets' windows hold: from the earlier
+-- of 24 h and FORECAST_WINDOW − 1 snapshots before the first target, to the last. (A subquery
+-- per target depends on the planner keeping to index probes, which statistics that lag a bulk
+-- load do not promise.)
 insert into orderbook.fact_spread_rolling
   (snapshot_id, snapshots_window, avg_spread_window, avg_spread_bps_window,
    snapshots_1h, avg_spread_1h, avg_spread_bps_1h, snapshots_24h, avg_spread_24h, avg_spread_bps_24h)
-select
-  t.snapshot_id,
-  k.n, k.avg_spread, k.avg_spread_bps,
-  h1.n, h1.avg_spread, h1.avg_spread_bps,
-  h24.n, h24.avg_spread, h24.avg_spread_bps
-from orderbook.fact_snapshot t
-join orderbook.fact_top tt on tt.snapshot_id = t.snapshot_id
-cross join lateral (
-  select count(*)::integer as n,
-         round(avg(w.spread::numeric(1000, 40)), 18) as avg_spread,
-         round(avg(w.spread_bps::numeric(1000, 40)), 18) as avg_spread_bps
-  from (
-    -- This snapshot and the FORECAST_WINDOW − 1 before it (index on market, time).
-    select wt.spread, wt.spread_bps
+with target as (
+  select s.snapshot_id, s.market_id, s.received_at
+  from orderbook.fact_snapshot s
+  join orderbook.fact_top t on t.snapshot_id = s.snapshot_id
+  where s.snapshot_id = any ($1::bigint[])
+),
+first as (
+  select distinct on (market_id) market_id, received_at, snapshot_id
+  from target order by market_id, received_at, snapshot_id
+),
+reach as (
+  select f.market_id,
+         least(f.received_at - interval '24 hours', coalesce(k.received_at, '-infinity')) as start,
+         (select max(t.received_at) from target t where t.market_id = f.market_id) as stop
+  from first f
+  -- The FORECAST_WINDOW − 1th snapshot with a top before the first target (none: take them all).
+  left join lateral (
+    select ws.received_at
     from orderbook.fact_snapshot ws
     join orderbook.fact_top wt on wt.snapshot_id = ws.snapshot_id
-    where ws.market_id = t.market_id
-      and ws.received_at <= t.received_at
-      and (ws.received_at, ws.snapshot_id) <= (t.received_at, t.snapshot_id)
+    where ws.market_id = f.market_id
+      and ws.received_at <= f.received_at
+      and (ws.received_at, ws.snapshot_id) < (f.received_at, f.snapshot_id)
     order by ws.received_at desc, ws.snapshot_id desc
-    limit $2::integer
-  ) w
-) k
-cross join lateral (
-  select count(*)::integer as n,
-         round(avg(wt.spread::numeric(1000, 40)), 18) as avg_spread,
-         round(avg(wt.spread_bps::numeric(1000, 40)), 18) as avg_spread_bps
-  from orderbook.fact_snapshot ws
-  join orderbook.fact_top wt on wt.snapshot_id = ws.snapshot_id
-  where ws.market_id = t.market_id
-    and ws.received_at >= t.received_at - interval '1 hour' and ws.received_at <= t.received_at
-) h1
-cross join lateral (
-  select count(*)::integer as n,
-         round(avg(wt.spread::numeric(1000, 40)), 18) as avg_spread,
-         round(avg(wt.spread_bps::numeric(1000, 40)), 18) as avg_spread_bps
-  from orderbook.fact_snapshot ws
-  join orderbook.fact_top wt on wt.snapshot_id = ws.snapshot_id
-  where ws.market_id = t.market_id
-    and ws.received_at >= t.received_at - interval '24 hours' and ws.received_at <= t.received_at
-) h24
-where t.snapshot_id = any ($1::bigint[])
+    offset $2::integer - 2
+    limit 1
+  ) k on true
+),
+windowed as (
+  select s.snapshot_id,
+    count(*) over k as snapshots_window,
+    round(avg(t.spread::numeric(1000, 40)) over k, 18) as avg_spread_window,
+    round(avg(t.spread_bps::numeric(1000, 40)) over k, 18) as avg_spread_bps_window,
+    count(*) over h1 as snapshots_1h,
+    round(avg(t.spread::numeric(1000, 40)) over h1, 18) as avg_spread_1h,
+    round(avg(t.spread_bps::numeric(1000, 40)) over h1, 18) as avg_spread_bps_1h,
+    count(*) over h24 as snapshots_24h,
+    round(avg(t.spread::numeric(1000, 40)) over h24, 18) as avg_spread_24h,
+    round(avg(t.spread_bps::numeric(1000, 40)) over h24, 18) as avg_spread_bps_24h
+  from reach r
+  join orderbook.fact_snapshot s
+    on s.market_id = r.market_id and s.received_at >= r.start and s.received_at <= r.stop
+  join orderbook.fact_top t on t.snapshot_id = s.snapshot_id
+  window
+    k as (partition by s.market_id order by s.received_at, s.snapshot_id
+          rows between $2::integer - 1 preceding and current row),
+    h1 as (partition by s.market_id order by s.received_at
+           range between interval '1 hour' preceding and current row),
+    h24 as (partition by s.market_id order by s.received_at
+            range between interval '24 hours' preceding and current row)
+)
+select w.snapshot_id, w.snapshots_window, w.avg_spread_window, w.avg_spread_bps_window,
+       w.snapshots_1h, w.avg_spread_1h, w.avg_spread_bps_1h,
+       w.snapshots_24h, w.avg_spread_24h, w.avg_spread_bps_24h
+from windowed w
+where w.snapshot_id = any ($1::bigint[])
