@@ -13,6 +13,7 @@ import { migrate as migrateWarehouse, type ViewSettings } from '../../src/wareho
 import { useTestWarehouse } from '../helpers/db.ts';
 import { canonical } from '../helpers/numeric.ts';
 import { loadConfig } from '../../src/config.ts';
+import { SMALL_LOAD_SETTINGS } from '../helpers/load-settings.ts';
 
 /** DESIGN §3's defaults, from config.ts, the one place they are defined. */
 const DEFAULTS = loadConfig({});
@@ -432,15 +433,7 @@ describe('v_trade and v_vwap', () => {
     Array.from({ length: to - from + 1 }, (_, k) => from + k).filter((i) => i !== 150);
 
   beforeAll(async () => {
-    const loader = new Loader(warehouse.db, {
-      notionalsUsd: ['100'],
-      depthBandsBps: [10],
-      costCurveUsd: ['100'],
-      slippageBpsThresholds: ['10'],
-      takerFeeBps: { coinbase: '60', binance: '10' },
-      levelsWithinBps: null,
-      usdStablecoins: ['USDT'],
-    });
+    const loader = new Loader(warehouse.db, SMALL_LOAD_SETTINGS);
     const load = (symbol: string, key: string, ids: number[], trades?: Trade[]) =>
       loader.loadTrades({
         batch: { venue: 'binance', symbol, trades: trades ?? ids.map(trade) },

@@ -11,6 +11,7 @@ import { Loader } from '../../src/warehouse/load.ts';
 import { migrate } from '../../src/warehouse/migrate.ts';
 import { loadConfig } from '../../src/config.ts';
 import { migrateBefore, useTestWarehouse } from '../helpers/db.ts';
+import { SMALL_LOAD_SETTINGS } from '../helpers/load-settings.ts';
 
 const DEFAULTS = loadConfig({});
 const RUN = '01900000-0000-7000-8000-00000000d001';
@@ -19,15 +20,7 @@ const { warehouse } = useTestWarehouse({ migrate: false });
 let loader: Loader;
 
 beforeAll(() => {
-  loader = new Loader(warehouse.db, {
-    notionalsUsd: ['100'],
-    depthBandsBps: [10],
-    costCurveUsd: ['100'],
-    slippageBpsThresholds: ['10'],
-    takerFeeBps: { coinbase: '60', binance: '10' },
-    levelsWithinBps: null,
-    usdStablecoins: ['USDT'],
-  });
+  loader = new Loader(warehouse.db, SMALL_LOAD_SETTINGS);
 });
 
 /** v_vwap's hourly figures as the view computed them before fact_trade_hour. */

@@ -4,20 +4,13 @@ import type { Trade } from '../../src/trades/index.ts';
 import { Loader } from '../../src/warehouse/load.ts';
 import { useTestWarehouse } from '../helpers/db.ts';
 import { canonical } from '../helpers/numeric.ts';
+import { SMALL_LOAD_SETTINGS } from '../helpers/load-settings.ts';
 
 const { warehouse } = useTestWarehouse();
 let loader: Loader;
 
 beforeAll(() => {
-  loader = new Loader(warehouse.db, {
-    notionalsUsd: ['100'],
-    depthBandsBps: [10],
-    costCurveUsd: ['100'],
-    slippageBpsThresholds: ['10'],
-    takerFeeBps: { coinbase: '60', binance: '10' },
-    levelsWithinBps: null,
-    usdStablecoins: ['USDT'],
-  });
+  loader = new Loader(warehouse.db, SMALL_LOAD_SETTINGS);
 });
 
 const t = (id: string, price: string, at: string, takerSide: 'buy' | 'sell' = 'buy'): Trade => ({
