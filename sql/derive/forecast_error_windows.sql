@@ -3,16 +3,19 @@
 -- known), this one and those known at the same instant included.
 --   mean_abs_error_* = avg |error|, mean_abs_error_bps_* = avg |error_bps| (at 40 decimals,
 --   rounded to 18), forecasts_* = how many scores the window holds.
--- $1 integer[], $2 timestamptz[], $3 timestamptz[]: per market (once each), the scores to compute
--- are those known from $2 to $3 inclusive (the changed scores' span, and 7 d after it: the
--- windows that reach back over them).
+-- $1 integer[], $2 timestamptz[], $3 timestamptz[]: spans of changed scores by when they became
+-- known (a market may have several: where its scores were, and where they are now). The scores
+-- to compute are each market's from its earliest span start to 7 d after its latest span end
+-- (the windows that reach back over them).
 -- One pass of window functions over the market's scores from 7 d before $2 to $3 (all that those
 -- windows hold), then the scores from $2 on are written. A score's actual_at is its actual
 -- snapshot's received_at, so the scores of a span are found through fact_snapshot (market, time).
 -- (A subquery per score, summing its own windows, went wrong with statistics that lag a bulk load:
 -- the planner scanned every score once per score.)
 with span as (
-  select * from unnest($1::integer[], $2::timestamptz[], $3::timestamptz[]) as r (market_id, lo, hi)
+  select r.market_id, min(r.lo) as lo, max(r.hi) + interval '7 days' as hi
+  from unnest($1::integer[], $2::timestamptz[], $3::timestamptz[]) as r (market_id, lo, hi)
+  group by r.market_id
 ),
 scores as (
   select p.market_id, p.lo, e.snapshot_id, e.actual_at, e.error, e.error_bps

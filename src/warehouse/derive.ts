@@ -45,16 +45,13 @@ const LOCK_FORECAST_MARKETS = `select pg_advisory_xact_lock(1703, m.market_id)
 from (select distinct market_id from orderbook.fact_snapshot where snapshot_id = any ($1::bigint[])) m
 order by m.market_id`;
 // Per market, when the scores of these forecasts became known: the span whose trailing windows
-// (and those reaching 7 d past it) a change to them moves. As text, so that no precision is lost
-// on the way back in.
+// (and those reaching 7 d past it, forecast_error_windows.sql) a change to them moves. As text,
+// so that no precision is lost on the way back in.
 const SCORE_SPANS = `select s.market_id, min(e.actual_at)::text as lo, max(e.actual_at)::text as hi
 from orderbook.fact_forecast_error e
 join orderbook.fact_snapshot s on s.snapshot_id = e.snapshot_id
 where e.snapshot_id = any ($1::bigint[])
 group by s.market_id`;
-const MERGE_SCORE_SPANS = `select market_id, min(lo)::text as lo, (max(hi) + interval '7 days')::text as hi
-from unnest($1::integer[], $2::timestamptz[], $3::timestamptz[]) as s (market_id, lo, hi)
-group by market_id`;
 const DELETE_SPLITS = `delete from orderbook.fact_split f
 using unnest($1::uuid[], $2::text[]) as g (run_id, base), orderbook.dim_asset b
 where b.code = g.base and f.run_id = g.run_id and f.base_asset_id = b.asset_id`;
@@ -204,19 +201,11 @@ async function scoreSpans(db: Kysely<Database>, snapshotIds: string[]): Promise<
  */
 async function deriveScoreWindows(db: Kysely<Database>, spans: ScoreSpan[]): Promise<void> {
   if (spans.length === 0) return;
-  const merged = await db.executeQuery<ScoreSpan>(
-    CompiledQuery.raw(MERGE_SCORE_SPANS, [
+  await db.executeQuery(
+    CompiledQuery.raw(FORECAST_ERROR_WINDOWS, [
       spans.map((p) => p.market_id),
       spans.map((p) => p.lo),
       spans.map((p) => p.hi),
-    ]),
-  );
-  const rows = merged.rows;
-  await db.executeQuery(
-    CompiledQuery.raw(FORECAST_ERROR_WINDOWS, [
-      rows.map((p) => p.market_id),
-      rows.map((p) => p.lo),
-      rows.map((p) => p.hi),
     ]),
   );
 }
