@@ -382,6 +382,15 @@ export function readEnvironment(cwd = process.cwd()): Record<string, string | un
   return { ...fromFile, ...process.env };
 }
 
+/**
+ * Whether npm started this process (`npm start`, `npm run etl`): npm sets npm_lifecycle_event for
+ * its scripts. Not a setting; it decides whether losing the parent process means "stop"
+ * (stop-signal.ts).
+ */
+export function launchedByNpm(env: Record<string, string | undefined> = process.env): boolean {
+  return env.npm_lifecycle_event !== undefined;
+}
+
 export function loadConfig(env: Record<string, string | undefined> = readEnvironment()): Config {
   const problems: string[] = [];
   const dataDirRaw = env.DATA_DIR?.trim() || './data';

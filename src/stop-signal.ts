@@ -1,9 +1,11 @@
 /**
- * How a command learns it must stop: SIGTERM, SIGINT, or its parent process dying. The last one
- * matters under `npm start`: npm runs the script through `sh -c`, and Debian's dash does not exec
- * the command, so SIGTERM to npm's pid kills npm and sh but never reaches node. Node then finds
- * itself re-parented (process.ppid changes) and stops as if it had been sent SIGTERM, so no
- * scheduler is ever left running behind a dead npm.
+ * How a command learns it must stop: SIGTERM, SIGINT, or — when npm started it — its parent
+ * process dying. The last one matters under `npm start`: npm runs the script through `sh -c`, and
+ * Debian's dash does not exec the command, so SIGTERM to npm's pid kills npm and sh but never
+ * reaches node. Node then finds itself re-parented (process.ppid changes) and stops as if it had
+ * been sent SIGTERM, so no scheduler is ever left running behind a dead npm. Started any other way
+ * (`nohup node … start &`, a shell script that backgrounds it), losing the parent is what the
+ * operator asked for, so the parent is not watched.
  */
 import { constants } from 'node:os';
 import type { Logger } from './log.ts';
@@ -20,7 +22,12 @@ export interface Stop {
   dispose(): void;
 }
 
-export function stopSignal(log: Logger): Stop {
+export interface StopOptions {
+  /** Stop when the parent process exits: true only under npm (config.ts launchedByNpm). */
+  followParent: boolean;
+}
+
+export function stopSignal(log: Logger, options: StopOptions): Stop {
   const controller = new AbortController();
   let received: NodeJS.Signals = 'SIGTERM';
   const stop = (name: NodeJS.Signals, why: string) => {
@@ -48,7 +55,8 @@ export function stopSignal(log: Logger): Stop {
   // A process started by init (systemd, a container's PID 1) has no parent to lose.
   const parent = process.ppid;
   const watch = setInterval(() => {
-    if (parent > 1 && process.ppid !== parent) stop('SIGTERM', `parent process ${parent} exited`);
+    if (options.followParent && parent > 1 && process.ppid !== parent)
+      stop('SIGTERM', `parent process ${parent} exited`);
   }, PARENT_POLL_MS);
   watch.unref();
   return {

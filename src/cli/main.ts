@@ -5,7 +5,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ConfigError, describeSettings, loadConfig, type Config } from '../config.ts';
+import { ConfigError, describeSettings, launchedByNpm, loadConfig, type Config } from '../config.ts';
 import { backfill, BackfillArgsError, backfillOptions, type BackfillOptions } from '../jobs/backfill.ts';
 import { filterMatchesLake, warnIfRangeEmpty, type FilterArgs } from '../jobs/backfill-filter.ts';
 import { runDemo } from '../jobs/demo.ts';
@@ -33,7 +33,7 @@ async function withPipeline(
   log: Logger,
   fn: (pipeline: Pipeline, stop: Stop) => Promise<number>,
 ): Promise<number> {
-  const stop = stopSignal(log);
+  const stop = stopSignal(log, { followParent: launchedByNpm() });
   try {
     const pipeline = await openPipeline(config, log);
     if (typeof pipeline === 'number') return pipeline;

@@ -108,14 +108,19 @@ export async function until(child: Child, what: string, check: () => Promise<boo
   }
 }
 
-/** Backends other than the gate's that are blocked on a lock in the gate's database. */
-export async function waitingBackends(gate: pg.Client): Promise<number> {
+/**
+ * Backends other than the gate's that are blocked on a lock in the gate's database, running a
+ * statement `like` the pattern (a load's level COPY, say, not the partition DDL before a run).
+ */
+export async function waitingBackends(gate: pg.Client, queryLike = '%'): Promise<number> {
   // The gate usually sits in a transaction holding its lock, and pg_stat_activity is read once
   // per transaction unless the snapshot is cleared: without this, every poll saw the first one.
   await gate.query('select pg_stat_clear_snapshot()');
   const { rows } = await gate.query<{ n: string }>(
     `select count(*)::text as n from pg_stat_activity
-     where datname = current_database() and pid <> pg_backend_pid() and wait_event_type = 'Lock'`,
+     where datname = current_database() and pid <> pg_backend_pid() and wait_event_type = 'Lock'
+       and query ilike $1`,
+    [queryLike],
   );
   return Number(rows[0]?.n ?? 0);
 }

@@ -13,7 +13,9 @@ import type { Fault } from '../../src/simulator/index.ts';
 import { openRawStore } from '../../src/raw/index.ts';
 import { useTestDatabase } from '../helpers/db.ts';
 import pg from 'pg';
-import { startCli, until, waitingBackends, type Child } from '../helpers/child.ts';
+import { CLI, start, startCli, until, waitingBackends, type Child } from '../helpers/child.ts';
+import { sql } from 'kysely';
+import { ensureLevelPartitionsAhead } from '../../src/warehouse/partitions.ts';
 import { allKeys } from '../reliability/harness.ts';
 
 const ROOT = path.join(import.meta.dirname, '..', '..');
@@ -114,23 +116,104 @@ describe('etl stopped by SIGTERM', () => {
   });
 });
 
+describe('etl stopped by SIGINT', () => {
+  it('mid-backoff: exits 130 (128 + SIGINT) within 2 s, the market abandoned', async () => {
+    sim.injectFault({ venue: 'coinbase', symbol: 'BTC-USD' }, { kind: 'status', status: 503 }, 100);
+    const child = startCli(['etl'], env({ HTTP_BACKOFF_MS: '60000', HTTP_RETRIES: '5' }));
+    await until(child, 'waiting (request failed, retrying) on BTC-USD', () =>
+      Promise.resolve(said(child, 'request failed, retrying')),
+    );
+    const signalled = performance.now();
+    child.process.kill('SIGINT');
+    const { code } = await child.exited;
+    expect(code).toBe(130);
+    expect(performance.now() - signalled).toBeLessThan(2000);
+    const started = child.lines().find((l) => l.msg === 'run started');
+    const [run] = await runRows(String(started?.runId));
+    expect(run).toMatchObject({ status: 'interrupted' });
+    expect(child.lines().some((l) => l.msg === 'stopping (SIGINT): finishing what is in flight')).toBe(true);
+  });
+});
+
+/** Spends the simulator's Binance weight for this clock minute until `target` (±5) is used. */
+async function spendBinanceWeight(target: number): Promise<void> {
+  let used = 0;
+  while (used < target) {
+    // limit=5000 costs 250, limit=100 costs 5 (the simulator charges Binance's documented weights).
+    const limit = used + 250 <= target ? 5000 : 100;
+    const response = await fetch(`${sim.url}/api/v3/depth?symbol=BTCUSDT&limit=${limit}`);
+    await response.arrayBuffer();
+    used = Number(response.headers.get('x-mbx-used-weight-1m'));
+  }
+}
+
+describe('etl stopped while waiting for the next Binance weight minute', () => {
+  it('exits 143 within 2 s instead of waiting for the minute, the market abandoned', async () => {
+    // The wait must have most of a minute left to be seen: start at the top of a minute if late.
+    const second = new Date().getUTCSeconds();
+    if (second > 40) await new Promise((resolve) => setTimeout(resolve, (61 - second) * 1000));
+    // 5,396 used: the run's exchangeInfo (20) still goes out (the client knows of no weight yet),
+    // and its answer says 5,416, past the client's budget (90% of 6,000) for the depth request.
+    await spendBinanceWeight(5396);
+    sim.resetRequests();
+    const child = startCli(['etl'], env({ MARKETS: 'binance:BTCUSDT' }));
+    await until(child, 'the exchangeInfo answered', () =>
+      Promise.resolve(sim.requests.some((r) => r.endpoint === 'exchangeInfo')),
+    );
+    // Waiting, not sending: the requests sent before the answer came back are all there will be.
+    let seen = -1;
+    while (seen !== sim.requests.length) {
+      seen = sim.requests.length;
+      await new Promise((resolve) => setTimeout(resolve, 750));
+    }
+    const sent = new Set(sim.requests.map((r) => r.endpoint));
+    expect(sent.has('book') && sent.has('trades')).toBe(false);
+    expect(child.hasExited()).toBe(false);
+    const signalled = performance.now();
+    child.process.kill('SIGTERM');
+    const { code } = await child.exited;
+    expect(code).toBe(143);
+    expect(performance.now() - signalled).toBeLessThan(2000);
+    const abandoned = child.lines().filter((l) => l.msg === 'market abandoned: shutting down');
+    expect(abandoned.map((l) => l.market)).toEqual(['BTCUSDT']);
+    expect(sim.requests.length).toBe(seen);
+  });
+});
+
+/** A load's level COPY (held by the gate's lock), as against the partition DDL before a run. */
+const LEVEL_COPY = 'copy orderbook.fact_level%';
+
+/**
+ * Today's and tomorrow's level partitions made before the gate locks fact_level: a run makes them
+ * first, and with the gate held that DDL, not a load, would be what waits.
+ */
+async function partitionsReady(): Promise<void> {
+  const warehouse = await testDb.open({ migrate: false });
+  try {
+    await ensureLevelPartitionsAhead(warehouse.db);
+  } finally {
+    await warehouse.close();
+  }
+}
+
 describe('etl stopped while a book is loading', () => {
   it('the first SIGTERM lets the load finish; a second one exits 143 at once', async (ctx) => {
     if (testDb.kind === 'pglite') ctx.skip();
     // Every insert into fact_level waits, inside its load's transaction, until the gate lets go.
+    await partitionsReady();
     const gate = new pg.Client({ connectionString: testDb.databaseUrl });
     await gate.connect();
     try {
       await gate.query('begin');
       await gate.query('lock table orderbook.fact_level in exclusive mode');
       const child = startCli(['etl'], env({ MARKETS: 'coinbase:BTC-USD' }));
-      await until(child, 'loading BTC-USD', async () => (await waitingBackends(gate)) === 1);
+      await until(child, 'loading BTC-USD', async () => (await waitingBackends(gate, LEVEL_COPY)) === 1);
       child.process.kill('SIGTERM');
       await until(child, 'the stop acknowledged', () =>
         Promise.resolve(child.lines().some((l) => l.signal === 'SIGTERM')),
       );
       // Still loading: the first signal does not cut a load short.
-      expect(await waitingBackends(gate)).toBe(1);
+      expect(await waitingBackends(gate, LEVEL_COPY)).toBe(1);
       expect(child.hasExited()).toBe(false);
       child.process.kill('SIGTERM');
       expect((await child.exited).code).toBe(143);
@@ -138,6 +221,121 @@ describe('etl stopped while a book is loading', () => {
     } finally {
       await gate.query('rollback');
       await gate.end();
+    }
+  });
+});
+
+async function snapshotsOf(symbol: string): Promise<{ snapshot_id: string; levels: number }[]> {
+  const warehouse = await testDb.open({ migrate: false });
+  try {
+    const { rows } = await sql<{ snapshot_id: string; levels: number }>`
+      select s.snapshot_id::text as snapshot_id,
+             (select count(*)::int from orderbook.fact_level l where l.snapshot_id = s.snapshot_id) as levels
+      from orderbook.fact_snapshot s join orderbook.dim_market m using (market_id)
+      where m.symbol = ${symbol}`.execute(warehouse.db);
+    return rows;
+  } finally {
+    await warehouse.close();
+  }
+}
+
+describe('a load in flight at the first signal commits whole', () => {
+  it('etl: the held load finishes once let go, the book is stored whole, the run exits 143', async (ctx) => {
+    if (testDb.kind === 'pglite') ctx.skip();
+    const before = (await snapshotsOf('ETH-USD')).length;
+    await partitionsReady();
+    const gate = new pg.Client({ connectionString: testDb.databaseUrl });
+    await gate.connect();
+    let child: Child | undefined;
+    try {
+      await gate.query('begin');
+      await gate.query('lock table orderbook.fact_level in exclusive mode');
+      child = startCli(['etl'], env({ MARKETS: 'coinbase:ETH-USD' }));
+      const running = child;
+      await until(running, 'loading ETH-USD', async () => (await waitingBackends(gate, LEVEL_COPY)) === 1);
+      running.process.kill('SIGTERM');
+      await until(running, 'the stop acknowledged', () =>
+        Promise.resolve(running.lines().some((l) => l.signal === 'SIGTERM')),
+      );
+    } finally {
+      await gate.query('rollback');
+      await gate.end();
+    }
+    const let_go = performance.now();
+    const { code } = await child.exited;
+    // The load it was in (the only thing in flight) ends; its trades, not yet asked, are cut short.
+    expect(performance.now() - let_go).toBeLessThan(2000 + 5000);
+    expect(code).toBe(143);
+    const stored = await snapshotsOf('ETH-USD');
+    expect(stored.length).toBe(before + 1);
+    const newest = stored.reduce((a, b) => (BigInt(a.snapshot_id) > BigInt(b.snapshot_id) ? a : b));
+    expect(newest.levels).toBe(2 * 50);
+  });
+
+  it('start: a tick in flight finishes its load, then the scheduler stops with 0', async (ctx) => {
+    if (testDb.kind === 'pglite') ctx.skip();
+    const before = (await snapshotsOf('BTC-USD')).length;
+    await partitionsReady();
+    const gate = new pg.Client({ connectionString: testDb.databaseUrl });
+    await gate.connect();
+    let child: Child | undefined;
+    try {
+      await gate.query('begin');
+      await gate.query('lock table orderbook.fact_level in exclusive mode');
+      child = startCli(['start'], env({ MARKETS: 'coinbase:BTC-USD', CRON_SCHEDULE: '* * * * * *' }));
+      const running = child;
+      await until(
+        running,
+        'a tick loading BTC-USD',
+        async () => (await waitingBackends(gate, LEVEL_COPY)) === 1,
+      );
+      running.process.kill('SIGTERM');
+      await until(running, 'the stop acknowledged', () =>
+        Promise.resolve(running.lines().some((l) => l.signal === 'SIGTERM')),
+      );
+      // No new tick starts while the held one waits.
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      expect(await waitingBackends(gate, LEVEL_COPY)).toBe(1);
+    } finally {
+      await gate.query('rollback');
+      await gate.end();
+    }
+    const let_go = performance.now();
+    const { code } = await child.exited;
+    expect(code).toBe(0);
+    expect(performance.now() - let_go).toBeLessThan(2000 + 5000);
+    expect(child.lines().some((l) => l.msg === 'scheduler stopped')).toBe(true);
+    const stored = await snapshotsOf('BTC-USD');
+    expect(stored.length).toBe(before + 1);
+  });
+});
+
+describe('a scheduler not started by npm', () => {
+  it('keeps running when the shell that backgrounded it exits (nohup … &), and stops on SIGTERM', async () => {
+    // sh prints node's pid and exits at once, leaving node re-parented, as `nohup … &` does.
+    const shell = start('sh', ['-c', `"${process.execPath}" "${CLI}" start >/dev/null 2>&1 & echo $!`], {
+      PATH: process.env.PATH ?? '',
+      ...env({ CRON_SCHEDULE: '0 0 1 1 *' }),
+    });
+    await shell.exited;
+    const pid = Number(shell.stdout().trim());
+    expect(pid).toBeGreaterThan(1);
+    const alive = () => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    try {
+      // Several times the parent check's 250 ms: a scheduler that followed its parent is gone by now.
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      expect(alive()).toBe(true);
+      process.kill(pid, 'SIGTERM');
+      await eventually('the scheduler stopped', () => Promise.resolve(!alive()), 5000);
+    } finally {
+      if (alive()) process.kill(pid, 'SIGKILL');
     }
   });
 });
