@@ -181,7 +181,7 @@ export class VenueHttp {
                 status,
                 retryAfterMs,
                 delayMs: retryDelay,
-                err: error.message,
+                err: error,
               },
               retriesLeft > 0 ? 'request failed, retrying' : 'request failed, no retries left',
             );

@@ -230,7 +230,7 @@ export async function backfill(deps: BackfillDeps, options: BackfillOptions = {}
     },
     failed: (key, reason, what = 'raw object not loaded') => {
       summary.failed.push({ key, reason });
-      log.error({ rawKey: key, err: reason }, what);
+      log.error({ rawKey: key, reason }, what);
       record.failed(key, reason, options);
     },
     listed: (key) => {
@@ -253,7 +253,7 @@ export async function backfill(deps: BackfillDeps, options: BackfillOptions = {}
     try {
       summary.partitionsDropped = await dropExpiredLevels(deps.db, deps.config.levelRetentionDays, log);
     } catch (error) {
-      log.warn({ err: message(error) }, 'level retention not applied: the next run or backfill tries again');
+      log.warn({ err: error }, 'level retention not applied: the next run or backfill tries again');
     }
   }
   summary.durationMs = Math.round(performance.now() - started);
@@ -319,7 +319,7 @@ class BackfillRecord {
       await startRun(this.db, this.runId, at, 'backfill');
       this.started = true;
     } catch (error) {
-      this.log.error({ err: message(error) }, 'etl_run not recorded');
+      this.log.error({ err: error }, 'etl_run not recorded');
     }
   }
 
@@ -377,14 +377,14 @@ class BackfillRecord {
       marketsOk,
       marketsFailed,
     }).catch((error: unknown) => {
-      this.log.error({ err: message(error) }, 'etl_run not updated');
+      this.log.error({ err: error }, 'etl_run not updated');
     });
   }
 
   private keep(write: Promise<void>): void {
     this.pending.push(
       write.catch((error: unknown) => {
-        this.log.error({ err: message(error) }, 'etl_error not recorded');
+        this.log.error({ err: error }, 'etl_error not recorded');
       }),
     );
   }

@@ -36,7 +36,7 @@ export async function runScheduler(deps: SchedulerDeps, signal: AbortSignal): Pr
       })
       .catch((error: unknown) => {
         // A run that could not start (database down…) must not stop the scheduler.
-        log.error({ err: String(error) }, 'run could not start');
+        log.error({ err: error }, 'run could not start');
       })
       .finally(() => {
         inFlight.run = null;

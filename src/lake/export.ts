@@ -189,7 +189,7 @@ async function eachPartition(
       const key = manifestKey(kind, group.p);
       run.summary.failed.push({ key, reason: message(error) });
       run.ctx.log.error(
-        { partition: partitionLabel(group.p), kind, err: message(error) },
+        { partition: partitionLabel(group.p), kind, err: error },
         'lake partition not exported',
       );
     }
@@ -214,7 +214,7 @@ async function eachPartition(
   } catch (error) {
     const where = error instanceof RawStoreError ? error.key : at ? `after ${at}` : '(listing)';
     run.summary.failed.push({ key: where, reason: `listing stopped: ${message(error)}` });
-    run.ctx.log.error({ rawKey: where, err: message(error) }, 'raw store listing failed');
+    run.ctx.log.error({ rawKey: where, err: error }, 'raw store listing failed');
   }
   if (current) await finish(current);
 }
@@ -246,7 +246,7 @@ function skip(
 
 function fail(run: Run, key: string, reason: string): void {
   run.summary.failed.push({ key, reason });
-  run.ctx.log.error({ rawKey: key, err: reason }, 'raw object not exported');
+  run.ctx.log.error({ rawKey: key, reason }, 'raw object not exported');
 }
 
 interface Pending {

@@ -74,7 +74,7 @@ export async function dropExpiredLevels(
       dropped.push(name);
     } catch (error) {
       log?.warn(
-        { partition: `orderbook.${name}`, err: (error as Error).message },
+        { partition: `orderbook.${name}`, err: error },
         'expired level partition not dropped now: it is dropped by a later run',
       );
     }

@@ -372,7 +372,7 @@ export async function syncViews(
     const defer = (file: ViewFile, error: unknown, what: string) => {
       deferred.add(file.view);
       log?.warn(
-        { view: file.view, lockTimeoutMs: timeout, err: reason(error) },
+        { view: file.view, lockTimeoutMs: timeout, err: error },
         `view not ${what}: a reader holds a lock it needs; the run goes on with the view as it is, the next migrate retries`,
       );
     };

@@ -106,6 +106,10 @@ describe('etl stopped by SIGTERM', () => {
     const abandoned = child.lines().filter((l) => l.msg === 'market abandoned: shutting down');
     expect(abandoned.map((l) => l.market)).toContain('BTC-USD');
     if (c.fault.kind === 'status') {
+      // Each retry's line carries the error serialized (type, message, stack), not its text.
+      const retry = child.lines().find((l) => l.msg === 'request failed, retrying');
+      expect(retry?.err).toMatchObject({ type: expect.any(String), message: expect.any(String) });
+      expect(String((retry?.err as { stack?: unknown }).stack)).toMatch(/\n\s+at /);
       // The failed answers that came before the stop are kept, numbered.
       const store = openRawStore(env().RAW_STORE_URL);
       const attempts = (await allKeys(store)).filter(
