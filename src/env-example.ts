@@ -3,6 +3,7 @@
  * with what it is for, what it accepts and its default. `npm run env:example` writes it;
  * test/config/env-example.test.ts fails when the file is not what this renders.
  */
+import { fileURLToPath } from 'node:url';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describeSettings } from './config.ts';
@@ -35,7 +36,8 @@ export function renderEnvExample(): string {
   return `${HEADER}\n${blocks.join('\n\n')}\n`;
 }
 
-if (import.meta.main) {
+// Run as a script (npm run env:example, through src/cli/checked.js), not when imported by a test.
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
   writeFileSync(ENV_EXAMPLE, renderEnvExample());
   process.stdout.write(`wrote ${ENV_EXAMPLE}\n`);
 }

@@ -36,6 +36,7 @@ const RUN_SETTINGS = [
   'CONCURRENCY',
   ...DERIVE,
   'FORECAST_WINDOW',
+  'LEVEL_RETENTION_DAYS',
   'METRICS_FILE',
   'LOG_LEVEL',
 ];
@@ -83,6 +84,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
       ...STORE,
       ...DERIVE,
       'FORECAST_WINDOW',
+      'LEVEL_RETENTION_DAYS',
       'CONCURRENCY',
       'HTTP_RETRIES',
       'LOG_LEVEL',

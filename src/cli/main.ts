@@ -232,7 +232,12 @@ function settingHelp(name: string): string {
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
-    const about = rest[0] !== undefined ? COMMANDS[rest[0]] : undefined;
+    const asked = rest[0];
+    const about = asked !== undefined && Object.hasOwn(COMMANDS, asked) ? COMMANDS[asked] : undefined;
+    if (asked !== undefined && about === undefined) {
+      process.stderr.write(`unknown command "${asked}"\n${USAGE}`);
+      return 1;
+    }
     process.stdout.write(about ? helpText(about, settingHelp) : USAGE);
     return command === undefined ? 1 : 0;
   }

@@ -68,6 +68,19 @@ describe('every command has --help', () => {
     expect((await runCli(['help', 'backfill'], e)).stdout).toBe(long.stdout);
   });
 
+  it('`help <unknown command>` exits 1 naming it, and prints the usage', async () => {
+    const { env: e } = env('help-unknown');
+    const result = await runCli(['help', 'nosuch'], e);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('unknown command "nosuch"');
+    expect(result.stdout).toBe('');
+  });
+
+  it('the commands that drop level detail past retention list LEVEL_RETENTION_DAYS', () => {
+    for (const name of ['etl', 'start', 'backfill', 'report'])
+      expect(COMMANDS[name]?.settings, name).toContain('LEVEL_RETENTION_DAYS');
+  });
+
   it('each help names only real settings, with their defaults', () => {
     const known = describeSettings();
     for (const spec of Object.values(COMMANDS)) {

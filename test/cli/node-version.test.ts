@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { NODE_ENGINES, nodeVersionProblem } from '../../src/cli/node-version.js';
+import { COMMANDS } from '../../src/cli/commands.ts';
 import { CLI, finish, start } from '../helpers/child.ts';
 
 const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as {
@@ -32,9 +33,18 @@ describe('nodeVersionProblem', () => {
   });
 
   it('every npm script of a command runs the checking entry, not the TypeScript directly', () => {
-    for (const name of ['etl', 'start', 'backfill', 'report', 'demo', 'simulator', 'migrate']) {
-      expect(pkg.scripts[name]).toMatch(new RegExp(`^node (--\\S+ )*src/cli/entry\\.js ${name}$`));
+    const commands = Object.keys(COMMANDS);
+    expect(commands).toEqual(expect.arrayContaining(['etl', 'start', 'backfill', 'lake', 'health']));
+    for (const name of commands) {
+      expect(pkg.scripts[name], name).toMatch(new RegExp(`^node (--\\S+ )*src/cli/entry\\.js ${name}$`));
     }
+  });
+
+  it('every other script that runs TypeScript goes through the checking entry first', () => {
+    const ts = Object.entries(pkg.scripts).filter(([, script]) => /\.ts\b/.test(script));
+    expect(ts.length).toBeGreaterThanOrEqual(5);
+    for (const [name, script] of ts)
+      expect(script, name).toMatch(/^node (--\S+ )*src\/cli\/checked\.js \S+\.ts$/);
   });
 });
 
@@ -69,5 +79,27 @@ describe('the entry on an old Node', () => {
     expect(result.stderr).toContain(`this is Node.js ${version}`);
     expect(result.code).toBe(1);
     expect(existsSync(dataDir)).toBe(false);
+  });
+
+  it('the developer scripts entry refuses too, before loading the TypeScript it names', async () => {
+    const { argv, version } = oldNode();
+    const [bin = '', ...flags] = argv;
+    const result = await finish(
+      start(
+        bin,
+        [
+          ...flags,
+          path.join(import.meta.dirname, '..', '..', 'src', 'cli', 'checked.js'),
+          'src/env-example.ts',
+        ],
+        {
+          PATH: process.env.PATH ?? '',
+        },
+      ),
+      'a developer script on an old Node.js',
+    );
+    expect(result.stderr).not.toContain('ERR_UNKNOWN_FILE_EXTENSION');
+    expect(result.stderr).toContain(`this is Node.js ${version}`);
+    expect(result.code).toBe(1);
   });
 });
