@@ -15,7 +15,7 @@ import { Kysely, sql } from 'kysely';
 import pg from 'pg';
 import { loadConfig, type Config } from '../src/config.ts';
 import { createVenueClients, type VenueClient } from '../src/exchanges/index.ts';
-import { RequestRateLimiter, WeightBudgetLimiter } from '../src/exchanges/ratelimit.ts';
+import { RequestRateLimiter, WeightBudgetLimiter } from '../src/http/ratelimit.ts';
 import { createLogger, type Logger } from '../src/log.ts';
 import type { Venue } from '../src/markets.ts';
 import { openRawStore, type RawStore } from '../src/raw/index.ts';

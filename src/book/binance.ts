@@ -1,6 +1,6 @@
 /** Binance Spot `GET /api/v3/depth`. */
 import { z } from 'zod';
-import { MAX_BIGINT } from './decimal.ts';
+import { MAX_BIGINT } from '../util/decimal.ts';
 import type { Level } from './types.ts';
 
 const level = z.tuple([z.string(), z.string()]);

@@ -1,6 +1,6 @@
 /** Coinbase Exchange `GET /products/{id}/book?level=2`. */
 import { z } from 'zod';
-import { MAX_BIGINT } from './decimal.ts';
+import { MAX_BIGINT } from '../util/decimal.ts';
 import type { Level } from './types.ts';
 
 const level = z.tuple([z.string(), z.string(), z.number().int().nonnegative()]);

@@ -12,7 +12,7 @@
  */
 import type { Venue } from '../markets.ts';
 import { coinbaseTimeToMicros } from './coinbase.ts';
-import { MAX_BIGINT } from './decimal.ts';
+import { MAX_BIGINT } from '../util/decimal.ts';
 import type { Level, OrderBook } from './types.ts';
 
 const QUOTE = 0x22;

@@ -1,7 +1,7 @@
 /** Binance Spot public market data: https://developers.binance.com/docs/binance-spot-api-docs/rest-api */
 import { z } from 'zod';
-import type { HttpResponse, VenueHttp } from './http.ts';
-import { BINANCE_TRADES_WEIGHT, binanceDepthWeight } from './ratelimit.ts';
+import type { HttpResponse, VenueHttp } from '../http/get.ts';
+import { BINANCE_TRADES_WEIGHT, binanceDepthWeight } from '../http/ratelimit.ts';
 import { errorField, TRADES_LIMIT, type MarketInfo, type VenueClient } from './venue.ts';
 
 const exchangeInfoSchema = z.looseObject({

@@ -1,6 +1,6 @@
 /** Coinbase Exchange public REST: https://docs.cdp.coinbase.com/exchange/reference */
 import { z } from 'zod';
-import type { HttpResponse, VenueHttp } from './http.ts';
+import type { HttpResponse, VenueHttp } from '../http/get.ts';
 import { errorField, TRADES_LIMIT, type MarketInfo, type VenueClient } from './venue.ts';
 
 const productsSchema = z.array(

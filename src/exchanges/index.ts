@@ -4,11 +4,11 @@ import type { Logger } from '../log.ts';
 import type { Venue } from '../markets.ts';
 import { BinanceClient } from './binance.ts';
 import { CoinbaseClient } from './coinbase.ts';
-import { VenueHttp, type VenueHttpOptions } from './http.ts';
-import { RequestRateLimiter, WeightBudgetLimiter, type RateLimiter } from './ratelimit.ts';
+import { VenueHttp, type VenueHttpOptions } from '../http/get.ts';
+import { RequestRateLimiter, WeightBudgetLimiter, type RateLimiter } from '../http/ratelimit.ts';
 import type { VenueClient } from './venue.ts';
 
-export { HttpError, type HttpResponse } from './http.ts';
+export { HttpError, type HttpResponse } from '../http/get.ts';
 export type { MarketInfo, MetadataEndpoint, VenueClient } from './venue.ts';
 
 export const USER_AGENT = 'orderbook-etl/0.1 (+https://github.com/orderbook-etl/orderbook-etl)';

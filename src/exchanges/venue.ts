@@ -1,5 +1,5 @@
 import type { Venue } from '../markets.ts';
-import type { HttpResponse } from './http.ts';
+import type { HttpResponse } from '../http/get.ts';
 
 /** What a venue says a market trades: needed for the asset dimensions and USD comparisons. */
 export interface MarketInfo {

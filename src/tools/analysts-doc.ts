@@ -15,7 +15,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../config.ts';
 import { createVenueClients } from '../exchanges/index.ts';
-import { RequestRateLimiter, WeightBudgetLimiter } from '../exchanges/ratelimit.ts';
+import { RequestRateLimiter, WeightBudgetLimiter } from '../http/ratelimit.ts';
 import { backfill } from '../jobs/backfill.ts';
 import { runOnce } from '../jobs/run.ts';
 import { createLogger } from '../log.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { levelsWithin } from '../../src/book/cut.ts';
-import { compareDecimal, withinBpsOfMid } from '../../src/book/decimal.ts';
+import { compareDecimal, withinBpsOfMid } from '../../src/util/decimal.ts';
 import { parseBook, type OrderBook } from '../../src/book/index.ts';
 import { fixtureText } from '../helpers/fixtures.ts';
 

@@ -6,7 +6,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import { createVenueClients } from '../../src/exchanges/index.ts';
-import { RequestRateLimiter, WeightBudgetLimiter } from '../../src/exchanges/ratelimit.ts';
+import { RequestRateLimiter, WeightBudgetLimiter } from '../../src/http/ratelimit.ts';
 import {
   EMPTY_MESSAGE,
   loadReport,

@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { parseBook } from '../../src/book/index.ts';
 import { loadConfig } from '../../src/config.ts';
 import { createVenueClients } from '../../src/exchanges/index.ts';
-import { RequestRateLimiter, WeightBudgetLimiter } from '../../src/exchanges/ratelimit.ts';
+import { RequestRateLimiter, WeightBudgetLimiter } from '../../src/http/ratelimit.ts';
 import { runOnce, type RunSummary } from '../../src/jobs/run.ts';
 import type { Logger } from '../../src/log.ts';
 import {

@@ -5,7 +5,7 @@ import {
   binanceDepthWeight,
   type Clock,
   type RateLimiter,
-} from '../../src/exchanges/ratelimit.ts';
+} from '../../src/http/ratelimit.ts';
 
 /** A clock whose sleeps pass instantly but are counted, so pacing is checked without waiting. */
 function fakeClock(start = 1_700_000_000_000): Clock & { slept: number[]; t: number } {
