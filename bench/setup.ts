@@ -14,7 +14,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { Kysely, sql } from 'kysely';
 import pg from 'pg';
 import { loadConfig, type Config } from '../src/config.ts';
-import { createVenueClients, type VenueClient } from '../src/exchanges/index.ts';
+import { createVenueClients, type VenueClient } from '../src/venues/index.ts';
 import { RequestRateLimiter, WeightBudgetLimiter } from '../src/http/ratelimit.ts';
 import { createLogger, type Logger } from '../src/log.ts';
 import type { Venue } from '../src/markets.ts';

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../config.ts';
-import { createVenueClients } from '../exchanges/index.ts';
+import { createVenueClients } from '../venues/index.ts';
 import { RequestRateLimiter, WeightBudgetLimiter } from '../http/ratelimit.ts';
 import { backfill } from '../jobs/backfill.ts';
 import { runOnce } from '../jobs/run.ts';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
-import { createVenueClients } from '../../src/exchanges/index.ts';
+import { createVenueClients } from '../../src/venues/index.ts';
 import { RequestRateLimiter, WeightBudgetLimiter } from '../../src/http/ratelimit.ts';
 import { loadHtmlReport, type HtmlReportData } from '../../src/jobs/report-html.ts';
 import { runOnce } from '../../src/jobs/run.ts';

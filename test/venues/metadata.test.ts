@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { BinanceClient } from '../../src/exchanges/binance.ts';
-import { CoinbaseClient } from '../../src/exchanges/coinbase.ts';
+import { BinanceClient } from '../../src/venues/binance/client.ts';
+import { CoinbaseClient } from '../../src/venues/coinbase/client.ts';
 import type { HttpResponse, VenueHttp } from '../../src/http/get.ts';
 import { fixtureText } from '../helpers/fixtures.ts';
 
