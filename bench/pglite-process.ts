@@ -9,7 +9,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { parseBook } from '../src/book/index.ts';
+import { parseBook } from '../src/venues/index.ts';
 import { createLogger } from '../src/log.ts';
 import type { SimMarket } from '../src/simulator/index.ts';
 import { lifetimePeakRssMb } from './memory.ts';

@@ -225,7 +225,7 @@ function definitions(dataDir: string) {
     MARKETS: setting(
       list(marketEntry),
       'coinbase:BTC-USD,coinbase:ETH-USD,binance:BTCUSDT,binance:ETHUSDT',
-      'a comma-separated list of venue:SYMBOL (venue coinbase or binance), e.g. coinbase:BTC-USD,binance:BTCUSDT',
+      `a comma-separated list of venue:SYMBOL (venue ${VENUES.join(' or ')}), e.g. coinbase:BTC-USD,binance:BTCUSDT`,
     ),
     COINBASE_API_URL: setting(httpUrl, 'https://api.exchange.coinbase.com', 'an http(s) URL'),
     BINANCE_API_URL: setting(httpUrl, 'https://data-api.binance.vision', 'an http(s) URL'),

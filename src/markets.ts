@@ -1,6 +1,7 @@
-/** The venues this ETL speaks to, and how a market is named on each. */
-export const VENUES = ['coinbase', 'binance'] as const;
-export type Venue = (typeof VENUES)[number];
+/** A configured market, and how it is named; the venue codes come from the registry's list (venues/codes.ts). */
+import { VENUE_NAMING, VENUES, type Venue } from './venues/codes.ts';
+
+export { isVenue, VENUES, type Venue } from './venues/codes.ts';
 
 /** A market as configured: the venue and its native symbol (Coinbase `BTC-USD`, Binance `BTCUSDT`). */
 export interface Market {
@@ -8,18 +9,15 @@ export interface Market {
   symbol: string;
 }
 
-/**
- * Native symbols allowed per venue. Symbols end up in URLs and raw-store keys, so anything
- * outside these patterns (slashes, dots, percent signs, spaces…) is refused before it gets there.
- */
-export const SYMBOL_PATTERN: Record<Venue, RegExp> = {
-  coinbase: /^[A-Z0-9]{1,12}-[A-Z0-9]{1,12}$/,
-  binance: /^[A-Z0-9]{2,20}$/,
-};
+/** Native symbols allowed per venue (VenueNaming.symbolPattern). */
+export const SYMBOL_PATTERN = Object.fromEntries(
+  VENUES.map((v) => [v, VENUE_NAMING[v].symbolPattern]),
+) as Record<Venue, RegExp>;
 
-export function isVenue(value: string): value is Venue {
-  return (VENUES as readonly string[]).includes(value);
-}
+/** A symbol per venue, for messages that show what one looks like. */
+export const SYMBOL_EXAMPLE = Object.fromEntries(
+  VENUES.map((v) => [v, VENUE_NAMING[v].exampleSymbol]),
+) as Record<Venue, string>;
 
 export function marketLabel(market: Market): string {
   return `${market.venue}:${market.symbol}`;

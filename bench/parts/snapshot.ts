@@ -3,9 +3,9 @@
  * (envelope + gzip + fsync), parse and validate, level load, derive — timed stage by stage, with
  * the peak RSS of each repetition. Also used for part 5 (the same load and derive on PGlite).
  */
-import { parseBook, type OrderBook } from '../../src/book/index.ts';
+import { parseBook, type OrderBook } from '../../src/venues/index.ts';
 import type { Config } from '../../src/config.ts';
-import type { VenueClient } from '../../src/exchanges/index.ts';
+import type { VenueClient } from '../../src/venues/index.ts';
 import { writeSnapshot } from '../../src/raw/index.ts';
 import type { SimMarket } from '../../src/simulator/index.ts';
 import { uuidv7 } from '../../src/util/ids.ts';

@@ -1,4 +1,4 @@
-import { withinBpsOfMid } from './decimal.ts';
+import { withinBpsOfMid } from '../util/decimal.ts';
 import type { Level, OrderBook, Side } from './types.ts';
 
 /**

@@ -1,18 +1,18 @@
 /**
- * Venue payload text → validated OrderBook. The raw text is already in the raw store when this
- * runs, so a rejection loses nothing: it is recorded with its reason and the raw key.
+ * Venue payload text → validated OrderBook, given the venue's book format. The raw text is
+ * already in the raw store when this runs, so a rejection loses nothing: it is recorded with its
+ * reason and the raw key. Which format a venue's body has is the venue's knowledge
+ * (src/venues/<venue>/book.ts); parseBook(venue, symbol, text) in src/venues picks it.
  */
-import { z } from 'zod';
-import type { Venue } from '../markets.ts';
-import { binanceBookSchema, binanceLevels } from './binance.ts';
-import { coinbaseBookSchema, coinbaseLevels, coinbaseTimeToMicros } from './coinbase.ts';
-import { parseJsonExact } from './json.ts';
-import { scanBook } from './scan.ts';
+import type { Venue } from '../venues/codes.ts';
+import { parseJsonExact } from '../util/json-exact.ts';
+import { scanBookShape, type ScanShape } from './scan.ts';
 import type { OrderBook } from './types.ts';
 import { bookProblem } from './validate.ts';
 
 export type { Level, OrderBook, Side } from './types.ts';
-export { compareDecimal, isPositiveDecimal } from './decimal.ts';
+export type { ScanShape } from './scan.ts';
+export { compareDecimal, isPositiveDecimal } from '../util/decimal.ts';
 
 export type BookErrorKind = 'not_json' | 'schema' | 'invalid_book';
 
@@ -25,48 +25,22 @@ export class BookError extends Error {
   }
 }
 
-function schemaMessage(error: z.ZodError): string {
-  const first = error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
-  const more = error.issues.length > 3 ? ` (+${error.issues.length - 3} more)` : '';
-  return `unexpected payload shape: ${first.join('; ')}${more}`;
-}
-
-function normalize(venue: Venue, symbol: string, json: unknown): OrderBook {
-  if (venue === 'coinbase') {
-    const parsed = coinbaseBookSchema.safeParse(json);
-    if (!parsed.success) throw new BookError('schema', schemaMessage(parsed.error));
-    const b = parsed.data;
-    let exchangeTime: string | null = null;
-    if (b.time !== undefined) {
-      exchangeTime = coinbaseTimeToMicros(b.time);
-      if (exchangeTime === null)
-        throw new BookError('schema', `time ${JSON.stringify(b.time)} is not an ISO 8601 UTC time`);
-    }
-    return {
-      venue,
-      symbol,
-      sequence: BigInt(b.sequence),
-      exchangeTime,
-      bids: coinbaseLevels(b.bids),
-      asks: coinbaseLevels(b.asks),
-    };
-  }
-  const parsed = binanceBookSchema.safeParse(json);
-  if (!parsed.success) throw new BookError('schema', schemaMessage(parsed.error));
-  const b = parsed.data;
-  return {
-    venue,
-    symbol,
-    sequence: BigInt(b.lastUpdateId),
-    exchangeTime: null,
-    bids: binanceLevels(b.bids),
-    asks: binanceLevels(b.asks),
-  };
+/** How one venue's book response reads. */
+export interface BookFormat {
+  /**
+   * The general way: the parsed JSON body checked against the venue's schema and normalized;
+   * throws BookError('schema') saying what is wrong. Does not validate the book.
+   */
+  normalize(venue: Venue, symbol: string, json: unknown): OrderBook;
+  /** The plain shape of the usual body, for the fast scan (scan.ts); absent: always the general way. */
+  readonly scan?: ScanShape;
 }
 
 /** Parses, normalizes and validates one book response body; throws BookError with the reason. */
-export function parseBook(venue: Venue, symbol: string, text: string): OrderBook {
-  const book = scanBook(venue, symbol, text) ?? parseGeneral(venue, symbol, text);
+export function parseBookAs(format: BookFormat, venue: Venue, symbol: string, text: string): OrderBook {
+  const book =
+    (format.scan ? scanBookShape(format.scan, venue, symbol, text) : null) ??
+    parseGeneralAs(format, venue, symbol, text);
   const problem = bookProblem(book);
   if (problem) throw new BookError('invalid_book', problem);
   return book;
@@ -74,15 +48,15 @@ export function parseBook(venue: Venue, symbol: string, text: string): OrderBook
 
 /**
  * Any body, the general way: JSON.parse and the venue's schema, which say exactly what is wrong
- * with it. parseBook takes it when the fast scan (scan.ts) declines; it is exported as the
- * reference that scan is held to. Does not validate the book (parseBook does).
+ * with it. parseBookAs takes it when the fast scan declines; it is the reference that scan is
+ * held to. Does not validate the book (parseBookAs does).
  */
-export function parseGeneral(venue: Venue, symbol: string, text: string): OrderBook {
+export function parseGeneralAs(format: BookFormat, venue: Venue, symbol: string, text: string): OrderBook {
   let json: unknown;
   try {
     json = parseJsonExact(text);
   } catch (error) {
     throw new BookError('not_json', `body is not JSON: ${(error as Error).message}`);
   }
-  return normalize(venue, symbol, json);
+  return format.normalize(venue, symbol, json);
 }

@@ -2,7 +2,8 @@
  * The usual book body, read straight from its text into an OrderBook. A deep Coinbase book is
  * 44,000 `["price","size",orders]` tuples; JSON.parse builds an array per tuple and the schema
  * check walks them again, only for the loader to want the price and size strings. This scanner
- * reads the one shape the venues send and builds the levels directly, in one pass.
+ * reads the one plain shape a venue sends (its ScanShape: which keys, whether levels carry an
+ * order count, an optional time) and builds the levels directly, in one pass.
  *
  * It is a fast path, not a second parser to trust: anything outside the plain shape — an escape
  * in a string, a number written with a sign, fraction or exponent, a repeated key, a missing
@@ -10,9 +11,8 @@
  * the zod schemas), which accepts or explains. What it does accept, it reads exactly as that
  * general way would.
  */
-import type { Venue } from '../markets.ts';
-import { coinbaseTimeToMicros } from './coinbase.ts';
-import { MAX_BIGINT } from './decimal.ts';
+import type { Venue } from '../venues/codes.ts';
+import { MAX_BIGINT } from '../util/decimal.ts';
 import type { Level, OrderBook } from './types.ts';
 
 const QUOTE = 0x22;
@@ -211,18 +211,38 @@ class Scanner {
   }
 }
 
-const COINBASE_KEYS = ['bids', 'asks', 'sequence', 'time', 'auction_mode'];
-const BINANCE_KEYS = ['bids', 'asks', 'lastUpdateId'];
+/**
+ * The plain shape of one venue's book body: an object holding `bids` and `asks` as arrays of
+ * `[price, size]` (or `[price, size, orders]`) string tuples and a sequence integer, perhaps a
+ * time string and flag keys; any other key is checked and skipped.
+ */
+export interface ScanShape {
+  /** Key of the book's sequence number, a non-negative integer literal. */
+  readonly sequenceKey: string;
+  /** Levels are `[price, size, orders]` rather than `[price, size]`. */
+  readonly orderCounts: boolean;
+  /** Key of an optional exchange-time string, and how it reads as microseconds (null: decline). */
+  readonly time?: { readonly key: string; readonly toMicros: (text: string) => string | null };
+  /** Keys whose value is true, false or null, read and otherwise ignored. */
+  readonly flagKeys?: readonly string[];
+}
 
-/** The book in `text` when it has the plain shape of its venue's response; else null. */
-export function scanBook(venue: Venue, symbol: string, text: string): OrderBook | null {
-  const coinbase = venue === 'coinbase';
+/** The book in `text` when it has the plain shape `shape` describes; else null. */
+export function scanBookShape(
+  shape: ScanShape,
+  venue: Venue,
+  symbol: string,
+  text: string,
+): OrderBook | null {
+  const withOrders = shape.orderCounts;
+  const timeKey = shape.time?.key;
+  const flagKeys = shape.flagKeys ?? [];
   const s = new Scanner(text);
   let bids: Level[] | undefined;
   let asks: Level[] | undefined;
   let sequence: bigint | undefined;
   let time: string | undefined;
-  const keys = coinbase ? COINBASE_KEYS : BINANCE_KEYS;
+  const keys = ['bids', 'asks', shape.sequenceKey, ...(timeKey === undefined ? [] : [timeKey]), ...flagKeys];
   const seen = new Set<string>();
   try {
     s.expect(OPEN_OBJECT);
@@ -237,10 +257,10 @@ export function scanBook(venue: Venue, symbol: string, text: string): OrderBook 
         // A repeated key (JSON.parse keeps the last one) is left to the general way.
         if (seen.has(key)) return null;
         seen.add(key);
-        if (key === 'bids') bids = s.levels(coinbase);
-        else if (key === 'asks') asks = s.levels(coinbase);
-        else if (key === 'time') time = s.plainString();
-        else if (key === 'auction_mode') {
+        if (key === 'bids') bids = s.levels(withOrders);
+        else if (key === 'asks') asks = s.levels(withOrders);
+        else if (key === timeKey) time = s.plainString();
+        else if (flagKeys.includes(key)) {
           // The schema allows a boolean or null here.
           s.space();
           const c = text.charCodeAt(s.i);
@@ -259,8 +279,8 @@ export function scanBook(venue: Venue, symbol: string, text: string): OrderBook 
   // Past PostgreSQL's bigint the general way refuses it, with the reason.
   if (sequence > MAX_BIGINT) return null;
   let exchangeTime: string | null = null;
-  if (time !== undefined) {
-    exchangeTime = coinbaseTimeToMicros(time);
+  if (time !== undefined && shape.time) {
+    exchangeTime = shape.time.toMicros(time);
     if (exchangeTime === null) return null;
   }
   return { venue, symbol, sequence, exchangeTime, bids, asks };

@@ -1,4 +1,4 @@
-import type { Venue } from '../markets.ts';
+import type { Venue } from '../venues/codes.ts';
 
 /** One price level. Price and size stay the venue's exact decimal strings. */
 export interface Level {

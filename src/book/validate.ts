@@ -1,5 +1,5 @@
 /** DESIGN §6: when a book is too broken to load. The reason names the side, the level and the fault. */
-import { compareDecimal, isPositiveDecimal } from './decimal.ts';
+import { compareDecimal, isPositiveDecimal } from '../util/decimal.ts';
 import type { Level, OrderBook, Side } from './types.ts';
 
 function checkSide(side: Side, levels: Level[]): string | null {

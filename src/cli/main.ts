@@ -189,7 +189,7 @@ async function migrateOnly(values: ParsedValues, config: Config, log: Logger): P
 
 async function simulator(values: ParsedValues, log: Logger): Promise<number> {
   const port = Number(values.port);
-  // Without --levels every market holds as many levels as its venue does (simulator/catalog.ts).
+  // Without --levels every market holds as many levels as its venue does (each venue's simulator.ts, src/venues/<venue>/).
   const levels = values.levels === undefined ? undefined : Number(values.levels);
   const seed = Number(values.seed);
   if (

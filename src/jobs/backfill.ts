@@ -10,10 +10,10 @@
  */
 import { sql, type Kysely } from 'kysely';
 import { parseArgs } from 'node:util';
-import { BookError, parseBook } from '../book/index.ts';
+import { BookError, parseBook } from '../venues/index.ts';
 import type { Config } from '../config.ts';
 import type { Logger } from '../log.ts';
-import { isVenue, SYMBOL_PATTERN, type Venue } from '../markets.ts';
+import { isVenue, SYMBOL_EXAMPLE, SYMBOL_PATTERN, VENUES, type Venue } from '../markets.ts';
 import {
   listSnapshots,
   listTrades,
@@ -25,7 +25,7 @@ import {
   type SnapshotMeta,
   type SnapshotRecord,
 } from '../raw/index.ts';
-import { parseTrades, TradesError } from '../trades/index.ts';
+import { parseTrades, TradesError } from '../venues/index.ts';
 import { DEFAULT_FORECAST_WINDOW } from '../config.ts';
 import { deriveTrailing, deriveSnapshots, deriveSplits, type DeriveSettings } from '../warehouse/derive.ts';
 import type { Loader } from '../warehouse/load.ts';
@@ -191,8 +191,11 @@ export function backfillOptions(values: {
     const patterns = exchange ? [SYMBOL_PATTERN[exchange]] : Object.values(SYMBOL_PATTERN);
     if (!patterns.some((p) => p.test(market))) {
       const allowed = exchange
-        ? `a ${exchange} symbol matches ${SYMBOL_PATTERN[exchange].source} (e.g. ${exchange === 'coinbase' ? 'BTC-USD' : 'BTCUSDT'})`
-        : `a coinbase symbol matches ${SYMBOL_PATTERN.coinbase.source} (e.g. BTC-USD), a binance one ${SYMBOL_PATTERN.binance.source} (e.g. BTCUSDT)`;
+        ? `a ${exchange} symbol matches ${SYMBOL_PATTERN[exchange].source} (e.g. ${SYMBOL_EXAMPLE[exchange]})`
+        : VENUES.map(
+            (v, i) =>
+              `a ${v} ${i === 0 ? 'symbol matches' : 'one'} ${SYMBOL_PATTERN[v].source} (e.g. ${SYMBOL_EXAMPLE[v]})`,
+          ).join(', ');
       throw new BackfillArgsError(`--market "${market}" is not a ${exchange ?? 'venue'} symbol: ${allowed}`);
     }
   }

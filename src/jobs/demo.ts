@@ -9,7 +9,7 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { loadConfig, type Config } from '../config.ts';
-import { createVenueClients } from '../exchanges/index.ts';
+import { createVenueClients } from '../venues/index.ts';
 import type { Logger } from '../log.ts';
 import { openRawStore, probeRawStore } from '../raw/index.ts';
 import { defaultSimMarkets, startSimulator } from '../simulator/index.ts';

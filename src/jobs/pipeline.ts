@@ -3,7 +3,7 @@
  * and the schema migrated, and one run over them. The CLI and the demo share it.
  */
 import type { Config } from '../config.ts';
-import { createVenueClients } from '../exchanges/index.ts';
+import { createVenueClients } from '../venues/index.ts';
 import type { Logger } from '../log.ts';
 import { openRawStore, probeRawStore, type RawStore } from '../raw/index.ts';
 import { openWarehouse, WarehouseBusyError, WarehouseLoginError, type Warehouse } from '../warehouse/db.ts';

@@ -5,9 +5,9 @@
  * backfill; a failed market is recorded in etl_error and never stops the others, and a market's
  * failed trades never cost it its book (nor the other way round).
  */
-import { parseBook, BookError, type OrderBook } from '../book/index.ts';
+import { parseBook, BookError, type OrderBook } from '../venues/index.ts';
 import type { Config } from '../config.ts';
-import { HttpError, type HttpResponse, type MarketInfo, type VenueClient } from '../exchanges/index.ts';
+import { HttpError, type HttpResponse, type MarketInfo, type VenueClient } from '../venues/index.ts';
 import type { Logger } from '../log.ts';
 import { marketLabel, type Market, type Venue } from '../markets.ts';
 import {
@@ -19,7 +19,7 @@ import {
   type RawStore,
   type RequestKind,
 } from '../raw/index.ts';
-import { parseTrades, TradesError, type TradeBatch } from '../trades/index.ts';
+import { parseTrades, TradesError, type TradeBatch } from '../venues/index.ts';
 import { uuidv7 } from '../util/ids.ts';
 import { deriveSplits } from '../warehouse/derive.ts';
 import type { Loader } from '../warehouse/load.ts';

@@ -4,9 +4,10 @@
  * response, a body that is no book, or a value no column can hold exactly (refused, never
  * rounded). The same for a trades response.
  */
-import { BookError, parseBook, type Level, type OrderBook } from '../book/index.ts';
+import { BookError, type Level, type OrderBook } from '../book/index.ts';
 import { readSnapshot, readTrades, type RawStore, type SnapshotRecord } from '../raw/index.ts';
-import { parseTrades, TradesError, type Trade } from '../trades/index.ts';
+import { TradesError, type Trade } from '../trades/index.ts';
+import { parseBook, parseTrades } from '../venues/index.ts';
 import { misfit } from './decimal.ts';
 import type { StagedSide, StagedSnapshot } from './engine.ts';
 import { BPS, MID, PRICE, SIZE, type DecimalType } from './schema.ts';

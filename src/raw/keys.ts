@@ -12,11 +12,15 @@
  * anything else into a key.
  */
 import { VENUES, isVenue, type Venue } from '../markets.ts';
+import { VENUE_NAMING, type MetaEndpoint } from '../venues/codes.ts';
 
 export const MARKET_PATTERN = /^[A-Z0-9-]{1,30}$/;
 export const RUN_ID_PATTERN = /^[A-Za-z0-9-]{1,64}$/;
-export const META_ENDPOINTS = ['products', 'exchangeInfo'] as const;
-export type MetaEndpoint = (typeof META_ENDPOINTS)[number];
+/** Each venue's metadata endpoint, in registry order. */
+export const META_ENDPOINTS: readonly MetaEndpoint[] = [
+  ...new Set(VENUES.map((v) => VENUE_NAMING[v].metadataEndpoint)),
+];
+export type { MetaEndpoint };
 
 /** Leading underscore: Hive-convention readers skip this folder when they scan the book lake. */
 export const META_ROOT = '_meta';

@@ -1,13 +1,14 @@
 /**
  * Seeded random-walk order books, held as integer ticks and integer size units in typed arrays so a
  * 22,000-level side costs a few milliseconds to build and the venues can print it exactly. Level
- * spacing and sizes follow each venue's recorded books (test/fixtures/SOURCES.md): see BOOK_SHAPES.
+ * spacing and sizes follow each venue's recorded books (test/fixtures/SOURCES.md): see each venue's
+ * bookShape (src/venues/<venue>/simulator.ts).
  */
-import type { Venue } from '../markets.ts';
 import type { SimMarket } from './types.ts';
 import { parseDecimal, rescale } from './decimal.ts';
-import { hashString, mulberry32, randomInt, type Random } from './random.ts';
-import { SIZE_SCALE, sizeStepUnits } from './catalog.ts';
+import { hashString, mulberry32, randomInt } from './random.ts';
+import { SIZE_SCALE } from './catalog.ts';
+import type { SimTraits } from './venue.ts';
 
 export interface Side {
   /** Prices as counts of ticks. */
@@ -58,44 +59,6 @@ export interface BookShape {
   roundShare: number;
 }
 
-/**
- * Fitted to the recorded books. Coinbase BTC-USD (senken, 2026-09, best 30 a side of 21,572 /
- * 22,528): gaps of 57-65 ticks on average at $77,588 (0.075 bps), 28% of them one tick; sizes
- * 0.0005 / 0.07-0.10 / 0.5 BTC at the 10th / 50th / 90th percentile, one in seven a round amount
- * (0.0001, 0.01, 0.06, 0.125, 1), no large touch; 22,000 levels
- * then reach about 10% from mid. Binance BTCUSDT (mdolmen, soworks, nautilus; 20, 5 and 10 a
- * side): 13-17 ticks (0.018 bps) at the touch, 30-45% one tick, many 0.00007-0.00014 BTC dust
- * levels, 0.5-7.6 BTC at the best level; its 5,000 levels thin out to about 2% from mid.
- */
-export const BOOK_SHAPES: Record<Venue, BookShape> = {
-  coinbase: {
-    touchGapBps: 0.075,
-    farGapBps: 0.045,
-    rampLevels: 3000,
-    adjacentShare: 0.28,
-    dustShare: 0.12,
-    dustMaxQuote: 60,
-    sizeLog10: 3.82,
-    sizeScale: 0.3,
-    touchLog10: null,
-    maxLevelQuote: 400_000,
-    roundShare: 0.15,
-  },
-  binance: {
-    touchGapBps: 0.018,
-    farGapBps: 0.06,
-    rampLevels: 5000,
-    adjacentShare: 0.4,
-    dustShare: 0.4,
-    dustMaxQuote: 20,
-    sizeLog10: 3.4,
-    sizeScale: 0.36,
-    touchLog10: 4.7,
-    maxLevelQuote: 1_000_000,
-    roundShare: 0.15,
-  },
-};
-
 const MAX_ORDERS_PER_LEVEL = 20;
 /** Keeps the deepest ask's price a safe integer even at 8 decimals. */
 const MAX_LEVELS = 100_000;
@@ -109,7 +72,8 @@ export interface BookGenerator {
   next(levels: number): Book;
 }
 
-export function createBookGenerator(market: SimMarket, seed: number): BookGenerator {
+/** The generator of a market's books, shaped by its venue's traits (createBookGenerator in generators.ts looks them up). */
+export function bookGenerator(market: SimMarket, seed: number, traits: SimTraits): BookGenerator {
   const tick = parseDecimal(market.tickSize);
   const mid = parseDecimal(market.startMid);
   if (tick.units === 0n) throw new Error(`${market.symbol}: tickSize must be positive`);
@@ -129,8 +93,8 @@ export function createBookGenerator(market: SimMarket, seed: number): BookGenera
   }
 
   const random = mulberry32((seed ^ hashString(`${market.venue}:${market.symbol}`)) >>> 0);
-  const shape = BOOK_SHAPES[market.venue];
-  const sizeStep = sizeStepUnits(market);
+  const shape = traits.bookShape;
+  const sizeStep = traits.sizeStepUnits(market);
   const maxSteps = Math.max(1, Math.floor(MAX_SIZE_UNITS / sizeStep));
   /** Quote currency of one tick. */
   const tickQuote = tickUnits / 10 ** priceScale;
@@ -144,7 +108,7 @@ export function createBookGenerator(market: SimMarket, seed: number): BookGenera
   const dustQuote = quantiles((p) => shape.dustMaxQuote ** p);
 
   let midTicks = Number(startTicks);
-  let sequence = market.startSequence ?? defaultSequence(market, random);
+  let sequence = market.startSequence ?? traits.sequenceBase + BigInt(Math.floor(random() * 1e10));
 
   const fillSide = (side: Side, best: number, direction: 1 | -1): void => {
     const ticksPerBps = midTicks / 10_000;
@@ -239,12 +203,6 @@ function roundUnits(units: number, digits: 10 | 100, step: number): number {
   let unit = step;
   while (units >= unit * digits) unit *= 10;
   return Math.max(unit, Math.round(units / unit) * unit);
-}
-
-/** Realistic magnitudes: Coinbase BTC-USD is around 1.3e11, Binance BTCUSDT around 1.0e11. */
-function defaultSequence(market: SimMarket, random: Random): bigint {
-  const base = market.venue === 'coinbase' ? 110_000_000_000n : 100_000_000_000n;
-  return base + BigInt(Math.floor(random() * 1e10));
 }
 
 function allocateSide(capacity: number): Side {

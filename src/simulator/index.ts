@@ -1,6 +1,6 @@
-/** A local exchange speaking Coinbase Exchange's and Binance Spot's public REST APIs on one port. */
+/** A local exchange speaking every registered venue's public REST API on one port. */
 export { startSimulator } from './server.ts';
-export { defaultSimMarkets } from './catalog.ts';
+export { createBookGenerator, createTradeTape, defaultSimMarkets } from './generators.ts';
 export type {
   Endpoint,
   Fault,

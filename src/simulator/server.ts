@@ -1,13 +1,14 @@
-/** The HTTP server: one port, Coinbase's paths at the root, Binance's under /api/, control under /__sim/. */
+/**
+ * The HTTP server: every venue's half (src/venues/<venue>/simulator.ts) on one port, each
+ * answering the paths it claims (Coinbase's at the root, Binance's under /api/), control under
+ * /__sim/.
+ */
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createBinance } from './binance.ts';
-import { createBookGenerator } from './books.ts';
-import { defaultSimMarkets } from './catalog.ts';
-import { createCoinbase } from './coinbase.ts';
+import { allVenues } from '../venues/registry.ts';
 import { CONTROL_PREFIX, handleControl } from './control.ts';
-import { createTradeTape } from './trades.ts';
+import { createBookGenerator, createTradeTape, defaultSimMarkets } from './generators.ts';
 import {
   createFaultQueue,
   faultSchema,
@@ -18,7 +19,6 @@ import {
   type Delivery,
 } from './faults.ts';
 import type { Fault, FaultTarget, Reply, RequestRecord, Simulator, SimulatorOptions } from './types.ts';
-import type { Venue } from '../markets.ts';
 import type { MarketRuntime, Route, VenueApi } from './venue.ts';
 
 /** The log keeps the most recent requests only, so a long benchmark cannot grow it without bound. */
@@ -31,15 +31,19 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   const seed = opts.seed ?? 1;
   const enforceRateLimits = opts.enforceRateLimits ?? false;
   const runtimes = await loadMarkets(opts.markets ?? defaultSimMarkets(), seed, now());
-  const venueOptions = (venue: Venue) => ({
-    markets: runtimes.filter((r) => r.market.venue === venue),
-    enforceRateLimits,
-    now,
-  });
-  const binance = createBinance(venueOptions('binance'));
-  const coinbase = createCoinbase(venueOptions('coinbase'));
-  // The two hosts share one port: Binance's API lives under /api/, Coinbase's at the root.
-  const venueFor = (pathname: string): VenueApi => (pathname.startsWith('/api/') ? binance : coinbase);
+  const apis = allVenues().map((v) => ({
+    half: v.simulator,
+    api: v.simulator.create({
+      markets: runtimes.filter((r) => r.market.venue === v.code),
+      enforceRateLimits,
+      now,
+    }),
+  }));
+  // The hosts share one port: the first venue claiming a path answers it, and the registry's
+  // first (Coinbase, whose host answers at the root) answers what none claims.
+  const fallback = apis[0] as (typeof apis)[number];
+  const venueFor = (pathname: string): VenueApi =>
+    (apis.find((a) => a.half.claims(pathname)) ?? fallback).api;
   const requests: RequestRecord[] = [];
   const faults = createFaultQueue();
   const timers = new Set<NodeJS.Timeout>();
@@ -62,8 +66,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     faults.clear();
   };
   const resetRateLimits = (): void => {
-    coinbase.resetRateLimit();
-    binance.resetRateLimit();
+    for (const { api } of apis) api.resetRateLimit();
   };
 
   const serveVenue = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {

@@ -5,9 +5,10 @@
  * seed, the market and the time it asks: two runs a second apart overlap in all but a few trades.
  */
 import { parseDecimal, rescale } from './decimal.ts';
-import { SIZE_SCALE, sizeStepUnits } from './catalog.ts';
+import { SIZE_SCALE } from './catalog.ts';
 import { hashString, mulberry32, randomInt } from './random.ts';
 import type { SimMarket } from './types.ts';
+import type { SimTraits } from './venue.ts';
 
 export interface SimTrade {
   id: bigint;
@@ -38,22 +39,20 @@ export interface TradeTape {
   recent(now: number, limit: number, cursor?: { beforeId?: bigint; afterId?: bigint }): SimTrade[];
 }
 
-export function createTradeTape(market: SimMarket, seed: number, startMs: number): TradeTape {
+/** A market's tape, with its venue's lot step and id magnitude (createTradeTape in generators.ts looks them up). */
+export function tradeTape(market: SimMarket, seed: number, startMs: number, traits: SimTraits): TradeTape {
   const random = mulberry32((seed ^ hashString(`trades:${market.venue}:${market.symbol}`)) >>> 0);
   const tick = parseDecimal(market.tickSize);
   const startTickCount = rescale(parseDecimal(market.startMid), tick.scale) / tick.units;
   const startTicks = Number(startTickCount);
-  const sizeStep = sizeStepUnits(market);
+  const sizeStep = traits.sizeStepUnits(market);
   // Sizes up to ~MAX_TRADE_NOTIONAL at the start price, heavy-tailed, in whole lot steps.
   const maxSize =
     (MAX_TRADE_NOTIONAL * 10n ** BigInt(SIZE_SCALE + tick.scale)) / (startTickCount * tick.units);
   const maxSizeSteps = Math.max(1, Number(maxSize / BigInt(sizeStep)));
   const maxStep = Math.max(1, Math.round(startTicks * 0.00002));
   const minTicks = Math.max(2, Math.floor(startTicks / 10));
-  // Today's venues: Coinbase BTC-USD trade ids are in the high hundreds of millions, Binance
-  // BTCUSDT ids past 2^32.
-  const firstId =
-    (market.venue === 'coinbase' ? 900_000_000n : 5_000_000_000n) + BigInt(Math.floor(random() * 1e8));
+  const firstId = traits.tradeIdBase + BigInt(Math.floor(random() * 1e8));
   const origin = startMs - TAPE_KEEP * TRADE_GAP_MS;
 
   let k = 0;

@@ -1,5 +1,5 @@
-import type { Venue } from '../markets.ts';
-import type { BookGenerator } from './books.ts';
+import type { Venue } from '../venues/codes.ts';
+import type { BookGenerator, BookShape } from './books.ts';
 import type { TradeTape } from './trades.ts';
 import type { BookFault, Endpoint, Reply, SimMarket } from './types.ts';
 
@@ -38,6 +38,25 @@ export interface VenueApi {
   errorReply: (status: number) => Reply;
   /** Forgets what the venue's rate limit has counted, as if a new window had begun. */
   resetRateLimit: () => void;
+}
+
+/** What a venue's half is given: the markets it lists, with their running state. */
+export interface VenueApiOptions {
+  markets: MarketRuntime[];
+  enforceRateLimits: boolean;
+  now: () => number;
+}
+
+/** How the generated markets of a venue look, where venues differ (each venue's half says). */
+export interface SimTraits {
+  /** Level spacing and sizes of its books, fitted to recorded ones. */
+  readonly bookShape: BookShape;
+  /** The lot step of a market, in 10^-8 base units (SIZE_SCALE). */
+  sizeStepUnits(market: SimMarket): number;
+  /** Where a market's sequence numbers start, before the seeded offset (today's magnitudes). */
+  readonly sequenceBase: bigint;
+  /** Where a market's trade ids start, before the seeded offset. */
+  readonly tradeIdBase: bigint;
 }
 
 export function jsonReply(status: number, body: string | Buffer, contentType: string): Reply {

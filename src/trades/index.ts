@@ -1,13 +1,13 @@
 /**
- * Venue trades payload text → validated trades, ascending by trade id. Like books, the raw text
- * is already in the raw store when this runs, so a rejection loses nothing.
+ * Venue trades payload text → validated trades, ascending by trade id, given the venue's trades
+ * format (src/venues/<venue>/trades.ts; parseTrades(venue, symbol, text) in src/venues picks it).
+ * Like books, the raw text is already in the raw store when this runs, so a rejection loses nothing.
  */
+import { schemaMessage } from '../util/schema-message.ts';
+import { isPositiveDecimal, MAX_BIGINT } from '../util/decimal.ts';
 import type { z } from 'zod';
-import { isPositiveDecimal, MAX_BIGINT } from '../book/decimal.ts';
-import { parseJsonDeepExact } from '../book/json.ts';
-import type { Venue } from '../markets.ts';
-import { binanceTrades, binanceTradesSchema } from './binance.ts';
-import { coinbaseTrades, coinbaseTradesSchema } from './coinbase.ts';
+import { parseJsonDeepExact } from '../util/json-exact.ts';
+import type { Venue } from '../venues/codes.ts';
 import type { Trade, TradeBatch } from './types.ts';
 
 export type { TakerSide, Trade, TradeBatch } from './types.ts';
@@ -25,23 +25,24 @@ export class TradesError extends Error {
 
 const CANONICAL_ID = /^(0|[1-9]\d*)$/;
 
-function schemaMessage(error: z.ZodError): string {
-  const first = error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
-  const more = error.issues.length > 3 ? ` (+${error.issues.length - 3} more)` : '';
-  return `unexpected payload shape: ${first.join('; ')}${more}`;
+/** How one venue's trades response reads. */
+export interface TradesFormat {
+  /** The parsed JSON body as trades, in any order; throws TradesError('schema') saying what is wrong. */
+  normalize(json: unknown): Trade[];
 }
 
-function normalize(venue: Venue, json: unknown): Trade[] {
-  let result: ReturnType<typeof coinbaseTrades>;
-  if (venue === 'coinbase') {
-    const parsed = coinbaseTradesSchema.safeParse(json);
-    if (!parsed.success) throw new TradesError('schema', schemaMessage(parsed.error));
-    result = coinbaseTrades(parsed.data);
-  } else {
-    const parsed = binanceTradesSchema.safeParse(json);
-    if (!parsed.success) throw new TradesError('schema', schemaMessage(parsed.error));
-    result = binanceTrades(parsed.data);
-  }
+/**
+ * Rows checked against a venue's schema, then read one by one: the reading names the first row
+ * it cannot take (a time out of range…), which becomes the schema error.
+ */
+export function readTradeRows<T>(
+  schema: z.ZodType<T>,
+  json: unknown,
+  read: (rows: T) => Trade[] | { index: number; problem: string },
+): Trade[] {
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) throw new TradesError('schema', schemaMessage(parsed.error));
+  const result = read(parsed.data);
   if (!Array.isArray(result)) throw new TradesError('schema', `trade ${result.index + 1}: ${result.problem}`);
   return result;
 }
@@ -65,14 +66,14 @@ function tradesProblem(trades: Trade[]): string | null {
 }
 
 /** Parses, normalizes and validates one trades response body; throws TradesError with the reason. */
-export function parseTrades(venue: Venue, symbol: string, text: string): TradeBatch {
+export function parseTradesAs(format: TradesFormat, venue: Venue, symbol: string, text: string): TradeBatch {
   let json: unknown;
   try {
     json = parseJsonDeepExact(text);
   } catch (error) {
     throw new TradesError('not_json', `body is not JSON: ${(error as Error).message}`);
   }
-  const trades = normalize(venue, json);
+  const trades = format.normalize(json);
   const problem = tradesProblem(trades);
   if (problem) throw new TradesError('invalid_trade', problem);
   trades.sort((a, b) => {

@@ -1,4 +1,4 @@
-import type { Venue } from '../markets.ts';
+import type { Venue } from '../venues/codes.ts';
 
 export type TakerSide = 'buy' | 'sell';
 

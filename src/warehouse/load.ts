@@ -10,6 +10,7 @@ import { CopyData, copyLevels } from './copy.ts';
 import { levelsWithin } from '../book/cut.ts';
 import { isPositiveDecimal, type Level, type OrderBook } from '../book/index.ts';
 import type { Venue } from '../markets.ts';
+import { venueOf } from '../venues/registry.ts';
 import { DEFAULT_FORECAST_WINDOW } from '../config.ts';
 import { deriveTrailing, deriveSnapshots, deriveSplits, type DeriveSettings } from './derive.ts';
 import { ensureLevelPartition } from './partitions.ts';
@@ -38,15 +39,27 @@ export interface LoadResult {
   storedLevels: number;
 }
 
-const EXCHANGE_ID: Record<Venue, number> = { coinbase: 1, binance: 2 };
-
 export class Loader {
   private readonly db: Kysely<Database>;
   private readonly settings: LoadSettings;
+  /** dim_exchange ids by venue code, looked up once per loader. */
+  private readonly exchangeIds = new Map<Venue, Promise<number>>();
 
   constructor(db: Kysely<Database>, settings: LoadSettings) {
     this.db = db;
     this.settings = settings;
+  }
+
+  /** The venue's dim_exchange id, asked of the warehouse once per loader. */
+  private exchangeId(venue: Venue): Promise<number> {
+    let id = this.exchangeIds.get(venue);
+    if (id === undefined) {
+      id = exchangeIdOf(this.db, venue);
+      // A failed lookup (database down) is asked again next time rather than remembered.
+      id.catch(() => this.exchangeIds.delete(venue));
+      this.exchangeIds.set(venue, id);
+    }
+    return id;
   }
 
   isUsd(asset: string): boolean {
@@ -95,6 +108,7 @@ export class Loader {
         receivedAt: snapshot.receivedAt,
       },
       (asset) => this.isUsd(asset),
+      await this.exchangeId(book.venue),
     );
     // The day's partition of fact_level exists before the load needs it, whatever the day (a
     // backfill loads any date), made in a statement of its own so no load waits on DDL.
@@ -170,6 +184,7 @@ export class Loader {
 
   /** One trades response, in one transaction; loading the same raw object twice changes nothing. */
   async loadTrades(load: TradesToLoad): Promise<TradesLoadResult> {
+    const exchangeId = await this.exchangeId(load.batch.venue);
     return this.db.transaction().execute(async (tx) => {
       const marketId = await upsertMarket(
         tx,
@@ -181,6 +196,7 @@ export class Loader {
           receivedAt: load.receivedAt,
         },
         (asset) => this.isUsd(asset),
+        exchangeId,
       );
       return insertTrades(tx, marketId, load);
     });
@@ -204,6 +220,8 @@ export async function upsertMarket(
   tx: Kysely<Database>,
   seen: MarketSeen,
   isUsd: (asset: string) => boolean,
+  /** dim_exchange's id of seen.venue (exchangeIdOf). */
+  exchangeId: number,
 ): Promise<number> {
   const assets = await tx
     .insertInto('orderbook.dim_asset')
@@ -219,7 +237,7 @@ export async function upsertMarket(
   const market = await tx
     .insertInto('orderbook.dim_market')
     .values({
-      exchange_id: EXCHANGE_ID[seen.venue],
+      exchange_id: exchangeId,
       symbol: seen.symbol,
       base_asset_id: assetId(seen.base),
       quote_asset_id: assetId(seen.quote),
@@ -237,6 +255,29 @@ export async function upsertMarket(
     .returning('market_id')
     .executeTakeFirstOrThrow();
   return market.market_id;
+}
+
+/**
+ * dim_exchange's id of a venue, by its code. A venue the warehouse has not met yet (one added to
+ * the registry after migration 0001 seeded Coinbase and Binance) gets its row, with the next
+ * free id and the venue's name: adding a venue needs no migration.
+ */
+export async function exchangeIdOf(db: Kysely<Database>, venue: Venue): Promise<number> {
+  // Two loaders adding different venues at once can pick the same id: one insert wins, the other
+  // does nothing and looks again.
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const row = await db
+      .selectFrom('orderbook.dim_exchange')
+      .select('exchange_id')
+      .where('code', '=', venue)
+      .executeTakeFirst();
+    if (row) return row.exchange_id;
+    await sql`
+      insert into orderbook.dim_exchange (exchange_id, code, name)
+      select coalesce(max(exchange_id), 0) + 1, ${venue}, ${venueOf(venue).name} from orderbook.dim_exchange
+      on conflict do nothing`.execute(db);
+  }
+  throw new Error(`dim_exchange: no row for venue ${venue} after 5 attempts to add it`);
 }
 
 function isMissingPartition(error: unknown): boolean {

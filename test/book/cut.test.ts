@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { levelsWithin } from '../../src/book/cut.ts';
-import { compareDecimal, withinBpsOfMid } from '../../src/book/decimal.ts';
-import { parseBook, type OrderBook } from '../../src/book/index.ts';
+import { compareDecimal, withinBpsOfMid } from '../../src/util/decimal.ts';
+import { parseBook, type OrderBook } from '../../src/venues/index.ts';
 import { fixtureText } from '../helpers/fixtures.ts';
 
 const book = (bids: string[], asks: string[]): OrderBook => ({

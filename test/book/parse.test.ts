@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BookError, parseBook } from '../../src/book/index.ts';
+import { BookError, parseBook } from '../../src/venues/index.ts';
 import { fixtureText } from '../helpers/fixtures.ts';
 
 type Raw = { bids: unknown[][]; asks: unknown[][] };

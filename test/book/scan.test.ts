@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BookError, parseBook, parseGeneral } from '../../src/book/index.ts';
-import { scanBook } from '../../src/book/scan.ts';
+import { BookError, parseBook, parseGeneral, scanBook } from '../../src/venues/index.ts';
 import type { Venue } from '../../src/markets.ts';
 import { mulberry32, randomInt } from '../../src/simulator/random.ts';
 import { fixtureText } from '../helpers/fixtures.ts';

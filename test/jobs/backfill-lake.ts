@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
 import { loadConfig, type Config } from '../../src/config.ts';
-import { createVenueClients } from '../../src/exchanges/index.ts';
+import { createVenueClients } from '../../src/venues/index.ts';
 import { runOnce, type RunSummary } from '../../src/jobs/run.ts';
 import { openRawStore, type RawStore } from '../../src/raw/index.ts';
 import { defaultSimMarkets, startSimulator, type Simulator } from '../../src/simulator/index.ts';

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { parseBook } from '../../src/book/index.ts';
+import { parseBook } from '../../src/venues/index.ts';
 import type { Config } from '../../src/config.ts';
 import {
   backfill,

@@ -5,8 +5,8 @@ import { stripVTControlCharacters } from 'node:util';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
-import { createVenueClients } from '../../src/exchanges/index.ts';
-import { RequestRateLimiter, WeightBudgetLimiter } from '../../src/exchanges/ratelimit.ts';
+import { createVenueClients } from '../../src/venues/index.ts';
+import { RequestRateLimiter, WeightBudgetLimiter } from '../../src/http/ratelimit.ts';
 import {
   EMPTY_MESSAGE,
   loadReport,

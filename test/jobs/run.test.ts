@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { parseBook } from '../../src/book/index.ts';
+import { parseBook } from '../../src/venues/index.ts';
 import { loadConfig } from '../../src/config.ts';
-import { createVenueClients } from '../../src/exchanges/index.ts';
-import { RequestRateLimiter, WeightBudgetLimiter } from '../../src/exchanges/ratelimit.ts';
+import { createVenueClients } from '../../src/venues/index.ts';
+import { RequestRateLimiter, WeightBudgetLimiter } from '../../src/http/ratelimit.ts';
 import { runOnce, type RunSummary } from '../../src/jobs/run.ts';
 import type { Logger } from '../../src/log.ts';
 import {
@@ -23,7 +23,7 @@ import {
   type SimMarket,
   type Simulator,
 } from '../../src/simulator/index.ts';
-import { parseTrades } from '../../src/trades/index.ts';
+import { parseTrades } from '../../src/venues/index.ts';
 import { Loader } from '../../src/warehouse/load.ts';
 import { useTestWarehouse } from '../helpers/db.ts';
 import { capturingLogger } from '../helpers/log.ts';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { loadConfig, type Config } from '../../src/config.ts';
-import { createVenueClients } from '../../src/exchanges/index.ts';
+import { createVenueClients } from '../../src/venues/index.ts';
 import { runOnce } from '../../src/jobs/run.ts';
 import { runScheduler } from '../../src/jobs/schedule.ts';
 import type { Logger } from '../../src/log.ts';

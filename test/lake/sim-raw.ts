@@ -4,9 +4,9 @@
  * over which partitions hold what.
  */
 import { writeSnapshot, writeTrades, type RawStore, type SnapshotMeta } from '../../src/raw/index.ts';
-import { createBookGenerator } from '../../src/simulator/books.ts';
-import { bookJson } from '../../src/simulator/coinbase.ts';
-import { depthJson } from '../../src/simulator/binance.ts';
+import { createBookGenerator } from '../../src/simulator/generators.ts';
+import { bookJson } from '../../src/venues/coinbase/simulator.ts';
+import { depthJson } from '../../src/venues/binance/simulator.ts';
 import { defaultSimMarkets } from '../../src/simulator/index.ts';
 import { uuidv7 } from '../../src/util/ids.ts';
 import { fixtureText } from '../helpers/fixtures.ts';

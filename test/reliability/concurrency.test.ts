@@ -6,7 +6,7 @@
  */
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createVenueClients } from '../../src/exchanges/index.ts';
+import { createVenueClients } from '../../src/venues/index.ts';
 import { backfill, type BackfillSummary } from '../../src/jobs/backfill.ts';
 import { runOnce, type RunSummary } from '../../src/jobs/run.ts';
 import { runScheduler } from '../../src/jobs/schedule.ts';

@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
 import { loadConfig, type Config } from '../../src/config.ts';
-import { createVenueClients } from '../../src/exchanges/index.ts';
-import { RequestRateLimiter, WeightBudgetLimiter } from '../../src/exchanges/ratelimit.ts';
+import { createVenueClients } from '../../src/venues/index.ts';
+import { RequestRateLimiter, WeightBudgetLimiter } from '../../src/http/ratelimit.ts';
 import { runOnce, type MarketOutcome, type RunSummary } from '../../src/jobs/run.ts';
 import type { Logger } from '../../src/log.ts';
 import {

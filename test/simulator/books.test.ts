@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { depthJson } from '../../src/simulator/binance.ts';
-import { createBookGenerator, crossBook, emptyBook } from '../../src/simulator/books.ts';
-import { bookJson } from '../../src/simulator/coinbase.ts';
+import { depthJson } from '../../src/venues/binance/simulator.ts';
+import { crossBook, emptyBook } from '../../src/simulator/books.ts';
+import { createBookGenerator } from '../../src/simulator/generators.ts';
+import { bookJson } from '../../src/venues/coinbase/simulator.ts';
 import { defaultSimMarkets } from '../../src/simulator/index.ts';
 import type { SimMarket } from '../../src/simulator/index.ts';
 import { ByteWriter } from '../../src/simulator/writer.ts';

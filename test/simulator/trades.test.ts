@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { parseTrades } from '../../src/trades/index.ts';
+import { parseTrades } from '../../src/venues/index.ts';
 import { defaultSimMarkets, startSimulator, type Simulator } from '../../src/simulator/index.ts';
 import { TAPE_KEEP, TRADE_GAP_MS } from '../../src/simulator/trades.ts';
 import { get, json } from './helpers.ts';

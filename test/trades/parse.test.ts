@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseTrades, TradesError } from '../../src/trades/index.ts';
+import { parseTrades, TradesError } from '../../src/venues/index.ts';
 import { fixtureText } from '../helpers/fixtures.ts';
 
 function expectError(fn: () => unknown, kind: string, message: RegExp): void {

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { compareDecimal, parseBook, type OrderBook } from '../../src/book/index.ts';
+import { compareDecimal, type OrderBook } from '../../src/book/index.ts';
+import { parseBook } from '../../src/venues/index.ts';
 import { Loader, type LoadSettings } from '../../src/warehouse/load.ts';
 import { useTestWarehouse } from '../helpers/db.ts';
 import { fixtureText } from '../helpers/fixtures.ts';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createVenueClients, HttpError, USER_AGENT } from '../../src/exchanges/index.ts';
-import { RequestRateLimiter, WeightBudgetLimiter } from '../../src/exchanges/ratelimit.ts';
+import { createVenueClients, HttpError, USER_AGENT } from '../../src/venues/index.ts';
+import { RequestRateLimiter, WeightBudgetLimiter } from '../../src/http/ratelimit.ts';
 import type { Venue } from '../../src/markets.ts';
 import { defaultSimMarkets, startSimulator, type Simulator } from '../../src/simulator/index.ts';
 import { capturingLogger } from '../helpers/log.ts';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { BinanceClient } from '../../src/exchanges/binance.ts';
-import { CoinbaseClient } from '../../src/exchanges/coinbase.ts';
-import type { HttpResponse, VenueHttp } from '../../src/exchanges/http.ts';
+import { BinanceClient } from '../../src/venues/binance/client.ts';
+import { CoinbaseClient } from '../../src/venues/coinbase/client.ts';
+import type { HttpResponse, VenueHttp } from '../../src/http/get.ts';
 import { fixtureText } from '../helpers/fixtures.ts';
 
 // Parsing needs no HTTP; a client that would throw if it tried proves it does not.

@@ -1,7 +1,9 @@
 /** Coinbase Exchange `GET /products/{id}/book?level=2`. */
 import { z } from 'zod';
-import { MAX_BIGINT } from './decimal.ts';
-import type { Level } from './types.ts';
+import { BookError, type BookFormat, type Level, type OrderBook } from '../../book/index.ts';
+import { MAX_BIGINT } from '../../util/decimal.ts';
+import { schemaMessage } from '../../util/schema-message.ts';
+import type { Venue } from '../codes.ts';
 
 const level = z.tuple([z.string(), z.string(), z.number().int().nonnegative()]);
 
@@ -38,3 +40,34 @@ export function coinbaseTimeToMicros(time: string): string | null {
   if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) return null;
   return `${whole}.${fraction.slice(0, 6).padEnd(6, '0')}Z`;
 }
+
+function normalize(venue: Venue, symbol: string, json: unknown): OrderBook {
+  const parsed = coinbaseBookSchema.safeParse(json);
+  if (!parsed.success) throw new BookError('schema', schemaMessage(parsed.error));
+  const b = parsed.data;
+  let exchangeTime: string | null = null;
+  if (b.time !== undefined) {
+    exchangeTime = coinbaseTimeToMicros(b.time);
+    if (exchangeTime === null)
+      throw new BookError('schema', `time ${JSON.stringify(b.time)} is not an ISO 8601 UTC time`);
+  }
+  return {
+    venue,
+    symbol,
+    sequence: BigInt(b.sequence),
+    exchangeTime,
+    bids: coinbaseLevels(b.bids),
+    asks: coinbaseLevels(b.asks),
+  };
+}
+
+/** Level 2 books: `[price, size, orders]` levels, `sequence`, an optional `time` and `auction_mode`. */
+export const coinbaseBook: BookFormat = {
+  normalize,
+  scan: {
+    sequenceKey: 'sequence',
+    orderCounts: true,
+    time: { key: 'time', toMicros: coinbaseTimeToMicros },
+    flagKeys: ['auction_mode'],
+  },
+};

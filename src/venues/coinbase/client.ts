@@ -1,21 +1,12 @@
 /** Coinbase Exchange public REST: https://docs.cdp.coinbase.com/exchange/reference */
-import { z } from 'zod';
-import type { HttpResponse, VenueHttp } from './http.ts';
-import { errorField, TRADES_LIMIT, type MarketInfo, type VenueClient } from './venue.ts';
-
-const productsSchema = z.array(
-  z.looseObject({
-    id: z.string(),
-    base_currency: z.string(),
-    quote_currency: z.string(),
-    status: z.string().optional(),
-    trading_disabled: z.boolean().optional(),
-  }),
-);
+import type { HttpResponse, VenueHttp } from '../../http/get.ts';
+import { errorField } from '../error-body.ts';
+import { TRADES_LIMIT, type MarketInfo, type VenueClient } from '../types.ts';
+import { coinbaseMetadata } from './metadata.ts';
 
 export class CoinbaseClient implements VenueClient {
   readonly venue = 'coinbase' as const;
-  readonly metadataEndpoint = 'products' as const;
+  readonly metadataEndpoint = coinbaseMetadata.endpoint;
   private readonly baseUrl: string;
   private readonly http: VenueHttp;
 
@@ -34,18 +25,7 @@ export class CoinbaseClient implements VenueClient {
   }
 
   parseMetadata(text: string): Map<string, MarketInfo> {
-    const products = productsSchema.parse(JSON.parse(text));
-    return new Map(
-      products.map((p) => [
-        p.id,
-        {
-          symbol: p.id,
-          base: p.base_currency.toUpperCase(),
-          quote: p.quote_currency.toUpperCase(),
-          trading: p.status !== 'delisted' && p.trading_disabled !== true,
-        },
-      ]),
-    );
+    return coinbaseMetadata.parse(text);
   }
 
   fetchBook(symbol: string): Promise<HttpResponse> {

@@ -139,14 +139,3 @@ export class WeightBudgetLimiter extends QueuedLimiter {
     }
   }
 }
-
-/** Binance's weight for GET /api/v3/depth by `limit`. */
-export function binanceDepthWeight(limit: number): number {
-  if (limit <= 100) return 5;
-  if (limit <= 500) return 25;
-  if (limit <= 1000) return 50;
-  return 250;
-}
-
-/** Binance's weight for GET /api/v3/trades, whatever its `limit` (1-1000). */
-export const BINANCE_TRADES_WEIGHT = 25;

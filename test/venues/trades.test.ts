@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { BinanceClient } from '../../src/exchanges/binance.ts';
-import { CoinbaseClient } from '../../src/exchanges/coinbase.ts';
-import type { GetRequest, HttpResponse, VenueHttp } from '../../src/exchanges/http.ts';
+import { BinanceClient } from '../../src/venues/binance/client.ts';
+import { CoinbaseClient } from '../../src/venues/coinbase/client.ts';
+import type { GetRequest, HttpResponse, VenueHttp } from '../../src/http/get.ts';
 
 /** Records what a client asks its VenueHttp for (URL, market, rate-limit weight). */
 function recordingHttp(): { http: VenueHttp; asked: GetRequest[] } {

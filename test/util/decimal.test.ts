@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compareDecimal, isPositiveDecimal } from '../../src/book/decimal.ts';
+import { compareDecimal, isPositiveDecimal } from '../../src/util/decimal.ts';
 import { mulberry32, randomInt } from '../../src/simulator/random.ts';
 
 describe('compareDecimal', () => {

@@ -10,7 +10,7 @@ import axios, { type AxiosResponse } from 'axios';
 import pRetry, { AbortError } from 'p-retry';
 import type { Logger } from '../log.ts';
 import { safeUrl } from '../log.ts';
-import type { Venue } from '../markets.ts';
+import type { Venue } from '../venues/codes.ts';
 import { isJsonText } from '../util/json-text.ts';
 import type { RateLimiter } from './ratelimit.ts';
 

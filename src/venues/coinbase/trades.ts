@@ -6,8 +6,8 @@
  * string of digits, so both are read.
  */
 import { z } from 'zod';
-import { coinbaseTimeToMicros } from '../book/coinbase.ts';
-import type { Trade } from './types.ts';
+import { coinbaseTimeToMicros } from './book.ts';
+import { readTradeRows, type Trade, type TradesFormat } from '../../trades/index.ts';
 
 const tradeId = z.union([
   z.number().int().nonnegative(),
@@ -44,3 +44,7 @@ export function coinbaseTrades(rows: CoinbaseTrades): Trade[] | { index: number;
   }
   return out;
 }
+
+export const coinbaseTradesFormat: TradesFormat = {
+  normalize: (json) => readTradeRows(coinbaseTradesSchema, json, coinbaseTrades),
+};

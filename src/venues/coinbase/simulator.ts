@@ -1,27 +1,22 @@
 /** Coinbase Exchange public REST: GET /products, /products/{id}, /products/{id}/book?level=1|2|3, /products/{id}/trades. */
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
-import type { Book, PriceFormat, Side } from './books.ts';
-import { crossBook, emptyBook } from './books.ts';
-import { SIZE_SCALE } from './catalog.ts';
-import { fixedToString, parseDecimal, rescale } from './decimal.ts';
-import { ByteWriter, levelPunctuation } from './writer.ts';
-import { createRequestRateLimiter } from './ratelimit.ts';
-import type { SimTrade } from './trades.ts';
-import type { BookFault, Reply } from './types.ts';
-import { jsonReply, type MarketRuntime, type VenueApi } from './venue.ts';
+import type { Book, BookShape, PriceFormat, Side } from '../../simulator/books.ts';
+import { crossBook, emptyBook } from '../../simulator/books.ts';
+import { SIZE_SCALE } from '../../simulator/catalog.ts';
+import { fixedToString, parseDecimal, rescale } from '../../simulator/decimal.ts';
+import { ByteWriter, levelPunctuation } from '../../simulator/writer.ts';
+import { createRequestRateLimiter } from '../../simulator/ratelimit.ts';
+import type { SimTrade } from '../../simulator/trades.ts';
+import type { BookFault, Reply, SimMarket } from '../../simulator/types.ts';
+import { jsonReply, type MarketRuntime, type VenueApi, type VenueApiOptions } from '../../simulator/venue.ts';
+import type { VenueSimulator } from '../types.ts';
 
 const CONTENT_TYPE = 'application/json; charset=utf-8';
 /** Coinbase's documented public limit. */
 const REQUESTS_PER_SECOND = 10;
 
-export interface CoinbaseOptions {
-  markets: MarketRuntime[];
-  enforceRateLimits: boolean;
-  now: () => number;
-}
-
-export function createCoinbase(options: CoinbaseOptions): VenueApi {
+export function createCoinbase(options: VenueApiOptions): VenueApi {
   const byId = new Map(options.markets.map((m) => [m.market.symbol.toUpperCase(), m]));
   const limiter = createRequestRateLimiter(REQUESTS_PER_SECOND, 1000);
   const message = (status: number, text: string): Reply =>
@@ -221,3 +216,68 @@ function product(runtime: MarketRuntime, schema: boolean): string {
     '"$1":$2',
   );
 }
+
+/**
+ * Fitted to the recorded books. Coinbase BTC-USD (senken, 2026-09, best 30 a side of 21,572 /
+ * 22,528): gaps of 57-65 ticks on average at $77,588 (0.075 bps), 28% of them one tick; sizes
+ * 0.0005 / 0.07-0.10 / 0.5 BTC at the 10th / 50th / 90th percentile, one in seven a round amount
+ * (0.0001, 0.01, 0.06, 0.125, 1), no large touch; 22,000 levels then reach about 10% from mid.
+ */
+export const COINBASE_BOOK_SHAPE: BookShape = {
+  touchGapBps: 0.075,
+  farGapBps: 0.045,
+  rampLevels: 3000,
+  adjacentShare: 0.28,
+  dustShare: 0.12,
+  dustMaxQuote: 60,
+  sizeLog10: 3.82,
+  sizeScale: 0.3,
+  touchLog10: null,
+  maxLevelQuote: 400_000,
+  roundShare: 0.15,
+};
+
+/**
+ * The default markets at prices and ticks of the real venue. Coinbase BTC-USD answered ~22,000
+ * levels per side in 2026 (see the senken fixture's note).
+ */
+function markets(levels?: number): SimMarket[] {
+  return [
+    {
+      venue: 'coinbase',
+      symbol: 'BTC-USD',
+      base: 'BTC',
+      quote: 'USD',
+      startMid: '84712.35',
+      tickSize: '0.01',
+      levels: levels ?? 22_000,
+    },
+    {
+      venue: 'coinbase',
+      symbol: 'ETH-USD',
+      base: 'ETH',
+      quote: 'USD',
+      startMid: '3201.47',
+      tickSize: '0.01',
+      levels: levels ?? 12_000,
+    },
+  ];
+}
+
+/**
+ * Coinbase's paths live at the host's root, under /products; as the first venue of the registry it
+ * also answers (404) paths no venue claims.
+ */
+export const coinbaseSimulator: VenueSimulator = {
+  claims: (pathname) => pathname.startsWith('/products'),
+  create: createCoinbase,
+  markets,
+  traits: {
+    bookShape: COINBASE_BOOK_SHAPE,
+    // Every product trades in satoshi-like 0.00000001 steps.
+    sizeStepUnits: () => 1,
+    // BTC-USD's sequence is around 1.3e11 and its trade ids in the high hundreds of millions.
+    sequenceBase: 110_000_000_000n,
+    tradeIdBase: 900_000_000n,
+  },
+};

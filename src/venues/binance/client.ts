@@ -1,26 +1,13 @@
 /** Binance Spot public market data: https://developers.binance.com/docs/binance-spot-api-docs/rest-api */
-import { z } from 'zod';
-import type { HttpResponse, VenueHttp } from './http.ts';
-import { BINANCE_TRADES_WEIGHT, binanceDepthWeight } from './ratelimit.ts';
-import { errorField, TRADES_LIMIT, type MarketInfo, type VenueClient } from './venue.ts';
-
-const exchangeInfoSchema = z.looseObject({
-  symbols: z.array(
-    z.looseObject({
-      symbol: z.string(),
-      status: z.string(),
-      baseAsset: z.string(),
-      quoteAsset: z.string(),
-    }),
-  ),
-});
-
-/** exchangeInfo costs 20 weight whether it names 1 symbol or 100. */
-const EXCHANGE_INFO_WEIGHT = 20;
+import type { HttpResponse, VenueHttp } from '../../http/get.ts';
+import { errorField } from '../error-body.ts';
+import { TRADES_LIMIT, type MarketInfo, type VenueClient } from '../types.ts';
+import { binanceMetadata } from './metadata.ts';
+import { depthWeight, EXCHANGE_INFO_WEIGHT, TRADES_WEIGHT } from './weights.ts';
 
 export class BinanceClient implements VenueClient {
   readonly venue = 'binance' as const;
-  readonly metadataEndpoint = 'exchangeInfo' as const;
+  readonly metadataEndpoint = binanceMetadata.endpoint;
   private readonly baseUrl: string;
   private readonly http: VenueHttp;
   private readonly depthLimit: number;
@@ -46,25 +33,14 @@ export class BinanceClient implements VenueClient {
   }
 
   parseMetadata(text: string): Map<string, MarketInfo> {
-    const info = exchangeInfoSchema.parse(JSON.parse(text));
-    return new Map(
-      info.symbols.map((s) => [
-        s.symbol,
-        {
-          symbol: s.symbol,
-          base: s.baseAsset.toUpperCase(),
-          quote: s.quoteAsset.toUpperCase(),
-          trading: s.status === 'TRADING',
-        },
-      ]),
-    );
+    return binanceMetadata.parse(text);
   }
 
   fetchBook(symbol: string): Promise<HttpResponse> {
     return this.http.get({
       url: `${this.baseUrl}/api/v3/depth?symbol=${encodeURIComponent(symbol)}&limit=${this.depthLimit}`,
       market: symbol,
-      weight: binanceDepthWeight(this.depthLimit),
+      weight: depthWeight(this.depthLimit),
     });
   }
 
@@ -72,7 +48,7 @@ export class BinanceClient implements VenueClient {
     return this.http.get({
       url: `${this.baseUrl}/api/v3/trades?symbol=${encodeURIComponent(symbol)}&limit=${TRADES_LIMIT}`,
       market: symbol,
-      weight: BINANCE_TRADES_WEIGHT,
+      weight: TRADES_WEIGHT,
     });
   }
 

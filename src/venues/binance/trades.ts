@@ -4,7 +4,7 @@
  * the buyer's order was resting, so the taker sold.
  */
 import { z } from 'zod';
-import type { Trade } from './types.ts';
+import { readTradeRows, type Trade, type TradesFormat } from '../../trades/index.ts';
 
 export const binanceTradesSchema = z.array(
   z.looseObject({
@@ -38,3 +38,7 @@ export function binanceTrades(rows: BinanceTrades): Trade[] | { index: number; p
   }
   return out;
 }
+
+export const binanceTradesFormat: TradesFormat = {
+  normalize: (json) => readTradeRows(binanceTradesSchema, json, binanceTrades),
+};

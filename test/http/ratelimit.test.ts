@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest';
 import {
   RequestRateLimiter,
   WeightBudgetLimiter,
-  binanceDepthWeight,
   type Clock,
   type RateLimiter,
-} from '../../src/exchanges/ratelimit.ts';
+} from '../../src/http/ratelimit.ts';
+import { depthWeight as binanceDepthWeight } from '../../src/venues/binance/weights.ts';
 
 /** A clock whose sleeps pass instantly but are counted, so pacing is checked without waiting. */
 function fakeClock(start = 1_700_000_000_000): Clock & { slept: number[]; t: number } {
