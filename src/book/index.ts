@@ -2,11 +2,11 @@
  * Venue payload text → validated OrderBook. The raw text is already in the raw store when this
  * runs, so a rejection loses nothing: it is recorded with its reason and the raw key.
  */
-import { z } from 'zod';
 import type { Venue } from '../markets.ts';
 import { binanceBookSchema, binanceLevels } from './binance.ts';
 import { coinbaseBookSchema, coinbaseLevels, coinbaseTimeToMicros } from './coinbase.ts';
 import { parseJsonExact } from './json.ts';
+import { schemaMessage } from './schema-message.ts';
 import { scanBook } from './scan.ts';
 import type { OrderBook } from './types.ts';
 import { bookProblem } from './validate.ts';
@@ -23,12 +23,6 @@ export class BookError extends Error {
     this.name = 'BookError';
     this.kind = kind;
   }
-}
-
-function schemaMessage(error: z.ZodError): string {
-  const first = error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
-  const more = error.issues.length > 3 ? ` (+${error.issues.length - 3} more)` : '';
-  return `unexpected payload shape: ${first.join('; ')}${more}`;
 }
 
 function normalize(venue: Venue, symbol: string, json: unknown): OrderBook {

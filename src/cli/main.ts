@@ -3,7 +3,6 @@
  * (args.ts, specs in commands.ts) before anything is done, then it reads the Config, builds
  * what its job needs and turns the outcome into an exit code (DESIGN §2).
  */
-import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError, describeSettings, loadConfig, type Config } from '../config.ts';
 import { backfill, BackfillArgsError, backfillOptions, type BackfillOptions } from '../jobs/backfill.ts';
@@ -11,16 +10,19 @@ import { filterMatchesLake, warnIfRangeEmpty, type FilterArgs } from '../jobs/ba
 import { runDemo } from '../jobs/demo.ts';
 import { checkHealth, HealthArgsError, thresholdsFrom, type Thresholds } from '../jobs/health.ts';
 import { LogProgress, TerminalProgress } from '../jobs/progress.ts';
-import { loadReport, renderReport, renderReportJson } from '../jobs/report.ts';
-import { loadHtmlReport } from '../jobs/report-html.ts';
-import { renderHtmlReport } from '../report/html.ts';
+import { reportText, writeHtmlReport } from '../jobs/report.ts';
 import { migratedWarehouse, openPipeline, runPipeline, type Pipeline } from '../jobs/pipeline.ts';
 import { runScheduler } from '../jobs/schedule.ts';
 import { createLogger, type Logger } from '../log.ts';
 import { stopSignal, type Stop } from '../stop-signal.ts';
 import { defaultSimMarkets, startSimulator } from '../simulator/index.ts';
-import { openWarehouse, WarehouseBusyError, WarehouseLoginError, type Warehouse } from '../warehouse/db.ts';
-import { Loader } from '../warehouse/load.ts';
+import {
+  Loader,
+  openWarehouse,
+  type Warehouse,
+  WarehouseBusyError,
+  WarehouseLoginError,
+} from '../warehouse/index.ts';
 import { ArgsError, helpText, parseCommandArgs, type ParsedValues } from './args.ts';
 import { COMMANDS, LAKE_COMMANDS, USAGE } from './commands.ts';
 
@@ -147,15 +149,12 @@ async function report(values: ParsedValues, config: Config, log: Logger): Promis
   try {
     if (html !== undefined) {
       const file = path.resolve(html);
-      await writeFile(file, renderHtmlReport(await loadHtmlReport(warehouse.db, config)));
+      await writeHtmlReport(warehouse.db, config, file);
       process.stdout.write(`report written to ${file}\n`);
       return 0;
     }
-    const data = await loadReport(warehouse.db);
     process.stdout.write(
-      json
-        ? renderReportJson(data)
-        : renderReport(data, { color: process.stdout.isTTY, width: process.stdout.columns }),
+      await reportText(warehouse.db, { json, color: process.stdout.isTTY, width: process.stdout.columns }),
     );
     return 0;
   } finally {

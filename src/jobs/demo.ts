@@ -6,21 +6,23 @@
  * no database, and none of the environment's settings: a demo can never write to a real
  * warehouse or bucket.
  */
-import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { loadConfig, type Config } from '../config.ts';
 import { createVenueClients } from '../exchanges/index.ts';
 import type { Logger } from '../log.ts';
 import { openRawStore, probeRawStore } from '../raw/index.ts';
 import { defaultSimMarkets, startSimulator } from '../simulator/index.ts';
-import { openWarehouse, type Warehouse } from '../warehouse/db.ts';
-import { Loader } from '../warehouse/load.ts';
-import { migrate } from '../warehouse/migrate.ts';
+import {
+  type AssetReport,
+  Loader,
+  migrate,
+  openWarehouse,
+  type SplitOrder,
+  type Warehouse,
+} from '../warehouse/index.ts';
 import { rangeLabel, runsOf } from '../report/collapse.ts';
 import { formatDecimal, notionalLabel } from '../report/format.ts';
-import { renderHtmlReport } from '../report/html.ts';
-import { loadHtmlReport, type AssetReport, type SplitOrder } from './report-html.ts';
-import { loadReport, renderReport } from './report.ts';
+import { reportText, writeHtmlReport } from './report.ts';
 import { runOnce } from './run.ts';
 
 export interface DemoOptions {
@@ -97,11 +99,9 @@ export async function runDemo(options: DemoOptions): Promise<number> {
           db: warehouse.db,
           loader: new Loader(warehouse.db, config),
         });
-        const report = await loadReport(warehouse.db);
-        out.write(renderReport(report, { color: options.color ?? false, width: options.width }));
-        const html = await loadHtmlReport(warehouse.db, config);
+        out.write(await reportText(warehouse.db, { color: options.color ?? false, width: options.width }));
         const htmlFile = path.join(dataDir, 'report.html');
-        await writeFile(htmlFile, renderHtmlReport(html));
+        const html = await writeHtmlReport(warehouse.db, config, htmlFile);
         out.write(settingsNote(config, html.assets));
         if (summary.marketsFailed > 0) {
           out.write(

@@ -6,12 +6,19 @@ import type { Config } from '../config.ts';
 import { createVenueClients } from '../exchanges/index.ts';
 import type { Logger } from '../log.ts';
 import { openRawStore, probeRawStore, type RawStore } from '../raw/index.ts';
-import { openWarehouse, WarehouseBusyError, WarehouseLoginError, type Warehouse } from '../warehouse/db.ts';
-import { Loader } from '../warehouse/load.ts';
-import { migrate, type MigrateOptions } from '../warehouse/migrate.ts';
-import { withMarketLocks } from '../warehouse/lock.ts';
-import { dropExpiredLevels, ensureLevelPartitionsAhead } from '../warehouse/partitions.ts';
-import { closeDeadRuns } from '../warehouse/runlog.ts';
+import {
+  closeDeadRuns,
+  dropExpiredLevels,
+  ensureLevelPartitionsAhead,
+  Loader,
+  migrate,
+  type MigrateOptions,
+  openWarehouse,
+  type Warehouse,
+  WarehouseBusyError,
+  WarehouseLoginError,
+  withMarketLocks,
+} from '../warehouse/index.ts';
 import { marketLabel } from '../markets.ts';
 import { RequestTally, writeRunMetrics } from './metrics.ts';
 import { runOnce, type RunSummary } from './run.ts';

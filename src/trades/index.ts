@@ -2,9 +2,9 @@
  * Venue trades payload text → validated trades, ascending by trade id. Like books, the raw text
  * is already in the raw store when this runs, so a rejection loses nothing.
  */
-import type { z } from 'zod';
 import { isPositiveDecimal, MAX_BIGINT } from '../book/decimal.ts';
 import { parseJsonDeepExact } from '../book/json.ts';
+import { schemaMessage } from '../book/schema-message.ts';
 import type { Venue } from '../markets.ts';
 import { binanceTrades, binanceTradesSchema } from './binance.ts';
 import { coinbaseTrades, coinbaseTradesSchema } from './coinbase.ts';
@@ -24,12 +24,6 @@ export class TradesError extends Error {
 }
 
 const CANONICAL_ID = /^(0|[1-9]\d*)$/;
-
-function schemaMessage(error: z.ZodError): string {
-  const first = error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
-  const more = error.issues.length > 3 ? ` (+${error.issues.length - 3} more)` : '';
-  return `unexpected payload shape: ${first.join('; ')}${more}`;
-}
 
 function normalize(venue: Venue, json: unknown): Trade[] {
   let result: ReturnType<typeof coinbaseTrades>;
