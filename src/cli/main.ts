@@ -5,19 +5,18 @@
  */
 import path from 'node:path';
 import { ConfigError, describeSettings, loadConfig, type Config } from '../config.ts';
-import { backfill, BackfillArgsError, backfillOptions, type BackfillOptions } from '../jobs/backfill.ts';
+import { BackfillArgsError, backfillOptions, type BackfillOptions } from '../jobs/backfill.ts';
 import { filterMatchesLake, warnIfRangeEmpty, type FilterArgs } from '../jobs/backfill-filter.ts';
-import { runDemo } from '../jobs/demo.ts';
+import { runDemo } from './demo.ts';
 import { checkHealth, HealthArgsError, thresholdsFrom, type Thresholds } from '../jobs/health.ts';
 import { LogProgress, TerminalProgress } from '../jobs/progress.ts';
 import { reportText, writeHtmlReport } from '../jobs/report.ts';
-import { migratedWarehouse, openPipeline, runPipeline, type Pipeline } from '../jobs/pipeline.ts';
+import { backfillPipeline, openMigratedWarehouse, runPipeline, type Pipeline } from '../jobs/pipeline.ts';
 import { runScheduler } from '../jobs/schedule.ts';
 import { createLogger, type Logger } from '../log.ts';
 import { stopSignal, type Stop } from '../stop-signal.ts';
 import { defaultSimMarkets, startSimulator } from '../simulator/index.ts';
 import {
-  Loader,
   openWarehouse,
   type Warehouse,
   WarehouseBusyError,
@@ -25,6 +24,7 @@ import {
 } from '../warehouse/index.ts';
 import { ArgsError, helpText, parseCommandArgs, type ParsedValues } from './args.ts';
 import { COMMANDS, LAKE_COMMANDS, USAGE } from './commands.ts';
+import { pipelineOrExit, startupExitCode } from './startup.ts';
 
 /**
  * The stop signal, then the pipeline; `fn` with both; both undone after. The signal is watched
@@ -37,7 +37,7 @@ async function withPipeline(
 ): Promise<number> {
   const stop = stopSignal(log);
   try {
-    const pipeline = await openPipeline(config, log);
+    const pipeline = await pipelineOrExit(config, log);
     if (typeof pipeline === 'number') return pipeline;
     try {
       return await fn(pipeline, stop);
@@ -91,21 +91,17 @@ async function backfillCommand(values: ParsedValues, config: Config, log: Logger
     process.stderr.write(`backfill: ${error.message}\n`);
     return 1;
   }
-  const pipeline = await openPipeline(config, log);
+  const pipeline = await pipelineOrExit(config, log);
   if (typeof pipeline === 'number') return pipeline;
   try {
     const filter = pickFilter(values);
     if (!(await filterMatchesLake(pipeline.store, options, filter, log))) return 1;
-    const summary = await backfill(
-      {
-        config,
-        log,
-        store: pipeline.store,
-        db: pipeline.warehouse.db,
-        loader: new Loader(pipeline.warehouse.db, config),
-        progress: process.stderr.isTTY ? new TerminalProgress(process.stderr) : new LogProgress(log),
-      },
+    const summary = await backfillPipeline(
+      config,
+      log,
+      pipeline,
       options,
+      process.stderr.isTTY ? new TerminalProgress(process.stderr) : new LogProgress(log),
     );
     await warnIfRangeEmpty(pipeline.store, options, filter, summary, log);
     // Invalid objects are kept evidence, not a failure; objects that could not be loaded are.
@@ -179,8 +175,12 @@ async function health(values: ParsedValues, config: Config): Promise<number> {
 
 async function migrateOnly(values: ParsedValues, config: Config, log: Logger): Promise<number> {
   const rebuildViews = values['rebuild-views'] === true;
-  const warehouse = await migratedWarehouse(config, log, { rebuildViews });
-  if (typeof warehouse === 'number') return warehouse;
+  let warehouse;
+  try {
+    warehouse = await openMigratedWarehouse(config, log, { rebuildViews });
+  } catch (error) {
+    return startupExitCode(error, log);
+  }
   log.info({ warehouse: warehouse.location }, 'schema up to date');
   await warehouse.close();
   return 0;
