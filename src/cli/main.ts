@@ -3,26 +3,28 @@
  * (args.ts, specs in commands.ts) before anything is done, then it reads the Config, builds
  * what its job needs and turns the outcome into an exit code (DESIGN §2).
  */
-import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError, describeSettings, launchedByNpm, loadConfig, type Config } from '../config.ts';
-import { backfill, BackfillArgsError, backfillOptions, type BackfillOptions } from '../jobs/backfill.ts';
+import { BackfillArgsError, backfillOptions, type BackfillOptions } from '../jobs/backfill.ts';
 import { filterMatchesLake, warnIfRangeEmpty, type FilterArgs } from '../jobs/backfill-filter.ts';
-import { runDemo } from '../jobs/demo.ts';
+import { runDemo } from './demo.ts';
 import { checkHealth, HealthArgsError, thresholdsFrom, type Thresholds } from '../jobs/health.ts';
 import { LogProgress, TerminalProgress } from '../jobs/progress.ts';
-import { loadReport, renderReport, renderReportJson } from '../jobs/report.ts';
-import { loadHtmlReport } from '../jobs/report-html.ts';
-import { renderHtmlReport } from '../report/html.ts';
-import { migratedWarehouse, openPipeline, runPipeline, type Pipeline } from '../jobs/pipeline.ts';
+import { reportText, writeHtmlReport } from '../jobs/report.ts';
+import { backfillPipeline, openMigratedWarehouse, runPipeline, type Pipeline } from '../jobs/pipeline.ts';
 import { runScheduler } from '../jobs/schedule.ts';
 import { createLogger, type Logger } from '../log.ts';
 import { stopSignal, type Stop } from '../stop-signal.ts';
 import { defaultSimMarkets, startSimulator } from '../simulator/index.ts';
-import { openWarehouse, WarehouseBusyError, WarehouseLoginError, type Warehouse } from '../warehouse/db.ts';
-import { Loader } from '../warehouse/load.ts';
+import {
+  openWarehouse,
+  type Warehouse,
+  WarehouseBusyError,
+  WarehouseLoginError,
+} from '../warehouse/index.ts';
 import { ArgsError, helpText, parseCommandArgs, type ParsedValues } from './args.ts';
 import { COMMANDS, LAKE_COMMANDS, USAGE } from './commands.ts';
+import { pipelineOrExit, startupExitCode } from './startup.ts';
 
 /**
  * The stop signal, then the pipeline; `fn` with both; both undone after. The signal is watched
@@ -35,7 +37,7 @@ async function withPipeline(
 ): Promise<number> {
   const stop = stopSignal(log, { followParent: launchedByNpm() });
   try {
-    const pipeline = await openPipeline(config, log);
+    const pipeline = await pipelineOrExit(config, log);
     if (typeof pipeline === 'number') return pipeline;
     try {
       return await fn(pipeline, stop);
@@ -89,21 +91,17 @@ async function backfillCommand(values: ParsedValues, config: Config, log: Logger
     process.stderr.write(`backfill: ${error.message}\n`);
     return 1;
   }
-  const pipeline = await openPipeline(config, log);
+  const pipeline = await pipelineOrExit(config, log);
   if (typeof pipeline === 'number') return pipeline;
   try {
     const filter = pickFilter(values);
     if (!(await filterMatchesLake(pipeline.store, options, filter, log))) return 1;
-    const summary = await backfill(
-      {
-        config,
-        log,
-        store: pipeline.store,
-        db: pipeline.warehouse.db,
-        loader: new Loader(pipeline.warehouse.db, config),
-        progress: process.stderr.isTTY ? new TerminalProgress(process.stderr) : new LogProgress(log),
-      },
+    const summary = await backfillPipeline(
+      config,
+      log,
+      pipeline,
       options,
+      process.stderr.isTTY ? new TerminalProgress(process.stderr) : new LogProgress(log),
     );
     await warnIfRangeEmpty(pipeline.store, options, filter, summary, log);
     // Invalid objects are kept evidence, not a failure; objects that could not be loaded are.
@@ -147,15 +145,12 @@ async function report(values: ParsedValues, config: Config, log: Logger): Promis
   try {
     if (html !== undefined) {
       const file = path.resolve(html);
-      await writeFile(file, renderHtmlReport(await loadHtmlReport(warehouse.db, config)));
+      await writeHtmlReport(warehouse.db, config, file);
       process.stdout.write(`report written to ${file}\n`);
       return 0;
     }
-    const data = await loadReport(warehouse.db);
     process.stdout.write(
-      json
-        ? renderReportJson(data)
-        : renderReport(data, { color: process.stdout.isTTY, width: process.stdout.columns }),
+      await reportText(warehouse.db, { json, color: process.stdout.isTTY, width: process.stdout.columns }),
     );
     return 0;
   } finally {
@@ -180,8 +175,12 @@ async function health(values: ParsedValues, config: Config): Promise<number> {
 
 async function migrateOnly(values: ParsedValues, config: Config, log: Logger): Promise<number> {
   const rebuildViews = values['rebuild-views'] === true;
-  const warehouse = await migratedWarehouse(config, log, { rebuildViews });
-  if (typeof warehouse === 'number') return warehouse;
+  let warehouse;
+  try {
+    warehouse = await openMigratedWarehouse(config, log, { rebuildViews });
+  } catch (error) {
+    return startupExitCode(error, log);
+  }
   log.info({ warehouse: warehouse.location }, 'schema up to date');
   await warehouse.close();
   return 0;

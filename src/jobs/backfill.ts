@@ -8,7 +8,7 @@
  * lake), is idempotent (each object loads in its own transaction, keyed on its raw key) and so
  * resumable: a killed backfill is finished by running it again.
  */
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import { parseArgs } from 'node:util';
 import { BookError, parseBook } from '../venues/index.ts';
 import type { Config } from '../config.ts';
@@ -27,13 +27,32 @@ import {
 } from '../raw/index.ts';
 import { parseTrades, TradesError } from '../venues/index.ts';
 import { DEFAULT_FORECAST_WINDOW } from '../config.ts';
-import { deriveTrailing, deriveSnapshots, deriveSplits, type DeriveSettings } from '../warehouse/derive.ts';
-import type { Loader } from '../warehouse/load.ts';
-import { dropExpiredLevels } from '../warehouse/partitions.ts';
-import { finishBackfill, recordError, recordFoundError, startRun } from '../warehouse/runlog.ts';
-import type { Database } from '../warehouse/schema.ts';
+import {
+  type Database,
+  deleteLevels,
+  type DeriveSettings,
+  deriveSnapshots,
+  deriveSplits,
+  deriveTrailing,
+  dropExpiredLevels,
+  finishBackfill,
+  type Loader,
+  marketsInRange,
+  marketSnapshotPage,
+  presentKeys,
+  recordError,
+  recordFoundError,
+  snapshotIdPage,
+  snapshotsWithoutLevels,
+  type SplitGroup,
+  splitGroupBooks,
+  splitGroups,
+  startRun,
+  type TimeCursor,
+} from '../warehouse/index.ts';
 import { uuidv7 } from '../util/ids.ts';
 import { forEachConcurrent } from '../util/pool.ts';
+import { BoundedQueue } from '../util/queue.ts';
 import type { ProgressSink } from './progress.ts';
 
 export interface BackfillOptions {
@@ -397,50 +416,6 @@ function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/**
- * Between the listing and the workers: at most `capacity` keys wait here. `push` waits while it
- * is full, so a listing that runs ahead of the loads never holds more than a chunk in memory.
- */
-class KeyQueue {
-  private readonly items: string[] = [];
-  private readonly capacity: number;
-  private readonly waitingPullers: ((key: string | undefined) => void)[] = [];
-  private readonly waitingPushers: (() => void)[] = [];
-  private closed = false;
-
-  constructor(capacity: number) {
-    this.capacity = capacity;
-  }
-
-  async push(key: string): Promise<void> {
-    const puller = this.waitingPullers.shift();
-    if (puller) {
-      puller(key);
-      return;
-    }
-    while (this.items.length >= this.capacity) {
-      await new Promise<void>((resolve) => this.waitingPushers.push(resolve));
-    }
-    this.items.push(key);
-  }
-
-  /** The next key; undefined once the queue is closed and empty. */
-  pull(): Promise<string | undefined> {
-    const key = this.items.shift();
-    if (key !== undefined) {
-      this.waitingPushers.shift()?.();
-      return Promise.resolve(key);
-    }
-    if (this.closed) return Promise.resolve(undefined);
-    return new Promise((resolve) => this.waitingPullers.push(resolve));
-  }
-
-  close(): void {
-    this.closed = true;
-    for (const puller of this.waitingPullers.splice(0)) puller(undefined);
-  }
-}
-
 /** One kind of raw object: how to list it, which keys the warehouse has, how to load one. */
 interface ObjectKind {
   list(store: RawStore, filter: SnapshotFilter): AsyncGenerator<string>;
@@ -477,7 +452,7 @@ async function loadPhase(
 ): Promise<void> {
   const chunkSize = Math.max(1, options.chunk ?? 500);
   const concurrency = Math.max(1, options.concurrency ?? deps.config.concurrency);
-  const queue = new KeyQueue(chunkSize);
+  const queue = new BoundedQueue<string>(chunkSize);
 
   const enqueue = async (keys: string[]) => {
     let present: Set<string>;
@@ -534,20 +509,6 @@ async function loadPhase(
   };
 
   await Promise.all([produce(), ...Array.from({ length: concurrency }, work)]);
-}
-
-async function presentKeys(
-  db: Kysely<Database>,
-  table: 'orderbook.fact_snapshot' | 'orderbook.fact_trade_fetch',
-  keys: string[],
-): Promise<Set<string>> {
-  if (keys.length === 0) return new Set();
-  const rows = await db
-    .selectFrom(table)
-    .select('raw_key')
-    .where('raw_key', '=', sql<string>`any(${keys}::text[])`)
-    .execute();
-  return new Set(rows.map((r) => r.raw_key));
 }
 
 /**
@@ -706,22 +667,9 @@ async function derivePhase(
     }
   };
   for (;;) {
-    let query = deps.db
-      .selectFrom('orderbook.fact_snapshot as s')
-      .innerJoin('orderbook.dim_market as m', 'm.market_id', 's.market_id')
-      .innerJoin('orderbook.dim_exchange as e', 'e.exchange_id', 'm.exchange_id')
-      .select('s.snapshot_id')
-      // Keyset pagination: each page is an index range scan, whatever the depth.
-      .where('s.snapshot_id', '>', after)
-      .orderBy('s.snapshot_id')
-      .limit(batch);
-    if (options.from) query = query.where('s.received_at', '>=', options.from);
-    if (options.to) query = query.where('s.received_at', '<', options.to);
-    if (options.exchange) query = query.where('e.code', '=', options.exchange);
-    if (options.market) query = query.where('m.symbol', '=', options.market);
     let ids: string[];
     try {
-      ids = (await query.execute()).map((r) => r.snapshot_id);
+      ids = await snapshotIdPage(deps.db, options, after, batch);
     } catch (error) {
       outcome.failed(`derive:after ${after}`, `derive stopped: ${message(error)}`, 'derive failed');
       break;
@@ -751,13 +699,7 @@ async function withLevels(
   reread: { count: number },
   work: () => Promise<void>,
 ): Promise<void> {
-  const { rows: missing } = await sql<{ snapshot_id: string; raw_key: string; received_at: Date }>`
-    select s.snapshot_id, s.raw_key, s.received_at
-    from orderbook.fact_snapshot s
-    where s.snapshot_id = any(${snapshotIds}::bigint[])
-      and s.stored_levels > 0
-      and not exists (select 1 from orderbook.fact_level l where l.snapshot_id = s.snapshot_id)
-    order by s.snapshot_id`.execute(tx);
+  const missing = await snapshotsWithoutLevels(tx, snapshotIds);
   for (const row of missing) {
     let book;
     try {
@@ -776,25 +718,12 @@ async function withLevels(
   }
   await work();
   if (missing.length > 0) {
-    await sql`delete from orderbook.fact_level where snapshot_id = any(${missing.map((r) => r.snapshot_id)}::bigint[])`.execute(
+    await deleteLevels(
       tx,
+      missing.map((r) => r.snapshot_id),
     );
     reread.count += missing.length;
   }
-}
-
-/** The range's filters on fact_snapshot s (joined to dim_market m and dim_exchange e). */
-function rangeFilter(options: BackfillOptions) {
-  return sql.join(
-    [
-      sql`true`,
-      ...(options.from ? [sql`s.received_at >= ${options.from}`] : []),
-      ...(options.to ? [sql`s.received_at < ${options.to}`] : []),
-      ...(options.exchange ? [sql`e.code = ${options.exchange}`] : []),
-      ...(options.market ? [sql`m.symbol = ${options.market}`] : []),
-    ],
-    sql` and `,
-  );
 }
 
 /**
@@ -808,57 +737,31 @@ async function splitPhase(
   outcome: Outcomes,
   reread: { count: number },
 ): Promise<number> {
-  let groups: { run_id: string; base: string }[];
+  let groups: SplitGroup[];
   try {
-    ({ rows: groups } = await sql<{ run_id: string; base: string }>`
-      select distinct s.run_id, b.code as base
-      from orderbook.fact_snapshot s
-      join orderbook.dim_market m on m.market_id = s.market_id
-      join orderbook.dim_exchange e on e.exchange_id = m.exchange_id
-      join orderbook.dim_asset b on b.asset_id = m.base_asset_id
-      join orderbook.dim_asset q on q.asset_id = m.quote_asset_id and q.is_usd
-      where ${rangeFilter(options)}
-      order by s.run_id, base`.execute(deps.db));
+    groups = await splitGroups(deps.db, options);
   } catch (error) {
     outcome.failed('split:*', `splits not derived: ${message(error)}`, 'split phase failed');
     return 0;
   }
   const per = 20;
-  const batches: { run_id: string; base: string }[][] = [];
+  const batches: SplitGroup[][] = [];
   for (let i = 0; i < groups.length; i += per) batches.push(groups.slice(i, i + per));
   let derived = 0;
   await forEachConcurrent(
     batches,
     Math.max(1, options.concurrency ?? deps.config.concurrency),
     async (batch) => {
-      const runs = batch.map((g) => g.run_id);
-      const bases = batch.map((g) => g.base);
       try {
         await deps.db.transaction().execute(async (tx) => {
-          const { rows: books } = await sql<{ snapshot_id: string }>`
-          select s.snapshot_id
-          from unnest(${runs}::uuid[], ${bases}::text[]) as g (run_id, base)
-          join orderbook.fact_snapshot s on s.run_id = g.run_id
-          join orderbook.dim_market m on m.market_id = s.market_id
-          join orderbook.dim_asset b on b.asset_id = m.base_asset_id and b.code = g.base
-          join orderbook.dim_asset q on q.asset_id = m.quote_asset_id and q.is_usd`.execute(tx);
-          await withLevels(
-            deps,
-            tx,
-            books.map((r) => r.snapshot_id),
-            reread,
-            () =>
-              deriveSplits(
-                tx,
-                batch.map((g) => ({ runId: g.run_id, base: g.base })),
-              ),
-          );
+          const books = await splitGroupBooks(tx, batch);
+          await withLevels(deps, tx, books, reread, () => deriveSplits(tx, batch));
         });
         derived += batch.length;
       } catch (error) {
         const first = batch[0];
         outcome.failed(
-          `split:${first?.run_id ?? ''}/${first?.base ?? ''}+${batch.length - 1}`,
+          `split:${first?.runId ?? ''}/${first?.base ?? ''}+${batch.length - 1}`,
           `split: ${message(error)}`,
           'split batch failed',
         );
@@ -879,15 +782,9 @@ async function forecastPhase(
   outcome: Outcomes,
 ): Promise<number> {
   const window = deps.config.forecastWindow ?? DEFAULT_FORECAST_WINDOW;
-  let markets: { market_id: number }[];
+  let markets: number[];
   try {
-    ({ rows: markets } = await sql<{ market_id: number }>`
-      select distinct s.market_id
-      from orderbook.fact_snapshot s
-      join orderbook.dim_market m on m.market_id = s.market_id
-      join orderbook.dim_exchange e on e.exchange_id = m.exchange_id
-      where ${rangeFilter(options)}
-      order by s.market_id`.execute(deps.db));
+    markets = await marketsInRange(deps.db, options);
   } catch (error) {
     outcome.failed('forecast:*', `forecasts not derived: ${message(error)}`, 'forecast phase failed');
     return 0;
@@ -897,24 +794,11 @@ async function forecastPhase(
   await forEachConcurrent(
     markets,
     Math.max(1, options.concurrency ?? deps.config.concurrency),
-    async ({ market_id }) => {
-      let after: { at: Date; id: string } | null = null;
+    async (marketId) => {
+      let after: TimeCursor | null = null;
       for (;;) {
         try {
-          const from: { at: Date; id: string } | null = after;
-          const page: { rows: { snapshot_id: string; received_at: Date }[] } = await sql<{
-            snapshot_id: string;
-            received_at: Date;
-          }>`
-          select s.snapshot_id, s.received_at
-          from orderbook.fact_snapshot s
-          join orderbook.dim_market m on m.market_id = s.market_id
-          join orderbook.dim_exchange e on e.exchange_id = m.exchange_id
-          where s.market_id = ${market_id} and ${rangeFilter(options)}
-            and ${from ? sql`(s.received_at, s.snapshot_id) > (${from.at}, ${from.id}::bigint)` : sql`true`}
-          order by s.received_at, s.snapshot_id
-          limit ${chunk}`.execute(deps.db);
-          const { rows } = page;
+          const rows = await marketSnapshotPage(deps.db, marketId, options, after, chunk);
           const last = rows[rows.length - 1];
           if (!last) return;
           const ids = rows.map((r) => r.snapshot_id);
@@ -922,7 +806,7 @@ async function forecastPhase(
           after = { at: last.received_at, id: last.snapshot_id };
         } catch (error) {
           outcome.failed(
-            `forecast:market ${market_id}`,
+            `forecast:market ${marketId}`,
             `forecasts: ${message(error)}`,
             'forecast derive failed',
           );

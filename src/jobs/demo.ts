@@ -6,22 +6,16 @@
  * no database, and none of the environment's settings: a demo can never write to a real
  * warehouse or bucket.
  */
-import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { loadConfig, type Config } from '../config.ts';
-import { createVenueClients } from '../venues/index.ts';
 import type { Logger } from '../log.ts';
-import { openRawStore, probeRawStore } from '../raw/index.ts';
-import { defaultSimMarkets, startSimulator } from '../simulator/index.ts';
-import { openWarehouse, type Warehouse } from '../warehouse/db.ts';
-import { Loader } from '../warehouse/load.ts';
-import { migrate } from '../warehouse/migrate.ts';
 import { rangeLabel, runsOf } from '../report/collapse.ts';
 import { formatDecimal, notionalLabel } from '../report/format.ts';
-import { renderHtmlReport } from '../report/html.ts';
-import { loadHtmlReport, type AssetReport, type SplitOrder } from './report-html.ts';
-import { loadReport, renderReport } from './report.ts';
-import { runOnce } from './run.ts';
+import { defaultSimMarkets, startSimulator } from '../simulator/index.ts';
+import type { AssetReport, SplitOrder } from '../warehouse/index.ts';
+import { openPipeline, runPipeline } from './pipeline.ts';
+import { reportText, writeHtmlReport } from './report.ts';
+import type { RunSummary } from './run.ts';
 
 export interface DemoOptions {
   /** Everything the demo keeps goes here: `raw/` and `pglite/`. The CLI passes `<DATA_DIR>/demo`. */
@@ -47,8 +41,27 @@ export interface DemoOptions {
  */
 const DEMO_FEES = 'coinbase:10,binance:10';
 
-/** Runs the demo; resolves to the run's exit code (0 ok, 2 some market failed, 1 could not start). */
-export async function runDemo(options: DemoOptions): Promise<number> {
+/**
+ * What the demo runs on: only what it sets. No DATABASE_URL (→ PGlite under dataDir), no
+ * RAW_STORE_URL (→ dataDir/raw), nothing from the environment.
+ */
+export function demoConfig(dataDir: string, simulatorUrl: string): Config {
+  return loadConfig({
+    DATA_DIR: dataDir,
+    COINBASE_API_URL: simulatorUrl,
+    BINANCE_API_URL: simulatorUrl,
+    HTTP_RETRIES: '2',
+    HTTP_TIMEOUT_MS: '10000',
+    TAKER_FEE_BPS: DEMO_FEES,
+  });
+}
+
+/**
+ * Runs the demo through the same pipeline as `npm run etl` (run lock, dead runs closed,
+ * partitions made ahead): its run's summary, or null when another run held every market. A
+ * StartupError when its folder cannot hold the raw store or the warehouse.
+ */
+export async function demo(options: DemoOptions): Promise<RunSummary | null> {
   const { log, out } = options;
   const dataDir = path.resolve(options.dataDir);
   const sim = await startSimulator({
@@ -58,67 +71,28 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     markets: defaultSimMarkets(options.levels),
   });
   try {
-    // Only what the demo sets: no DATABASE_URL (→ PGlite under dataDir), no RAW_STORE_URL (→ dataDir/raw).
-    const config = loadConfig({
-      DATA_DIR: dataDir,
-      COINBASE_API_URL: sim.url,
-      BINANCE_API_URL: sim.url,
-      HTTP_RETRIES: '2',
-      HTTP_TIMEOUT_MS: '10000',
-      TAKER_FEE_BPS: DEMO_FEES,
-    });
+    const config = demoConfig(dataDir, sim.url);
     log.info({ simulator: sim.url, dataDir }, 'demo: simulator listening');
-
-    const store = openRawStore(config.rawStoreUrl);
+    // One try: a second demo on the same folder holds its PGlite, and waiting will not free it.
+    const pipeline = await openPipeline(config, log, { connectAttempts: 1 });
     try {
-      try {
-        await probeRawStore(store);
-      } catch (error) {
-        log.fatal({ rawStore: store.location, err: error }, 'demo: raw store unusable');
-        return 1;
-      }
-      let warehouse: Warehouse;
-      try {
-        warehouse = await openWarehouse({ databaseUrl: undefined, dataDir, connectAttempts: 1, log });
-      } catch (error) {
-        log.fatal(
-          { err: error },
-          'demo: embedded warehouse could not be opened (is another demo running on this folder?)',
+      const summary = await runPipeline(config, log, pipeline);
+      if (!summary) return null;
+      const { db } = pipeline.warehouse;
+      out.write(await reportText(db, { color: options.color ?? false, width: options.width }));
+      const htmlFile = path.join(dataDir, 'report.html');
+      const html = await writeHtmlReport(db, config, htmlFile);
+      out.write(settingsNote(config, html.assets));
+      if (summary.marketsFailed > 0) {
+        out.write(
+          `\n${summary.marketsFailed} of ${summary.outcomes.length} markets failed in this demo run: ` +
+            'the log lines on stderr say where and why (an HTTP_PROXY without NO_PROXY=127.0.0.1 is a usual cause).\n',
         );
-        return 1;
       }
-      try {
-        await migrate(warehouse.db, log, config);
-        const summary = await runOnce({
-          config,
-          log,
-          store,
-          clients: createVenueClients(config, log),
-          db: warehouse.db,
-          loader: new Loader(warehouse.db, config),
-        });
-        const report = await loadReport(warehouse.db);
-        out.write(renderReport(report, { color: options.color ?? false, width: options.width }));
-        const html = await loadHtmlReport(warehouse.db, config);
-        const htmlFile = path.join(dataDir, 'report.html');
-        await writeFile(htmlFile, renderHtmlReport(html));
-        out.write(settingsNote(config, html.assets));
-        if (summary.marketsFailed > 0) {
-          out.write(
-            `\n${summary.marketsFailed} of ${summary.outcomes.length} markets failed in this demo run: ` +
-              'the log lines on stderr say where and why (an HTTP_PROXY without NO_PROXY=127.0.0.1 is a usual cause).\n',
-          );
-        }
-        out.write(whatNext(dataDir, htmlFile));
-        return summary.exitCode;
-      } catch (error) {
-        log.fatal({ warehouse: warehouse.location, err: error }, 'demo failed');
-        return 1;
-      } finally {
-        await warehouse.close();
-      }
+      out.write(whatNext(dataDir, htmlFile));
+      return summary;
     } finally {
-      await store.close();
+      await pipeline.close();
     }
   } finally {
     await sim.close();

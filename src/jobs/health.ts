@@ -22,13 +22,14 @@ import path from 'node:path';
 import type { Config } from '../config.ts';
 import { marketLabel, type Market } from '../markets.ts';
 import {
+  type Freshness,
   openWarehouse,
+  readFreshness,
+  type Warehouse,
   WarehouseBusyError,
   WarehouseLoginError,
   WarehouseUnavailableError,
-  type Warehouse,
-} from '../warehouse/db.ts';
-import { readFreshness, type Freshness } from '../warehouse/freshness.ts';
+} from '../warehouse/index.ts';
 import { METRIC, readMetricsFile, type Sample } from './metrics.ts';
 
 export const LEVELS = ['OK', 'WARNING', 'CRITICAL'] as const;

@@ -15,8 +15,7 @@ import { Counter, Gauge, Registry } from 'prom-client';
 import type { Logger } from '../log.ts';
 import { marketLabel, type Market, type Venue } from '../markets.ts';
 import { writeFileAtomically } from '../util/atomic-write.ts';
-import { readFreshness, type Freshness } from '../warehouse/freshness.ts';
-import type { Database } from '../warehouse/schema.ts';
+import { type Database, type Freshness, readFreshness } from '../warehouse/index.ts';
 import type { RunSummary } from './run.ts';
 
 export const METRIC = {

@@ -1,30 +1,62 @@
 /**
  * What every command that runs the ETL stands on: the raw store and the warehouse, both checked
- * and the schema migrated, and one run over them. The CLI and the demo share it.
+ * and the schema migrated, and one run (or backfill) over them. The CLI and the demo share it;
+ * what could not start is a StartupError, which only the CLI turns into an exit code.
  */
 import type { Config } from '../config.ts';
 import { createVenueClients } from '../venues/index.ts';
 import type { Logger } from '../log.ts';
 import { openRawStore, probeRawStore, type RawStore } from '../raw/index.ts';
-import { openWarehouse, WarehouseBusyError, WarehouseLoginError, type Warehouse } from '../warehouse/db.ts';
-import { Loader } from '../warehouse/load.ts';
-import { migrate, type MigrateOptions } from '../warehouse/migrate.ts';
-import { withMarketLocks } from '../warehouse/lock.ts';
-import { dropExpiredLevels, ensureLevelPartitionsAhead } from '../warehouse/partitions.ts';
-import { closeDeadRuns } from '../warehouse/runlog.ts';
+import {
+  closeDeadRuns,
+  dropExpiredLevels,
+  ensureLevelPartitionsAhead,
+  Loader,
+  migrate,
+  type MigrateOptions,
+  openWarehouse,
+  type Warehouse,
+  WarehouseBusyError,
+  WarehouseLoginError,
+  withMarketLocks,
+} from '../warehouse/index.ts';
 import { marketLabel } from '../markets.ts';
+import { backfill, type BackfillOptions, type BackfillSummary } from './backfill.ts';
 import { RequestTally, writeRunMetrics } from './metrics.ts';
+import type { ProgressSink } from './progress.ts';
 import { runOnce, type RunSummary } from './run.ts';
 
+/** Why a job could not start: the raw store or the warehouse unusable, or its schema not migrated. */
+export type StartupReason =
+  'raw_store' | 'warehouse_busy' | 'warehouse_login' | 'warehouse_unreachable' | 'read_only' | 'migration';
+
 /**
- * The warehouse, reachable and migrated; else the exit code (already logged): 1, or 0 when the
- * embedded database is held by another run (DESIGN §3: a run that finds the lock taken exits 0).
+ * A job that could not start, nothing done. The message is what to log; `fields` what goes
+ * with it (the store or warehouse, never a secret); the cause is the error underneath. The CLI
+ * turns it into the exit code (DESIGN §3).
  */
-export async function migratedWarehouse(
+export class StartupError extends Error {
+  readonly reason: StartupReason;
+  readonly fields: Record<string, string>;
+  constructor(reason: StartupReason, message: string, fields: Record<string, string>, cause: unknown) {
+    super(message, { cause });
+    this.name = 'StartupError';
+    this.reason = reason;
+    this.fields = fields;
+  }
+}
+
+export interface OpenOptions extends MigrateOptions {
+  /** Tries to reach the database (default: openWarehouse's). */
+  connectAttempts?: number;
+}
+
+/** The warehouse, reachable and migrated; a StartupError when it is not. */
+export async function openMigratedWarehouse(
   config: Config,
   log: Logger,
-  options: MigrateOptions = {},
-): Promise<Warehouse | number> {
+  options: OpenOptions = {},
+): Promise<Warehouse> {
   let warehouse: Warehouse;
   try {
     warehouse = await openWarehouse({
@@ -32,34 +64,45 @@ export async function migratedWarehouse(
       dataDir: config.dataDir,
       poolSize: config.concurrency + 2,
       log,
+      ...(options.connectAttempts === undefined ? {} : { connectAttempts: options.connectAttempts }),
     });
   } catch (error) {
     if (error instanceof WarehouseBusyError) {
-      log.warn({ err: error }, 'another run holds the embedded warehouse: not starting');
-      return 0;
+      throw new StartupError(
+        'warehouse_busy',
+        'another run holds the embedded warehouse: not starting',
+        {},
+        error,
+      );
     }
     if (error instanceof WarehouseLoginError) {
-      log.fatal(
-        { err: error },
+      throw new StartupError(
+        'warehouse_login',
         'warehouse refused the login (check the user, password and database in DATABASE_URL): nothing done',
+        {},
+        error,
       );
-      return 1;
     }
-    log.fatal({ err: error }, 'warehouse unreachable: nothing done');
-    return 1;
+    throw new StartupError('warehouse_unreachable', 'warehouse unreachable: nothing done', {}, error);
   }
   try {
     await migrate(warehouse.db, log, config, options);
   } catch (error) {
-    const readOnly = hasSqlState(error, '42501');
-    log.fatal(
-      { warehouse: warehouse.location, err: error },
-      readOnly
-        ? 'this login is read-only: use the owner role for etl/migrate (orderbook_reader logins can only read the views, e.g. npm run report): nothing done'
-        : 'migration failed: nothing done',
-    );
     await warehouse.close();
-    return 1;
+    if (hasSqlState(error, '42501')) {
+      throw new StartupError(
+        'read_only',
+        'this login is read-only: use the owner role for etl/migrate (orderbook_reader logins can only read the views, e.g. npm run report): nothing done',
+        { warehouse: warehouse.location },
+        error,
+      );
+    }
+    throw new StartupError(
+      'migration',
+      'migration failed: nothing done',
+      { warehouse: warehouse.location },
+      error,
+    );
   }
   return warehouse;
 }
@@ -78,21 +121,26 @@ export interface Pipeline {
   close(): Promise<void>;
 }
 
-/** Raw store and warehouse, both checked; an exit code (already logged) when either is unusable. */
-export async function openPipeline(config: Config, log: Logger): Promise<Pipeline | number> {
+/** Raw store and warehouse, both checked and the schema migrated; a StartupError when either is unusable. */
+export async function openPipeline(
+  config: Config,
+  log: Logger,
+  options: OpenOptions = {},
+): Promise<Pipeline> {
   const store = openRawStore(config.rawStoreUrl, { ...config.s3, maxAttempts: config.httpRetries + 1 });
   try {
     await probeRawStore(store);
   } catch (error) {
-    log.fatal({ rawStore: store.location, err: error }, 'raw store unreachable: run not started');
-    return 1;
+    await store.close();
+    throw new StartupError(
+      'raw_store',
+      'raw store unreachable: run not started',
+      { rawStore: store.location },
+      error,
+    );
   }
   try {
-    const warehouse = await migratedWarehouse(config, log);
-    if (typeof warehouse === 'number') {
-      await store.close();
-      return warehouse;
-    }
+    const warehouse = await openMigratedWarehouse(config, log, options);
     return {
       store,
       warehouse,
@@ -105,6 +153,11 @@ export async function openPipeline(config: Config, log: Logger): Promise<Pipelin
     await store.close();
     throw error;
   }
+}
+
+/** The one loader of a pipeline's runs and backfills, with the settings that shape its rows. */
+function loaderOf(pipeline: Pipeline, config: Config): Loader {
+  return new Loader(pipeline.warehouse.db, config);
 }
 
 /**
@@ -143,7 +196,7 @@ export async function runPipeline(
       store: pipeline.store,
       clients: createVenueClients(claimed, log, undefined, signal, requests.observe),
       db: pipeline.warehouse.db,
-      loader: new Loader(pipeline.warehouse.db, config),
+      loader: loaderOf(pipeline, config),
       signal,
       beforeStart: claim.holdRun,
       kind,
@@ -164,4 +217,25 @@ export async function runPipeline(
     return summary;
   });
   return locked.acquired ? locked.value : null;
+}
+
+/** A backfill over the pipeline (backfill.ts), with its loader. */
+export function backfillPipeline(
+  config: Config,
+  log: Logger,
+  pipeline: Pipeline,
+  options: BackfillOptions,
+  progress?: ProgressSink,
+): Promise<BackfillSummary> {
+  return backfill(
+    {
+      config,
+      log,
+      store: pipeline.store,
+      db: pipeline.warehouse.db,
+      loader: loaderOf(pipeline, config),
+      ...(progress ? { progress } : {}),
+    },
+    options,
+  );
 }

@@ -21,10 +21,14 @@ import {
 } from '../raw/index.ts';
 import { parseTrades, TradesError, type TradeBatch } from '../venues/index.ts';
 import { uuidv7 } from '../util/ids.ts';
-import { deriveSplits } from '../warehouse/derive.ts';
-import type { Loader } from '../warehouse/load.ts';
-import { finishRun, recordError, startRun } from '../warehouse/runlog.ts';
-import type { Database } from '../warehouse/schema.ts';
+import {
+  type Database,
+  deriveSplits,
+  finishRun,
+  type Loader,
+  recordError,
+  startRun,
+} from '../warehouse/index.ts';
 import type { Kysely } from 'kysely';
 import { forEachConcurrent } from '../util/pool.ts';
 

@@ -85,14 +85,18 @@ function receivedAt(meta: Pick<EnvelopeMeta, 'received_at'>): Date {
   return at;
 }
 
-/** Stores one order-book response; returns its key (what fact_snapshot.raw_key records). */
-export async function writeSnapshot(
+/** The two kinds of market response, each under its own root (keys.ts). */
+const MARKET_KEYS = { book: snapshotKey, trades: tradesKey } as const;
+
+/** Stores one response of a market, a book or its trades; returns its key. */
+async function writeMarketObject(
+  kind: keyof typeof MARKET_KEYS,
   store: RawStore,
   meta: SnapshotMeta,
   body: Buffer,
   gzipLevel?: number,
 ): Promise<string> {
-  const key = snapshotKey({
+  const key = MARKET_KEYS[kind]({
     exchange: meta.exchange,
     market: meta.market,
     at: receivedAt(meta),
@@ -102,24 +106,17 @@ export async function writeSnapshot(
   return key;
 }
 
+/** Stores one order-book response; returns its key (what fact_snapshot.raw_key records). */
+export function writeSnapshot(store: RawStore, meta: SnapshotMeta, body: Buffer, gzipLevel?: number) {
+  return writeMarketObject('book', store, meta, body, gzipLevel);
+}
+
 /**
  * Stores one trades response of a market under `_trades/`, in the same envelope as a book;
  * returns its key (what fact_trade_fetch.raw_key records).
  */
-export async function writeTrades(
-  store: RawStore,
-  meta: SnapshotMeta,
-  body: Buffer,
-  gzipLevel?: number,
-): Promise<string> {
-  const key = tradesKey({
-    exchange: meta.exchange,
-    market: meta.market,
-    at: receivedAt(meta),
-    runId: meta.run_id,
-  });
-  await store.put(key, await encodeEnvelope(meta, body, gzipLevel));
-  return key;
+export function writeTrades(store: RawStore, meta: SnapshotMeta, body: Buffer, gzipLevel?: number) {
+  return writeMarketObject('trades', store, meta, body, gzipLevel);
 }
 
 /** The envelope of a venue-wide response names no market. */
@@ -158,7 +155,7 @@ export async function writeAttempt(
   const at = receivedAt(meta);
   const finalKey =
     kind === 'book' || kind === 'trades'
-      ? (kind === 'book' ? snapshotKey : tradesKey)({
+      ? MARKET_KEYS[kind]({
           exchange: meta.exchange,
           market: meta.market ?? '',
           at,

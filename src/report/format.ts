@@ -3,6 +3,10 @@
  * never passes through a float, so what the report shows is exactly PostgreSQL's
  * `round(x, n)` of the view's value, with thousands separators.
  */
+import { trimDecimal } from '../book/decimal.ts';
+
+// The view readers trim too, and report/ draws what they read: the one definition is in book/.
+export { trimDecimal };
 
 const PLAIN_DECIMAL = /^(-?)(\d+)(?:\.(\d+))?$/;
 
@@ -37,12 +41,6 @@ export function groupThousands(value: string): string {
 /** Rounded and grouped: `formatDecimal('84697.3914', 2)` → "84,697.39". */
 export function formatDecimal(value: string, places: number): string {
   return groupThousands(roundDecimal(value, places));
-}
-
-/** Without insignificant zeros: "50000.00" → "50000", "0.50" → "0.5". */
-export function trimDecimal(value: string): string {
-  if (!PLAIN_DECIMAL.test(value) || !value.includes('.')) return value;
-  return value.replace(/0+$/, '').replace(/\.$/, '');
 }
 
 /**

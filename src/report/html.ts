@@ -16,8 +16,8 @@ import type {
   MarketReport,
   SizeLimit,
   SplitOrder,
-} from '../jobs/report-html.ts';
-import { compareDecimal } from '../book/index.ts';
+} from '../warehouse/readers/html-report.ts';
+import { compareDecimal } from '../book/decimal.ts';
 import { rangeLabel, runsOf } from './collapse.ts';
 import {
   formatDecimal,

@@ -98,3 +98,9 @@ export function withinBpsOfMid(
  * refused at parse.
  */
 export const MAX_BIGINT = 9_223_372_036_854_775_807n;
+
+/** Without insignificant zeros: "50000.00" → "50000", "0.50" → "0.5". */
+export function trimDecimal(value: string): string {
+  if (!/^-?\d+(?:\.\d+)?$/.test(value) || !value.includes('.')) return value;
+  return value.replace(/0+$/, '').replace(/\.$/, '');
+}

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runDemo } from '../../src/jobs/demo.ts';
+import { runDemo } from '../../src/cli/demo.ts';
 import { listSnapshots, openRawStore, readSnapshot } from '../../src/raw/index.ts';
 import { openWarehouse } from '../../src/warehouse/db.ts';
 import { capturingLogger } from '../helpers/log.ts';

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import { createVenueClients } from '../../src/venues/index.ts';
 import { RequestRateLimiter, WeightBudgetLimiter } from '../../src/http/ratelimit.ts';
-import { loadHtmlReport, type HtmlReportData } from '../../src/jobs/report-html.ts';
+import { loadHtmlReport, type HtmlReportData } from '../../src/warehouse/readers/html-report.ts';
 import { runOnce } from '../../src/jobs/run.ts';
 import { openRawStore, type RawStore } from '../../src/raw/index.ts';
 import { renderHtmlReport } from '../../src/report/html.ts';

@@ -7,13 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import { createVenueClients } from '../../src/venues/index.ts';
 import { RequestRateLimiter, WeightBudgetLimiter } from '../../src/http/ratelimit.ts';
-import {
-  EMPTY_MESSAGE,
-  loadReport,
-  renderReport,
-  renderReportJson,
-  type ReportData,
-} from '../../src/jobs/report.ts';
+import { EMPTY_MESSAGE, renderReport, renderReportJson } from '../../src/report/terminal.ts';
+import { loadReport, type ReportData } from '../../src/warehouse/readers/report.ts';
 import { runOnce, type RunSummary } from '../../src/jobs/run.ts';
 import { openRawStore, type RawStore } from '../../src/raw/index.ts';
 import { formatAge, notionalLabel, priceDecimals, roundDecimal } from '../../src/report/format.ts';

@@ -10,7 +10,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import { backfill } from '../../src/jobs/backfill.ts';
-import { openPipeline } from '../../src/jobs/pipeline.ts';
+import { pipelineOrExit as openPipeline } from '../../src/cli/startup.ts';
 import { openRawStore, readSnapshot, type RawStore } from '../../src/raw/index.ts';
 import { defaultSimMarkets } from '../../src/simulator/index.ts';
 import { Loader } from '../../src/warehouse/load.ts';

@@ -7,7 +7,7 @@ import type {
   MarketReport,
   SizeLimit,
   SplitOrder,
-} from '../../src/jobs/report-html.ts';
+} from '../../src/warehouse/readers/html-report.ts';
 import { renderHtmlReport } from '../../src/report/html.ts';
 
 // A hand-made page: two venues of one asset, with rows that repeat and rows that do not.

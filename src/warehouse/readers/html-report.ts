@@ -1,14 +1,13 @@
 /**
- * `npm run report -- --html FILE`: what the HTML report shows, read from the analysts' views
+ * The typed reader of what the HTML report (`npm run report -- --html FILE`) shows, from the views
  * only (v_latest, v_book_levels, v_book_top, v_depth, v_max_size, v_cost_curve, v_snapshot,
  * v_optimal_split), so it works as the read-only orderbook_reader and every figure is the
  * view's. Values stay exact decimal strings; src/report/html.ts draws them.
  */
 import { sql, type Kysely } from 'kysely';
-import { compareDecimal } from '../book/index.ts';
-import type { Config } from '../config.ts';
-import { trimDecimal } from '../report/format.ts';
-import type { Database } from '../warehouse/schema.ts';
+import { compareDecimal, trimDecimal } from '../../book/decimal.ts';
+import type { Config } from '../../config.ts';
+import type { Database } from '../schema.ts';
 import { loadReport, type FillSide, type MarketRow } from './report.ts';
 
 export interface DepthPoint {
