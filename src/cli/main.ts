@@ -37,7 +37,7 @@ async function withPipeline(
 ): Promise<number> {
   const stop = stopSignal(log, { followParent: launchedByNpm() });
   try {
-    const pipeline = await pipelineOrExit(config, log);
+    const pipeline = await pipelineOrExit(config, log, stop);
     if (typeof pipeline === 'number') return pipeline;
     try {
       return await fn(pipeline, stop);

@@ -18,6 +18,7 @@ import {
   type Warehouse,
   WarehouseBusyError,
   WarehouseLoginError,
+  WarehouseOpenStopped,
   withMarketLocks,
 } from '../warehouse/index.ts';
 import { marketLabel } from '../markets.ts';
@@ -28,7 +29,14 @@ import { runOnce, type RunSummary } from './run.ts';
 
 /** Why a job could not start: the raw store or the warehouse unusable, or its schema not migrated. */
 export type StartupReason =
-  'raw_store' | 'warehouse_busy' | 'warehouse_login' | 'warehouse_unreachable' | 'read_only' | 'migration';
+  | 'raw_store'
+  | 'warehouse_busy'
+  | 'warehouse_login'
+  | 'warehouse_unreachable'
+  | 'read_only'
+  | 'migration'
+  /** SIGTERM/SIGINT came while the store or the warehouse was still being tried. */
+  | 'stopped';
 
 /**
  * A job that could not start, nothing done. The message is what to log; `fields` what goes
@@ -49,6 +57,8 @@ export class StartupError extends Error {
 export interface OpenOptions extends MigrateOptions {
   /** Tries to reach the database (default: openWarehouse's). */
   connectAttempts?: number;
+  /** The command's stop signal: ends the raw store's and the database's retries at once. */
+  signal?: AbortSignal;
 }
 
 /** The warehouse, reachable and migrated; a StartupError when it is not. */
@@ -65,8 +75,12 @@ export async function openMigratedWarehouse(
       poolSize: config.concurrency + 2,
       log,
       ...(options.connectAttempts === undefined ? {} : { connectAttempts: options.connectAttempts }),
+      ...(options.signal ? { signal: options.signal } : {}),
     });
   } catch (error) {
+    if (error instanceof WarehouseOpenStopped) {
+      throw new StartupError('stopped', 'stopped while the warehouse was tried: nothing done', {}, error);
+    }
     if (error instanceof WarehouseBusyError) {
       throw new StartupError(
         'warehouse_busy',
@@ -129,9 +143,17 @@ export async function openPipeline(
 ): Promise<Pipeline> {
   const store = openRawStore(config.rawStoreUrl, { ...config.s3, maxAttempts: config.httpRetries + 1 });
   try {
-    await probeRawStore(store);
+    await probeRawStore(store, options.signal);
   } catch (error) {
     await store.close();
+    if (options.signal?.aborted) {
+      throw new StartupError(
+        'stopped',
+        'stopped while the raw store was tried: run not started',
+        { rawStore: store.location },
+        error,
+      );
+    }
     throw new StartupError(
       'raw_store',
       'raw store unreachable: run not started',

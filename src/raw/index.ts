@@ -169,8 +169,8 @@ export async function writeAttempt(
 }
 
 /** Fails with a RawStoreError when the store cannot be used (see RawStore.probe). */
-export async function probeRawStore(store: RawStore): Promise<void> {
-  await store.probe();
+export async function probeRawStore(store: RawStore, signal?: AbortSignal): Promise<void> {
+  await store.probe(signal);
 }
 
 /** Any raw object (snapshot or metadata), decoded. */

@@ -197,7 +197,7 @@ export class S3RawStore implements RawStore {
   }
 
   /** One cheap, read-only request: proves endpoint, bucket and credentials without writing. */
-  async probe(): Promise<void> {
+  async probe(signal?: AbortSignal): Promise<void> {
     try {
       await this.client.send(
         new ListObjectsV2Command({
@@ -205,6 +205,7 @@ export class S3RawStore implements RawStore {
           Prefix: this.prefix ? `${this.prefix}/` : '',
           MaxKeys: 1,
         }),
+        signal ? { abortSignal: signal } : {},
       );
     } catch (err) {
       throw this.fail('probe', '', err);

@@ -23,9 +23,10 @@ export interface RawStore {
   /**
    * Fails with a RawStoreError unless the store can be used: S3 answers for the bucket with these
    * credentials, or the folder exists (created if needed) and is writable. A run checks this
-   * before fetching anything, so an unreachable store stops it at the start (exit 1).
+   * before fetching anything, so an unreachable store stops it at the start (exit 1). `signal`
+   * (the command's stop) ends the store's own retries at once.
    */
-  probe(): Promise<void>;
+  probe(signal?: AbortSignal): Promise<void>;
   /** Releases connections (S3); a no-op for stores that hold none. */
   close(): Promise<void>;
 }

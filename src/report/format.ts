@@ -3,7 +3,7 @@
  * never passes through a float, so what the report shows is exactly PostgreSQL's
  * `round(x, n)` of the view's value, with thousands separators.
  */
-import { trimDecimal } from '../book/decimal.ts';
+import { trimDecimal } from '../util/decimal.ts';
 
 // The view readers trim too, and report/ draws what they read: the one definition is in book/.
 export { trimDecimal };

@@ -17,7 +17,7 @@ import type {
   SizeLimit,
   SplitOrder,
 } from '../warehouse/readers/html-report.ts';
-import { compareDecimal } from '../book/decimal.ts';
+import { compareDecimal } from '../util/decimal.ts';
 import { rangeLabel, runsOf } from './collapse.ts';
 import {
   formatDecimal,

@@ -3,7 +3,7 @@
  * returns. Values are rounded for display on the decimal strings themselves (format.ts), never
  * through a float.
  */
-import { compareDecimal } from '../book/decimal.ts';
+import { compareDecimal } from '../util/decimal.ts';
 import type { FillSide, MarketRow, ReportData } from '../warehouse/readers/report.ts';
 import {
   formatAge,

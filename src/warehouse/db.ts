@@ -172,6 +172,25 @@ export interface WarehouseOptions {
   /** Tries to reach the database before giving up (exit code 1). */
   connectAttempts?: number;
   log?: Logger;
+  /** The command's stop signal: a SIGTERM while the database is retried ends the tries at once. */
+  signal?: AbortSignal;
+}
+
+/** Opening the warehouse was given up because the command was asked to stop. */
+export class WarehouseOpenStopped extends Error {
+  constructor(location: string) {
+    super(`stopped while opening the warehouse ${location}`);
+    this.name = 'WarehouseOpenStopped';
+  }
+}
+
+/** Rejects when `signal` aborts (never, without one): raced against a wait that has no signal of its own. */
+function abortion(signal: AbortSignal | undefined): Promise<never> {
+  return new Promise((_, reject) => {
+    if (signal === undefined) return;
+    if (signal.aborted) reject(signal.reason as Error);
+    signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true });
+  });
 }
 
 function openPostgres(url: string, poolSize: number): Warehouse {
@@ -223,7 +242,10 @@ export async function openWarehouse(options: WarehouseOptions): Promise<Warehous
     ? openPostgres(options.databaseUrl, options.poolSize ?? 8)
     : await openPGlite(options.dataDir);
   try {
-    await pRetry(() => sql`select 1`.execute(warehouse.db), {
+    // p-retry ends its backoff on abort but waits out an attempt in flight (a connect may take
+    // its whole 10 s timeout), hence the race.
+    const tries = pRetry(() => sql`select 1`.execute(warehouse.db), {
+      ...(options.signal ? { signal: options.signal } : {}),
       retries: (options.connectAttempts ?? 4) - 1,
       minTimeout: 500,
       factor: 2,
@@ -236,7 +258,14 @@ export async function openWarehouse(options: WarehouseOptions): Promise<Warehous
         );
       },
     });
+    tries.catch(() => undefined); // rejected after the race was lost to a stop: already handled
+    await Promise.race([tries, abortion(options.signal)]);
   } catch (error) {
+    if (options.signal?.aborted) {
+      // Not awaited: closing the pool waits for a connect in flight, which is what a stop skips.
+      void warehouse.close().catch(() => undefined);
+      throw new WarehouseOpenStopped(warehouse.location);
+    }
     await warehouse.close().catch(() => undefined);
     if (isLoginRefusal(error)) throw new WarehouseLoginError(warehouse.location, error);
     throw new WarehouseUnavailableError(warehouse.location, error);

@@ -7,6 +7,7 @@ export {
   openWarehouse,
   WarehouseBusyError,
   WarehouseLoginError,
+  WarehouseOpenStopped,
   WarehouseUnavailableError,
   type Warehouse,
   type WarehouseOptions,

@@ -122,6 +122,24 @@ describe('etl stopped by SIGTERM', () => {
   });
 });
 
+describe('etl stopped before its run could start', () => {
+  it('while the database is retried: exits 143 at once, not after the tries', async () => {
+    // Nothing listens on port 1: every try is refused and retried after 0.5, 1 and 2 s.
+    const child = startCli(['etl'], env({ DATABASE_URL: 'postgres://etl:secret@127.0.0.1:1/none' }));
+    await until(child, 'the warehouse tried once', () =>
+      Promise.resolve(said(child, 'warehouse not reachable')),
+    );
+    const signalled = performance.now();
+    child.process.kill('SIGTERM');
+    const { code } = await child.exited;
+    expect(code).toBe(143);
+    expect(performance.now() - signalled).toBeLessThan(1000);
+    expect(said(child, 'stopped while the warehouse was tried: nothing done')).toBe(true);
+    expect(child.output()).not.toContain('secret');
+    expect(sim.requests).toEqual([]);
+  });
+});
+
 describe('etl stopped by SIGINT', () => {
   it('mid-backoff: exits 130 (128 + SIGINT) within 2 s, the market abandoned', async () => {
     sim.injectFault({ venue: 'coinbase', symbol: 'BTC-USD' }, { kind: 'status', status: 503 }, 100);

@@ -5,7 +5,7 @@
  * view's. Values stay exact decimal strings; src/report/html.ts draws them.
  */
 import { sql, type Kysely } from 'kysely';
-import { compareDecimal, trimDecimal } from '../../book/decimal.ts';
+import { compareDecimal, trimDecimal } from '../../util/decimal.ts';
 import type { Config } from '../../config.ts';
 import type { Database } from '../schema.ts';
 import { loadReport, type FillSide, type MarketRow } from './report.ts';
