@@ -189,7 +189,13 @@ function abortion(signal: AbortSignal | undefined): Promise<never> {
   return new Promise((_, reject) => {
     if (signal === undefined) return;
     if (signal.aborted) reject(signal.reason as Error);
-    signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true });
+    signal.addEventListener(
+      'abort',
+      () => {
+        reject(signal.reason as Error);
+      },
+      { once: true },
+    );
   });
 }
 
