@@ -62,7 +62,11 @@ export const COMMANDS: Record<string, CommandSpec> = {
     summary: 'The long-running scheduler: one run on every CRON_SCHEDULE tick (UTC) until SIGTERM/SIGINT.',
     options: {},
     settings: ['CRON_SCHEDULE', ...RUN_SETTINGS],
-    notes: ['exit codes: 0 stopped by SIGTERM/SIGINT', '            1 could not start'],
+    notes: [
+      'exit codes: 0 stopped by SIGTERM/SIGINT',
+      '            1 could not start',
+      '            143 / 130 a second SIGTERM / SIGINT while markets were still finishing',
+    ],
   },
   backfill: {
     name: 'backfill',
