@@ -55,6 +55,9 @@ interface Case {
   raw: { status: number; payload: 'json' | 'text' } | null;
 }
 
+/** Faults after which no response arrives whole (nothing to keep but the error row). */
+const ARRIVES_NOT = new Set<Fault['kind']>(['delay', 'slowBody', 'reset', 'oversize']);
+
 const venueOf = (symbol: string) => (symbol === 'BTC-USD' ? 'coinbase' : 'binance');
 
 const CASES: Case[] = [
@@ -265,7 +268,9 @@ describe('venue faults, end to end', () => {
       expect(faulty.rawKey).toBeNull();
       expect(await rawKeys(h.store)).toHaveLength(2);
     }
-    await expectAccountedFor(h, summary, () => FILLS_PER_SNAPSHOT);
+    // Every response that arrived before the final one is kept as an attempt: none is dropped.
+    const kept = await expectAccountedFor(h, summary, () => FILLS_PER_SNAPSHOT);
+    expect(kept).toBe(ARRIVES_NOT.has(c.fault.kind) ? 0 : c.requests - 1);
   });
 
   it('429 with Retry-After: waits as told instead of hammering, then loads', async () => {
