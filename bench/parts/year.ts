@@ -88,7 +88,7 @@ const DERIVED = [...DERIVED_PER_SNAPSHOT, 'fact_split', 'fact_forecast', 'fact_f
 const TRADE_HOUR = sqlFile('sql/derive/trade_hour.sql');
 
 /** The bench's settings less its LEVELS_WITHIN_BPS=all: the year is kept at the defaults. */
-function defaultsConfig(env: BenchEnv): Config {
+export function defaultsConfig(env: BenchEnv): Config {
   return loadConfig({
     DATA_DIR: env.rawDir,
     RAW_STORE_URL: `file://${env.rawDir}`,
@@ -113,7 +113,7 @@ function selectList(cols: string[], replace: Record<string, string>, alias: stri
   return cols.map((c) => replace[c] ?? `${alias}.${c}`).join(', ');
 }
 
-async function buildYear(
+export async function buildYear(
   db: Kysely<Database>,
   config: Config,
   env: BenchEnv,

@@ -3,7 +3,7 @@
 -- book derives its run × base again; backfill derives every run × base once its books are in).
 -- What the split is, and why it is the cheapest, is v_optimal_split's header; this is its walk.
 -- $1 uuid[], $2 text[]: the run × base-asset-code pairs to derive (the two arrays zipped).
--- Needs the books' levels and fact_fill/fact_cost_curve.
+-- Needs the books' levels and fact_fill/fact_cost_curve (their levels_used bound the walk).
 insert into orderbook.fact_split
   (run_id, base_asset_id, side, notional_usd, snapshot_id, captured_at, fee_bps, usd_amount, base_exact,
    levels_used, worst_price, single_snapshot_id, single_exact)
@@ -44,14 +44,29 @@ allocation as (
   select g.run_id, g.captured_at, g.base_asset_id, g.side, a.*
   from grp g
   cross join lateral (
-    with venue as materialized (
-      select b.snapshot_id, b.exchange, b.market, b.quote, b.fee_bps
+    with recursive venue as materialized (
+      -- fill_levels: the levels the book's own fill of the largest size used (fill.sql: the level
+      -- that completes it, or the whole side when the side cannot). No level past it can be in
+      -- the merged walk: the levels before one in that walk include the book's own levels before
+      -- it, so its USD before in the walk is at least its USD before in its own book, which past
+      -- fill_levels is the largest size or more. A book without that fill is read whole.
+      select b.snapshot_id, b.exchange, b.market, b.quote, b.fee_bps,
+             coalesce((
+               select max(f.levels_used)
+               from (
+                 select levels_used from orderbook.fact_fill
+                 where snapshot_id = b.snapshot_id and side = g.side and notional_usd = g.largest
+                 union all
+                 select levels_used from orderbook.fact_cost_curve
+                 where snapshot_id = b.snapshot_id and side = g.side and notional_usd = g.largest
+               ) f), 2147483647) as fill_levels
       from book b
       where b.run_id = g.run_id and b.base = g.base
     ),
     level as materialized (
       -- The group's books merged, best all-in level price first (equal ones by venue name), with
-      -- the USD traded before each level.
+      -- the USD traded before each level: every level the split can take, and the same USD
+      -- before each as in the walk of whole books.
       select v.snapshot_id, l.level_no, l.price, l.size, l.price * l.size as usd,
              coalesce(sum(l.price * l.size) over (
                order by case l.side when 'ask' then l.price * (1 + v.fee_bps / 10000)
@@ -61,6 +76,7 @@ allocation as (
       from venue v
       join orderbook.fact_level l
         on l.snapshot_id = v.snapshot_id and l.side = case g.side when 'buy' then 'ask' else 'bid' end
+        and l.level_no <= v.fill_levels
     ),
     part as (
       select t.notional_usd, t.snapshot_id,
@@ -95,14 +111,46 @@ allocation as (
       group by p.notional_usd
       having sum(p.usd_amount) = p.notional_usd
     ),
+    deeper (snapshot_id, last_level, base_through, width) as (
+      -- Each book alone is walked for the largest Q below, which can lie past its fill_levels (the
+      -- split may buy more base for the money than this book does): blocks of levels after the
+      -- merged walk's, 64 and then twice as many each time (fill.sql's walk), while the base
+      -- read so far is not more than that Q and the side goes on.
+      select v.snapshot_id, coalesce(max(w.level_no), 0), coalesce(sum(w.size), 0), 64
+      from venue v
+      left join level w on w.snapshot_id = v.snapshot_id
+      group by v.snapshot_id
+      union all
+      select d.snapshot_id, c.last_level, d.base_through + c.base, d.width * 2
+      from deeper d
+      cross join lateral (
+        select max(l.level_no) as last_level, sum(l.size) as base
+        from orderbook.fact_level l
+        where l.snapshot_id = d.snapshot_id and l.side = case g.side when 'buy' then 'ask' else 'bid' end
+          and l.level_no > d.last_level and l.level_no <= d.last_level + d.width
+      ) c
+      where d.base_through <= (select max(q) from quantity) and c.last_level is not null
+    ),
+    own as (
+      -- The merged walk's rows (read once) and the blocks after them.
+      select w.snapshot_id, w.level_no, w.price, w.size, w.usd from level w
+      union all
+      select l.snapshot_id, l.level_no, l.price, l.size, l.price * l.size
+      from (select snapshot_id, min(last_level) as from_level, max(last_level) as to_level
+            from deeper group by snapshot_id having max(last_level) > min(last_level)) d
+      join orderbook.fact_level l
+        on l.snapshot_id = d.snapshot_id and l.side = case g.side when 'buy' then 'ask' else 'bid' end
+        and l.level_no > d.from_level and l.level_no <= d.to_level
+    ),
     ladder as materialized (
-      -- Each book's own levels, best first (the merged walk's rows, read once), with the base
-      -- and USD before each in that book alone.
+      -- Each book's own levels, best first, with the base and USD before each in that book
+      -- alone: as far as the largest Q, which is all that is looked up in it. A Q more than
+      -- the side holds finds it read whole, so base_total says so as before.
       select w.snapshot_id, w.price, w.size,
              row_number() over o as rung,
              coalesce(sum(w.size) over o, 0) as base_before,
              coalesce(sum(w.usd) over o, 0) as quote_before
-      from level w
+      from own w
       window o as (partition by w.snapshot_id order by w.level_no rows between unbounded preceding and 1 preceding)
     ),
     rungs as materialized (
