@@ -760,13 +760,13 @@ comment on column orderbook.v_execution_cost.fully_filled is 'True when the stor
 comment on column orderbook.v_execution_cost.mid_price is 'Mid price of the snapshot, quote per base: (best_bid + best_ask) / 2.';
 
 create view orderbook.v_forecast_error as
-SELECT f.exchange,
-    f.market,
-    f.base,
-    f.quote,
-    f.snapshot_id,
-    f.captured_at,
-    f.forecast_at,
+SELECT s.exchange,
+    s.market,
+    s.base,
+    s.quote,
+    s.snapshot_id,
+    s.captured_at,
+    s.captured_at + f.median_interval AS forecast_at,
     f.forecast_mid,
     e.actual_snapshot_id,
     e.actual_at,
@@ -784,8 +784,9 @@ SELECT f.exchange,
     e.mean_abs_error_7d,
     e.mean_abs_error_bps_7d,
     e.forecasts_7d::bigint AS forecasts_7d
-   FROM orderbook.v_mid_price_forecast f
-     JOIN orderbook.fact_forecast_error e ON e.snapshot_id = f.snapshot_id;
+   FROM orderbook.v_snapshot s
+     JOIN orderbook.fact_forecast f ON f.snapshot_id = s.snapshot_id
+     JOIN orderbook.fact_forecast_error e ON e.snapshot_id = s.snapshot_id;
 comment on view orderbook.v_forecast_error is 'Each forecast of v_mid_price_forecast against the mid that actually arrived with the market''s next snapshot, and the mean absolute error over the trailing 1 h, 24 h and 7 d. One row per forecast whose next snapshot has arrived.';
 comment on column orderbook.v_forecast_error.exchange is 'Venue code: coinbase or binance (dim_exchange.code).';
 comment on column orderbook.v_forecast_error.market is 'The venue''s own symbol of the market, as in MARKETS: BTC-USD on Coinbase, BTCUSDT on Binance.';

@@ -10,17 +10,23 @@
 -- Each score is made when the next snapshot is derived and kept in fact_forecast_error
 -- (sql/derive/forecast_error.sql), with its windows' averages (forecast_error_windows.sql,
 -- recomputed for the scores whose windows a derive changes), so the view is joins only: a filter
--- on any column, or on actual_snapshot_id from v_latest, reads just the scores asked for.
+-- on any column, or on actual_snapshot_id from v_latest, reads just the scores asked for. It
+-- reads fact_forecast itself rather than v_mid_price_forecast: that view's fact_top join (for
+-- mid_price, not shown here) made the query with v_latest one relation past the planner's
+-- join_collapse_limit, and it was planned over the whole year. A forecast exists only where its
+-- snapshot has a top (forecast.sql), so the rows are the same.
 create or replace view orderbook.v_forecast_error as
 select
-  f.exchange, f.market, f.base, f.quote, f.snapshot_id, f.captured_at, f.forecast_at, f.forecast_mid,
+  s.exchange, s.market, s.base, s.quote, s.snapshot_id, s.captured_at,
+  s.captured_at + f.median_interval as forecast_at, f.forecast_mid,
   e.actual_snapshot_id, e.actual_at, e.actual_mid, e.error, e.error_bps,
   abs(e.error) as abs_error, abs(e.error_bps) as abs_error_bps,
   e.mean_abs_error_1h, e.mean_abs_error_bps_1h, e.forecasts_1h::bigint as forecasts_1h,
   e.mean_abs_error_24h, e.mean_abs_error_bps_24h, e.forecasts_24h::bigint as forecasts_24h,
   e.mean_abs_error_7d, e.mean_abs_error_bps_7d, e.forecasts_7d::bigint as forecasts_7d
-from orderbook.v_mid_price_forecast f
-join orderbook.fact_forecast_error e on e.snapshot_id = f.snapshot_id;
+from orderbook.v_snapshot s
+join orderbook.fact_forecast f on f.snapshot_id = s.snapshot_id
+join orderbook.fact_forecast_error e on e.snapshot_id = s.snapshot_id;
 grant select on orderbook.v_forecast_error to orderbook_reader;
 -- Documentation (\d+ shows it), applied with the view and kept by create or replace.
 comment on view orderbook.v_forecast_error is 'Each forecast of v_mid_price_forecast against the mid that actually arrived with the market''s next snapshot, and the mean absolute error over the trailing 1 h, 24 h and 7 d. One row per forecast whose next snapshot has arrived.';

@@ -23,6 +23,7 @@ describe('migrations', () => {
       '0008_level_partitions_stored_forecasts',
       '0009_error_market_index',
       '0010_stored_window_facts',
+      '0011_jit_off',
     ]);
     const second = await migrate(warehouse.db, undefined, DEFAULTS);
     expect(second.applied).toEqual([]);
@@ -57,6 +58,17 @@ describe('migrations', () => {
       'kysely_migration_lock',
       'view_version',
     ]);
+  });
+
+  it('turns JIT off for the database: a new session plans the views without compiling', async () => {
+    await migrate(warehouse.db, undefined, DEFAULTS);
+    const fresh = await testDb.open({ migrate: false });
+    try {
+      const { rows } = await sql<{ jit: string }>`select current_setting('jit') as jit`.execute(fresh.db);
+      expect(rows[0]?.jit).toBe('off');
+    } finally {
+      await fresh.close();
+    }
   });
 
   it('runs safely from two processes at once', async () => {

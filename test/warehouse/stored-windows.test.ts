@@ -199,3 +199,26 @@ describe('fact_spread_rolling', () => {
     expect(rows.map(strip)).toEqual((await stored('OOO-USD')).map(strip));
   });
 });
+
+describe('v_forecast_error without v_mid_price_forecast', () => {
+  it('gives exactly the rows of its former definition (v_mid_price_forecast ⋈ fact_forecast_error)', async () => {
+    // The data of the tests above: several markets, shuffled loads, gaps past a week.
+    const { rows } = await sql<{ now: string; before: string; total: string }>`
+      with now as (select * from orderbook.v_forecast_error),
+      before as (
+        select
+          f.exchange, f.market, f.base, f.quote, f.snapshot_id, f.captured_at, f.forecast_at, f.forecast_mid,
+          e.actual_snapshot_id, e.actual_at, e.actual_mid, e.error, e.error_bps,
+          abs(e.error) as abs_error, abs(e.error_bps) as abs_error_bps,
+          e.mean_abs_error_1h, e.mean_abs_error_bps_1h, e.forecasts_1h::bigint as forecasts_1h,
+          e.mean_abs_error_24h, e.mean_abs_error_bps_24h, e.forecasts_24h::bigint as forecasts_24h,
+          e.mean_abs_error_7d, e.mean_abs_error_bps_7d, e.forecasts_7d::bigint as forecasts_7d
+        from orderbook.v_mid_price_forecast f
+        join orderbook.fact_forecast_error e on e.snapshot_id = f.snapshot_id)
+      select (select count(*) from (select * from now except all select * from before) x)::text as now,
+             (select count(*) from (select * from before except all select * from now) x)::text as before,
+             (select count(*) from now)::text as total`.execute(warehouse.db);
+    expect(rows[0]).toMatchObject({ now: '0', before: '0' });
+    expect(Number(rows[0]?.total)).toBeGreaterThan(20);
+  });
+});
