@@ -9,7 +9,6 @@
  * resumable: a killed backfill is finished by running it again.
  */
 import type { Kysely } from 'kysely';
-import { parseArgs } from 'node:util';
 import { BookError, parseBook } from '../venues/index.ts';
 import type { Config } from '../config.ts';
 import type { Logger } from '../log.ts';
@@ -166,30 +165,7 @@ function isoDate(flag: string, value: string | undefined): Date | undefined {
   return date;
 }
 
-/** `[--from ISO] [--to ISO] [--exchange X] [--market Y] [--derive-only]`; a bad flag says why. */
-export function parseBackfillArgs(argv: string[]): BackfillOptions {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        from: { type: 'string' },
-        to: { type: 'string' },
-        exchange: { type: 'string' },
-        market: { type: 'string' },
-        'derive-only': { type: 'boolean', default: false },
-      },
-      strict: true,
-    }));
-  } catch (error) {
-    throw new BackfillArgsError(
-      `${(error as Error).message}; allowed: --from ISO --to ISO --exchange X --market Y --derive-only`,
-    );
-  }
-  return backfillOptions(values);
-}
-
-/** Checks flag values already split by an argument parser (the CLI's, or parseBackfillArgs). */
+/** Checks flag values already split by the CLI's one argument parser (cli/args.ts). */
 export function backfillOptions(values: {
   from?: string | undefined;
   to?: string | undefined;

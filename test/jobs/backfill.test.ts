@@ -6,9 +6,11 @@ import type { Config } from '../../src/config.ts';
 import {
   backfill,
   BackfillArgsError,
-  parseBackfillArgs,
+  backfillOptions,
   type BackfillOptions,
 } from '../../src/jobs/backfill.ts';
+import { ArgsError, parseCommandArgs } from '../../src/cli/args.ts';
+import { COMMANDS } from '../../src/cli/commands.ts';
 import { LogProgress, TerminalProgress, type ProgressSink } from '../../src/jobs/progress.ts';
 import { listSnapshots, listTrades, readSnapshot, type RawStore } from '../../src/raw/index.ts';
 import type { Warehouse } from '../../src/warehouse/db.ts';
@@ -403,7 +405,18 @@ describe('backfill', () => {
   });
 });
 
-describe('parseBackfillArgs', () => {
+/** backfill's arguments as the CLI reads them: the one parser, then backfill's own checks. */
+function parseBackfillArgs(args: string[]) {
+  const parsed = parseCommandArgs(COMMANDS.backfill ?? fail(), args);
+  if (parsed.help) return fail();
+  return backfillOptions(parsed.values);
+}
+
+function fail(): never {
+  throw new Error('no backfill command spec, or --help asked');
+}
+
+describe('backfill arguments', () => {
   it('reads every flag', () => {
     expect(
       parseBackfillArgs([
@@ -451,11 +464,17 @@ describe('parseBackfillArgs', () => {
     ],
     [['--market', '../etc'], /--market "..\/etc" is not a venue symbol: a coinbase symbol matches/],
     [['--market', 'btc-usd'], /--market "btc-usd" is not a venue symbol/],
-    [['--frm', 'x'], /Unknown option '--frm'.*allowed: --from ISO/],
-    [['--from'], /--from.*argument missing.*allowed: --from ISO/],
-    [['coinbase'], /Unexpected argument 'coinbase'.*allowed: --from ISO/],
   ])('%j', (args, message) => {
     expect(() => parseBackfillArgs(args)).toThrow(BackfillArgsError);
+    expect(() => parseBackfillArgs(args)).toThrow(message);
+  });
+
+  it.each([
+    [['--frm', 'x'], /Unknown option '--frm'.*see `backfill --help`/],
+    [['--from'], /--from.*argument missing.*see `backfill --help`/],
+    [['coinbase'], /Unexpected argument 'coinbase'.*see `backfill --help`/],
+  ])('%j is refused by the one parser', (args, message) => {
+    expect(() => parseBackfillArgs(args)).toThrow(ArgsError);
     expect(() => parseBackfillArgs(args)).toThrow(message);
   });
 });
