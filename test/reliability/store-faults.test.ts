@@ -7,10 +7,11 @@ import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import { backfill } from '../../src/jobs/backfill.ts';
 import { pipelineOrExit as openPipeline } from '../../src/cli/startup.ts';
+import { openPipeline as openJobPipeline, StartupError } from '../../src/jobs/pipeline.ts';
 import { openRawStore, readSnapshot, type RawStore } from '../../src/raw/index.ts';
 import { defaultSimMarkets } from '../../src/simulator/index.ts';
 import { Loader } from '../../src/warehouse/load.ts';
@@ -205,6 +206,48 @@ describe('S3 raw store faults', () => {
     expect(JSON.stringify(fatal)).toContain(`s3://${BUCKET}/x`);
     expect(h.sim.requests).toEqual([]);
   }, 60_000);
+});
+
+describe('stopped while the S3 store is probed', () => {
+  it('a SIGTERM (the stop signal) ends a probe the endpoint never answers: StartupError stopped', async () => {
+    // Takes the connection and never answers: without the stop the probe would wait forever.
+    const silent = http.createServer(() => undefined);
+    silent.listen(0, '127.0.0.1');
+    await once(silent, 'listening');
+    const port = (silent.address() as AddressInfo).port;
+    try {
+      const { log } = capturingLogger();
+      const config = loadConfig({
+        ...h.baseEnv,
+        DATABASE_URL: h.testDb.databaseUrl ?? '',
+        DATA_DIR: h.testDb.dataDir,
+        RAW_STORE_URL: `s3://${BUCKET}/x`,
+        S3_ENDPOINT: `http://127.0.0.1:${String(port)}`,
+        S3_FORCE_PATH_STYLE: 'true',
+        AWS_REGION: S3RVER_REGION,
+      });
+      // The SDK's default chain reads the keys from the environment, as a deployment's would.
+      vi.stubEnv('AWS_ACCESS_KEY_ID', S3RVER_CREDENTIALS.accessKeyId);
+      vi.stubEnv('AWS_SECRET_ACCESS_KEY', S3RVER_CREDENTIALS.secretAccessKey);
+      const stop = new AbortController();
+      setTimeout(() => {
+        stop.abort(new Error('stopped by SIGTERM'));
+      }, 300);
+      const started = performance.now();
+      const outcome = await openJobPipeline(config, log, { signal: stop.signal }).then(
+        () => null,
+        (error: unknown) => error,
+      );
+      expect(outcome).toBeInstanceOf(StartupError);
+      expect((outcome as StartupError).reason).toBe('stopped');
+      expect(performance.now() - started).toBeLessThan(1500);
+      expect(h.sim.requests).toEqual([]);
+    } finally {
+      vi.unstubAllEnvs();
+      silent.closeAllConnections();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  });
 });
 
 describe('the database lost mid-run', () => {
