@@ -263,32 +263,46 @@ async function snapshotsOf(symbol: string): Promise<{ snapshot_id: string; level
   }
 }
 
+/**
+ * Starts the CLI with fact_level locked by a gate, sends SIGTERM once its load's level COPY waits
+ * on the gate and the stop is acknowledged, runs `whileHeld`, then lets the load go. Returns the
+ * child (still finishing) and when the gate let go.
+ */
+async function stopDuringLoad(
+  args: string[],
+  extra: Record<string, string>,
+  whileHeld: (gate: pg.Client) => Promise<void> = () => Promise.resolve(),
+): Promise<{ child: Child; letGo: number }> {
+  await partitionsReady();
+  const gate = new pg.Client({ connectionString: testDb.databaseUrl });
+  await gate.connect();
+  let child: Child | undefined;
+  try {
+    await gate.query('begin');
+    await gate.query('lock table orderbook.fact_level in exclusive mode');
+    child = startCli(args, env(extra));
+    const running = child;
+    await until(running, 'a load waiting', async () => (await waitingBackends(gate, LEVEL_COPY)) === 1);
+    running.process.kill('SIGTERM');
+    await until(running, 'the stop acknowledged', () =>
+      Promise.resolve(running.lines().some((l) => l.signal === 'SIGTERM')),
+    );
+    await whileHeld(gate);
+  } finally {
+    await gate.query('rollback');
+    await gate.end();
+  }
+  return { child, letGo: performance.now() };
+}
+
 describe('a load in flight at the first signal commits whole', () => {
   it('etl: the held load finishes once let go, the book is stored whole, the run exits 143', async (ctx) => {
     if (testDb.kind === 'pglite') ctx.skip();
     const before = (await snapshotsOf('ETH-USD')).length;
-    await partitionsReady();
-    const gate = new pg.Client({ connectionString: testDb.databaseUrl });
-    await gate.connect();
-    let child: Child | undefined;
-    try {
-      await gate.query('begin');
-      await gate.query('lock table orderbook.fact_level in exclusive mode');
-      child = startCli(['etl'], env({ MARKETS: 'coinbase:ETH-USD' }));
-      const running = child;
-      await until(running, 'loading ETH-USD', async () => (await waitingBackends(gate, LEVEL_COPY)) === 1);
-      running.process.kill('SIGTERM');
-      await until(running, 'the stop acknowledged', () =>
-        Promise.resolve(running.lines().some((l) => l.signal === 'SIGTERM')),
-      );
-    } finally {
-      await gate.query('rollback');
-      await gate.end();
-    }
-    const let_go = performance.now();
+    const { child, letGo } = await stopDuringLoad(['etl'], { MARKETS: 'coinbase:ETH-USD' });
     const { code } = await child.exited;
     // The load it was in (the only thing in flight) ends; its trades, not yet asked, are cut short.
-    expect(performance.now() - let_go).toBeLessThan(2000 + 5000);
+    expect(performance.now() - letGo).toBeLessThan(2000 + 5000);
     expect(code).toBe(143);
     const stored = await snapshotsOf('ETH-USD');
     expect(stored.length).toBe(before + 1);
@@ -299,35 +313,18 @@ describe('a load in flight at the first signal commits whole', () => {
   it('start: a tick in flight finishes its load, then the scheduler stops with 0', async (ctx) => {
     if (testDb.kind === 'pglite') ctx.skip();
     const before = (await snapshotsOf('BTC-USD')).length;
-    await partitionsReady();
-    const gate = new pg.Client({ connectionString: testDb.databaseUrl });
-    await gate.connect();
-    let child: Child | undefined;
-    try {
-      await gate.query('begin');
-      await gate.query('lock table orderbook.fact_level in exclusive mode');
-      child = startCli(['start'], env({ MARKETS: 'coinbase:BTC-USD', CRON_SCHEDULE: '* * * * * *' }));
-      const running = child;
-      await until(
-        running,
-        'a tick loading BTC-USD',
-        async () => (await waitingBackends(gate, LEVEL_COPY)) === 1,
-      );
-      running.process.kill('SIGTERM');
-      await until(running, 'the stop acknowledged', () =>
-        Promise.resolve(running.lines().some((l) => l.signal === 'SIGTERM')),
-      );
-      // No new tick starts while the held one waits.
-      await new Promise((resolve) => setTimeout(resolve, 1500));
-      expect(await waitingBackends(gate, LEVEL_COPY)).toBe(1);
-    } finally {
-      await gate.query('rollback');
-      await gate.end();
-    }
-    const let_go = performance.now();
+    const { child, letGo } = await stopDuringLoad(
+      ['start'],
+      { MARKETS: 'coinbase:BTC-USD', CRON_SCHEDULE: '* * * * * *' },
+      async (gate) => {
+        // No new tick starts while the held one waits.
+        await new Promise((resolve) => setTimeout(resolve, 1500));
+        expect(await waitingBackends(gate, LEVEL_COPY)).toBe(1);
+      },
+    );
     const { code } = await child.exited;
     expect(code).toBe(0);
-    expect(performance.now() - let_go).toBeLessThan(2000 + 5000);
+    expect(performance.now() - letGo).toBeLessThan(2000 + 5000);
     expect(child.lines().some((l) => l.msg === 'scheduler stopped')).toBe(true);
     const stored = await snapshotsOf('BTC-USD');
     expect(stored.length).toBe(before + 1);
