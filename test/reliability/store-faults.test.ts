@@ -127,6 +127,19 @@ beforeEach(async () => {
 const puts = () =>
   flaky.seen.filter((r) => r.startsWith('PUT ') && !r.includes('/_meta/') && !r.includes('/_trades/'));
 
+/** The ETL's config with its raw store in a bucket behind a local endpoint on `port`. */
+function s3ConfigAt(port: number) {
+  return loadConfig({
+    ...h.baseEnv,
+    DATABASE_URL: h.testDb.databaseUrl ?? '',
+    DATA_DIR: h.testDb.dataDir,
+    RAW_STORE_URL: `s3://${BUCKET}/x`,
+    S3_ENDPOINT: `http://127.0.0.1:${String(port)}`,
+    S3_FORCE_PATH_STYLE: 'true',
+    AWS_REGION: S3RVER_REGION,
+  });
+}
+
 describe('S3 raw store faults', () => {
   it('503s on a put are retried and the market loads once its object is stored', async () => {
     h.store = s3Store(flaky.endpoint, 'retry');
@@ -190,15 +203,7 @@ describe('S3 raw store faults', () => {
     const port = (closed.address() as AddressInfo).port;
     await new Promise((resolve) => closed.close(resolve));
     const { log, lines } = capturingLogger();
-    const config = loadConfig({
-      ...h.baseEnv,
-      DATABASE_URL: h.testDb.databaseUrl ?? '',
-      DATA_DIR: h.testDb.dataDir,
-      RAW_STORE_URL: `s3://${BUCKET}/x`,
-      S3_ENDPOINT: `http://127.0.0.1:${String(port)}`,
-      S3_FORCE_PATH_STYLE: 'true',
-      AWS_REGION: S3RVER_REGION,
-    });
+    const config = s3ConfigAt(port);
     const outcome = await openPipeline(config, log);
     expect(outcome).toBe(1);
     const fatal = lines().find((l) => l.level === 60);
@@ -217,15 +222,7 @@ describe('stopped while the S3 store is probed', () => {
     const port = (silent.address() as AddressInfo).port;
     try {
       const { log } = capturingLogger();
-      const config = loadConfig({
-        ...h.baseEnv,
-        DATABASE_URL: h.testDb.databaseUrl ?? '',
-        DATA_DIR: h.testDb.dataDir,
-        RAW_STORE_URL: `s3://${BUCKET}/x`,
-        S3_ENDPOINT: `http://127.0.0.1:${String(port)}`,
-        S3_FORCE_PATH_STYLE: 'true',
-        AWS_REGION: S3RVER_REGION,
-      });
+      const config = s3ConfigAt(port);
       // The SDK's default chain reads the keys from the environment, as a deployment's would.
       vi.stubEnv('AWS_ACCESS_KEY_ID', S3RVER_CREDENTIALS.accessKeyId);
       vi.stubEnv('AWS_SECRET_ACCESS_KEY', S3RVER_CREDENTIALS.secretAccessKey);
