@@ -8,6 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Level, OrderBook } from '../../src/book/index.ts';
 import { Loader, type LoadSettings } from '../../src/warehouse/load.ts';
 import { sqlFile } from '../../src/warehouse/sqlfiles.ts';
+import { levelRowsRead as levelRowsReadBy } from '../helpers/level-reads.ts';
 import { useTestWarehouse } from '../helpers/db.ts';
 import { canonical } from '../helpers/numeric.ts';
 
@@ -376,32 +377,9 @@ async function expectReferenceRows(snapshotId: string, thresholds: string[]): Pr
  * (EXPLAIN ANALYZE in a transaction rolled back after, so the stored rows stay as they are).
  */
 async function levelRowsRead(snapshotId: string, thresholds: string[]): Promise<number> {
-  let read = 0;
-  const rollback = new Error('rollback');
-  await warehouse.db
-    .transaction()
-    .execute(async (tx) => {
-      await sql`delete from orderbook.fact_size_limit where snapshot_id = ${snapshotId}`.execute(tx);
-      const { rows } = await tx.executeQuery<{ 'QUERY PLAN': unknown }>(
-        CompiledQuery.raw(`explain (analyze, format json) ${sqlFile('sql/derive/size_limit.sql')}`, [
-          [snapshotId],
-          thresholds,
-        ]),
-      );
-      const visit = (node: Record<string, unknown>) => {
-        // fact_level's partitions (fact_level_YYYYMMDD) are scanned under their own names.
-        if (/^fact_level(_\w+)?$/.test(String(node['Relation Name'])))
-          read += Number(node['Actual Rows']) * Number(node['Actual Loops']);
-        for (const child of (node.Plans as Record<string, unknown>[] | undefined) ?? []) visit(child);
-      };
-      const [root] = rows[0]?.['QUERY PLAN'] as [{ Plan: Record<string, unknown> }];
-      visit(root.Plan);
-      throw rollback;
-    })
-    .catch((error: unknown) => {
-      if (error !== rollback) throw error;
-    });
-  return read;
+  return levelRowsReadBy(warehouse.db, 'sql/derive/size_limit.sql', [[snapshotId], thresholds], (tx) =>
+    sql`delete from orderbook.fact_size_limit where snapshot_id = ${snapshotId}`.execute(tx),
+  );
 }
 
 describe('v_cost_curve', () => {

@@ -11,6 +11,7 @@ import type { Level, OrderBook } from '../../src/book/index.ts';
 import { loadConfig } from '../../src/config.ts';
 import { Loader, type LoadSettings } from '../../src/warehouse/load.ts';
 import { sqlFile } from '../../src/warehouse/sqlfiles.ts';
+import { levelRowsRead } from '../helpers/level-reads.ts';
 import { useTestWarehouse } from '../helpers/db.ts';
 import { canonical } from '../helpers/numeric.ts';
 
@@ -181,31 +182,9 @@ describe('fact_split on deep books', () => {
   });
 
   it('reads a few hundred levels of each book, not its thousands', async () => {
-    let read = 0;
-    const rollback = new Error('rollback');
-    await warehouse.db
-      .transaction()
-      .execute(async (tx) => {
-        await sql`delete from orderbook.fact_split where run_id = ${RUNS.cheaper}`.execute(tx);
-        const { rows } = await tx.executeQuery<{ 'QUERY PLAN': unknown }>(
-          CompiledQuery.raw(`explain (analyze, format json) ${sqlFile('sql/derive/split.sql')}`, [
-            [RUNS.cheaper],
-            ['DEEP'],
-          ]),
-        );
-        const visit = (node: Record<string, unknown>) => {
-          // fact_level's partitions (fact_level_YYYYMMDD) are scanned under their own names.
-          if (/^fact_level(_\w+)?$/.test(String(node['Relation Name'])))
-            read += Number(node['Actual Rows']) * Number(node['Actual Loops']);
-          for (const child of (node.Plans as Record<string, unknown>[] | undefined) ?? []) visit(child);
-        };
-        const [root] = rows[0]?.['QUERY PLAN'] as [{ Plan: Record<string, unknown> }];
-        visit(root.Plan);
-        throw rollback;
-      })
-      .catch((error: unknown) => {
-        if (error !== rollback) throw error;
-      });
+    const read = await levelRowsRead(warehouse.db, 'sql/derive/split.sql', [[RUNS.cheaper], ['DEEP']], (tx) =>
+      sql`delete from orderbook.fact_split where run_id = ${RUNS.cheaper}`.execute(tx),
+    );
     expect(read).toBeGreaterThan(0);
     // Two books × two sides × 4,000 levels is what the walk of whole books reads.
     expect(read).toBeLessThan((2 * 2 * LEVELS) / 10);
