@@ -52,13 +52,16 @@ export function stopSignal(log: Logger, options: StopOptions): Stop {
   };
   process.on('SIGTERM', onTerm);
   process.on('SIGINT', onInt);
-  // A process started by init (systemd, a container's PID 1) has no parent to lose.
+  // A process started by init (systemd, a container's PID 1) has no parent to lose; one not
+  // started by npm is not watched at all.
   const parent = process.ppid;
-  const watch = setInterval(() => {
-    if (options.followParent && parent > 1 && process.ppid !== parent)
-      stop('SIGTERM', `parent process ${parent} exited`);
-  }, PARENT_POLL_MS);
-  watch.unref();
+  const watch =
+    options.followParent && parent > 1
+      ? setInterval(() => {
+          if (process.ppid !== parent) stop('SIGTERM', `parent process ${parent} exited`);
+        }, PARENT_POLL_MS)
+      : undefined;
+  watch?.unref();
   return {
     signal: controller.signal,
     exitCode: () => 128 + constants.signals[received],
