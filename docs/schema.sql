@@ -206,6 +206,8 @@ CREATE INDEX fact_snapshot_day ON orderbook.fact_snapshot USING btree ((((receiv
 CREATE INDEX fact_snapshot_market_time ON orderbook.fact_snapshot USING btree (market_id, received_at);
 CREATE INDEX fact_snapshot_run ON orderbook.fact_snapshot USING btree (run_id);
 CREATE INDEX fact_snapshot_time ON orderbook.fact_snapshot USING btree (received_at);
+CREATE INDEX fact_snapshot_utc_day ON orderbook.fact_snapshot USING btree ((date_trunc('day'::text, (received_at AT TIME ZONE 'UTC'::text)) AT TIME ZONE 'UTC'::text));
+CREATE INDEX fact_snapshot_utc_hour ON orderbook.fact_snapshot USING btree ((date_trunc('hour'::text, (received_at AT TIME ZONE 'UTC'::text)) AT TIME ZONE 'UTC'::text));
 CREATE TRIGGER fact_snapshot_assign_id BEFORE INSERT ON orderbook.fact_snapshot FOR EACH ROW EXECUTE FUNCTION orderbook.fact_snapshot_assign_id();
 CREATE TRIGGER fact_snapshot_delete_levels AFTER DELETE ON orderbook.fact_snapshot REFERENCING OLD TABLE AS old_snapshots FOR EACH STATEMENT EXECUTE FUNCTION orderbook.fact_snapshot_delete_levels();
 CREATE TRIGGER fact_snapshot_truncate_levels AFTER TRUNCATE ON orderbook.fact_snapshot FOR EACH STATEMENT EXECUTE FUNCTION orderbook.fact_snapshot_truncate_levels();
