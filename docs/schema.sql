@@ -450,7 +450,9 @@ WITH ranked AS (
             row_number() OVER venue AS rank,
             lead(s.exchange) OVER venue AS runner_up_exchange,
             lead(s.market) OVER venue AS runner_up_market,
-            lead(f.all_in_price) OVER venue AS runner_up_all_in_price
+            lead(f.all_in_price) OVER venue AS runner_up_all_in_price,
+            count(*) OVER books AS books_compared,
+            max(s.captured_at) OVER books - min(s.captured_at) OVER books AS capture_span
            FROM orderbook.v_snapshot s
              JOIN orderbook.fact_fill f ON f.snapshot_id = s.snapshot_id
           WHERE f.fully_filled AND s.quote_is_usd
@@ -458,7 +460,7 @@ WITH ranked AS (
                 CASE
                     WHEN f.side = 'buy'::text THEN f.all_in_price
                     ELSE - f.all_in_price
-                END), s.exchange, s.market)
+                END), s.exchange, s.market), books AS (PARTITION BY s.run_id, s.base, f.side, f.notional_usd)
         )
  SELECT run_id,
     captured_at,
@@ -476,7 +478,9 @@ WITH ranked AS (
         CASE side
             WHEN 'buy'::text THEN runner_up_all_in_price - all_in_price
             ELSE all_in_price - runner_up_all_in_price
-        END::numeric(1000,40) * 10000::numeric / runner_up_all_in_price, 18) AS advantage_bps
+        END::numeric(1000,40) * 10000::numeric / runner_up_all_in_price, 18) AS advantage_bps,
+    books_compared::integer AS books_compared,
+    capture_span
    FROM ranked
   WHERE rank = 1;
 comment on view orderbook.v_best_venue is 'Per run × base asset × side × notional, the venue to prefer: the lowest all-in price to buy, the highest to sell, among fully filled fills of USD and USD-stablecoin markets, with the runner-up. One row per run × base × side × notional_usd.';
@@ -493,6 +497,8 @@ comment on column orderbook.v_best_venue.runner_up_exchange is 'Venue of the sec
 comment on column orderbook.v_best_venue.runner_up_market is 'Market of the second best book; null when only one book could fill.';
 comment on column orderbook.v_best_venue.runner_up_all_in_price is 'All-in price of the second best book; null when only one book could fill.';
 comment on column orderbook.v_best_venue.advantage_bps is 'How much better the winner is, bps of the runner-up price: buy (runner_up − winner) / runner_up × 10000, sell (winner − runner_up) / runner_up × 10000. Null without a runner-up.';
+comment on column orderbook.v_best_venue.books_compared is 'Books that competed: fully filled fills of USD and USD-stablecoin markets of this base in the run.';
+comment on column orderbook.v_best_venue.capture_span is 'Largest minus smallest captured_at among the books compared: how far apart in time the venues were snapshotted (0 with one book).';
 
 create view orderbook.v_book_levels as
 SELECT s.exchange,
@@ -1286,6 +1292,7 @@ WITH allocation AS (
             s.market,
             s.quote,
             f.fee_bps,
+            s.captured_at AS book_captured_at,
             f.usd_amount,
             f.base_exact,
             f.levels_used,
@@ -1308,6 +1315,7 @@ WITH allocation AS (
             v.market,
             v.quote,
             v.fee_bps,
+            v.book_captured_at,
             v.usd_amount,
             v.base_exact,
             v.levels_used,
@@ -1319,7 +1327,8 @@ WITH allocation AS (
             sum(v.usd_amount) OVER o AS filled_usd,
             sum(v.base_exact) OVER o AS total_base_exact,
             sum(v.usd_amount * v.fee_bps / 10000::numeric) OVER o AS total_fee_usd,
-            count(*) FILTER (WHERE v.usd_amount > 0::numeric) OVER o AS venues_used
+            count(*) FILTER (WHERE v.usd_amount > 0::numeric) OVER o AS venues_used,
+            max(v.book_captured_at) OVER o - min(v.book_captured_at) OVER o AS capture_span
            FROM allocation v
           WINDOW o AS (PARTITION BY v.run_id, v.base, v.side, v.notional_usd)
         ), blended AS (
@@ -1333,6 +1342,7 @@ WITH allocation AS (
             t.market,
             t.quote,
             t.fee_bps,
+            t.book_captured_at,
             t.usd_amount,
             t.base_exact,
             t.levels_used,
@@ -1345,6 +1355,7 @@ WITH allocation AS (
             t.total_base_exact,
             t.total_fee_usd,
             t.venues_used,
+            t.capture_span,
                 CASE t.side
                     WHEN 'buy'::text THEN t.filled_usd + t.total_fee_usd
                     ELSE t.filled_usd - t.total_fee_usd
@@ -1381,7 +1392,8 @@ WITH allocation AS (
         CASE side
             WHEN 'buy'::text THEN single_exact - blended_exact
             ELSE blended_exact - single_exact
-        END * 10000::numeric / single_exact, 18) AS saving_bps
+        END * 10000::numeric / single_exact, 18) AS saving_bps,
+    capture_span
    FROM blended;
 comment on view orderbook.v_optimal_split is 'The cheapest way to buy (most proceeds to sell) the base quantity that N USD buys (sells), split across venues: the run''s books of one base merged and walked from the best all-in level price, compared with the best venue alone for the same quantity. One row per run × base × side × size × competing book (USD and USD-stablecoin quotes). Sizes: NOTIONALS_USD and COST_CURVE_USD. Filter on run_id (and base).';
 comment on column orderbook.v_optimal_split.run_id is 'The run whose books are split across (see v_run).';
@@ -1411,6 +1423,7 @@ comment on column orderbook.v_optimal_split.best_single_exchange is 'Venue whose
 comment on column orderbook.v_optimal_split.best_single_market is 'Market of that book; null likewise.';
 comment on column orderbook.v_optimal_split.best_single_all_in_price is 'That book''s all-in price for Q alone: USD of its own walk for Q × (1 ± fee/10000) / Q; null likewise.';
 comment on column orderbook.v_optimal_split.saving_bps is 'What splitting saves against the best venue alone for the same Q, bps: buy (single − blended) / single × 10000, sell (blended − single) / single × 10000. Never negative; 0 when the split uses one venue; null without a single.';
+comment on column orderbook.v_optimal_split.capture_span is 'Largest minus smallest captured_at among the books merged for this order: how far apart in time the venues were snapshotted (0 with one book).';
 
 create view orderbook.v_optimal_transactions as
 WITH walk AS (

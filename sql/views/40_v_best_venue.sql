@@ -5,6 +5,9 @@
 -- One window pass names the winner and, with lead(), its runner-up; a view that ranks once and
 -- is read once lets a filter on run_id (or base, side, notional) reach the fills directly
 -- instead of ranking all history first.
+-- Same moment: a run snapshots its markets one after another, so the books compared were not
+-- captured at one instant; capture_span is the largest minus the smallest captured_at among
+-- them (books_compared), so an analyst sees when the venues were not snapshotted together.
 create or replace view orderbook.v_best_venue as
 with ranked as (
   select
@@ -13,14 +16,17 @@ with ranked as (
     row_number() over venue as rank,
     lead(s.exchange) over venue as runner_up_exchange,
     lead(s.market) over venue as runner_up_market,
-    lead(f.all_in_price) over venue as runner_up_all_in_price
+    lead(f.all_in_price) over venue as runner_up_all_in_price,
+    count(*) over books as books_compared,
+    max(s.captured_at) over books - min(s.captured_at) over books as capture_span
   from orderbook.v_snapshot s
   join orderbook.fact_fill f on f.snapshot_id = s.snapshot_id
   where f.fully_filled and s.quote_is_usd
   window venue as (
     partition by s.run_id, s.base, f.side, f.notional_usd
     order by case when f.side = 'buy' then f.all_in_price else -f.all_in_price end, s.exchange, s.market
-  )
+  ),
+  books as (partition by s.run_id, s.base, f.side, f.notional_usd)
 )
 select
   run_id, captured_at, base, side, notional_usd, exchange, market,
@@ -30,7 +36,9 @@ select
   runner_up_all_in_price,
   round(
     case side when 'buy' then runner_up_all_in_price - all_in_price else all_in_price - runner_up_all_in_price end
-    ::numeric(1000, 40) * 10000 / runner_up_all_in_price, 18) as advantage_bps
+    ::numeric(1000, 40) * 10000 / runner_up_all_in_price, 18) as advantage_bps,
+  books_compared::integer as books_compared,
+  capture_span
 from ranked
 where rank = 1;
 grant select on orderbook.v_best_venue to orderbook_reader;
@@ -49,3 +57,5 @@ comment on column orderbook.v_best_venue.runner_up_exchange is 'Venue of the sec
 comment on column orderbook.v_best_venue.runner_up_market is 'Market of the second best book; null when only one book could fill.';
 comment on column orderbook.v_best_venue.runner_up_all_in_price is 'All-in price of the second best book; null when only one book could fill.';
 comment on column orderbook.v_best_venue.advantage_bps is 'How much better the winner is, bps of the runner-up price: buy (runner_up − winner) / runner_up × 10000, sell (winner − runner_up) / runner_up × 10000. Null without a runner-up.';
+comment on column orderbook.v_best_venue.books_compared is 'Books that competed: fully filled fills of USD and USD-stablecoin markets of this base in the run.';
+comment on column orderbook.v_best_venue.capture_span is 'Largest minus smallest captured_at among the books compared: how far apart in time the venues were snapshotted (0 with one book).';

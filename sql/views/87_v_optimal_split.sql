@@ -29,10 +29,12 @@
 -- (fact_cost_curve). The walk is done when the run's books are derived and kept in fact_split
 -- (sql/derive/split.sql), so a run's split stays answerable after its levels are past
 -- LEVEL_RETENTION_DAYS; here each book's allocation gets its names and the order's totals.
+-- capture_span: the largest minus the smallest captured_at of the books the split merges, so
+-- an analyst sees when the venues were not snapshotted at the same moment.
 create or replace view orderbook.v_optimal_split as
 with allocation as (
   select f.run_id, f.captured_at, b.code as base, f.side, f.notional_usd,
-         f.snapshot_id, s.exchange, s.market, s.quote, f.fee_bps,
+         f.snapshot_id, s.exchange, s.market, s.quote, f.fee_bps, s.captured_at as book_captured_at,
          f.usd_amount, f.base_exact, f.levels_used, f.worst_price,
          ss.exchange as single_exchange, ss.market as single_market, f.single_exact
   from orderbook.fact_split f
@@ -46,7 +48,8 @@ total as (
          sum(v.usd_amount) over o as filled_usd,
          sum(v.base_exact) over o as total_base_exact,
          sum(v.usd_amount * v.fee_bps / 10000) over o as total_fee_usd,
-         count(*) filter (where v.usd_amount > 0) over o as venues_used
+         count(*) filter (where v.usd_amount > 0) over o as venues_used,
+         max(v.book_captured_at) over o - min(v.book_captured_at) over o as capture_span
   from allocation v
   window o as (partition by v.run_id, v.base, v.side, v.notional_usd)
 ),
@@ -77,7 +80,8 @@ select
   round(single_exact, 18) as best_single_all_in_price,
   round(
     case side when 'buy' then single_exact - blended_exact else blended_exact - single_exact end
-    * 10000 / single_exact, 18) as saving_bps
+    * 10000 / single_exact, 18) as saving_bps,
+  capture_span
 from blended;
 grant select on orderbook.v_optimal_split to orderbook_reader;
 -- Documentation (\d+ shows it), applied with the view and kept by create or replace.
@@ -109,3 +113,4 @@ comment on column orderbook.v_optimal_split.best_single_exchange is 'Venue whose
 comment on column orderbook.v_optimal_split.best_single_market is 'Market of that book; null likewise.';
 comment on column orderbook.v_optimal_split.best_single_all_in_price is 'That book''s all-in price for Q alone: USD of its own walk for Q × (1 ± fee/10000) / Q; null likewise.';
 comment on column orderbook.v_optimal_split.saving_bps is 'What splitting saves against the best venue alone for the same Q, bps: buy (single − blended) / single × 10000, sell (blended − single) / single × 10000. Never negative; 0 when the split uses one venue; null without a single.';
+comment on column orderbook.v_optimal_split.capture_span is 'Largest minus smallest captured_at among the books merged for this order: how far apart in time the venues were snapshotted (0 with one book).';
