@@ -28,18 +28,8 @@ import {
   type SnapshotMeta,
   type SnapshotRecord,
 } from '../raw/index.ts';
-import type { LoadResult, Loader, RawKeyTable, TradesLoadResult } from '../warehouse/index.ts';
+import type { LoadResult, Loader, LoadSource, RawKeyTable, TradesLoadResult } from '../warehouse/index.ts';
 import type { StageJob, StageWords } from './stages.ts';
-
-/** What a load needs besides the parsed object: the envelope's assets, key, run and times. */
-export interface LoadSource {
-  base: string;
-  quote: string;
-  rawKey: string;
-  runId: string;
-  requestedAt: string;
-  receivedAt: string;
-}
 
 /** A run loads a book without its split (derived once per base after the run); backfill without derive. */
 export interface LoadOptions {
