@@ -46,6 +46,8 @@ create table orderbook.etl_error (
   message text not null,
   raw_key text,
   at timestamp with time zone default now() not null,
+  object text,
+  constraint etl_error_object_check CHECK (object = ANY (ARRAY['book'::text, 'trades'::text, 'metadata'::text])),
   constraint etl_error_pkey PRIMARY KEY (error_id),
   constraint etl_error_stage_check CHECK (stage = ANY (ARRAY['fetch'::text, 'store'::text, 'parse'::text, 'load'::text, 'derive'::text]))
 );
@@ -53,6 +55,7 @@ CREATE INDEX etl_error_at ON orderbook.etl_error USING btree (at);
 CREATE INDEX etl_error_market_at ON orderbook.etl_error USING btree (exchange, market, at);
 CREATE INDEX etl_error_raw_key ON orderbook.etl_error USING btree (raw_key) WHERE (raw_key IS NOT NULL);
 CREATE INDEX etl_error_run ON orderbook.etl_error USING btree (run_id);
+comment on column orderbook.etl_error.object is 'Raw kind whose stage failed: book, trades or metadata (the venue''s market list); null for a derive or a backfill''s own failure. Kind is then http_503, timeout, invalid_book… whatever the object.';
 
 create table orderbook.etl_run (
   run_id uuid not null,
@@ -852,7 +855,8 @@ WITH known AS (
             x.kind,
             x.message,
             x.raw_key,
-            x.at
+            x.at,
+            x.object
            FROM orderbook.etl_error x
           WHERE x.stage <> 'derive'::text AND NOT (EXISTS ( SELECT 1
                    FROM orderbook.etl_run r_1
@@ -884,12 +888,15 @@ WITH known AS (
              CROSS JOIN LATERAL ( SELECT count(DISTINCT x.run_id) AS runs,
                     min(x.at) AS since
                    FROM run_error x
-                  WHERE x.exchange = k.exchange AND x.market = k.market AND x.at > COALESCE(l.received_at, '-infinity'::timestamp with time zone) AND x.run_id IS DISTINCT FROM l.run_id AND NOT starts_with(x.kind, 'trades_'::text)) f
+                  WHERE x.exchange = k.exchange AND x.market = k.market AND x.at > COALESCE(l.received_at, '-infinity'::timestamp with time zone) AND x.run_id IS DISTINCT FROM l.run_id AND x.object IS DISTINCT FROM 'trades'::text) f
              LEFT JOIN LATERAL ( SELECT x.run_id,
                     x.message,
-                    x.kind,
                     x.stage,
-                    x.at
+                    x.at,
+                        CASE
+                            WHEN x.object = 'trades'::text THEN 'trades_'::text || x.kind
+                            ELSE x.kind
+                        END AS kind
                    FROM run_error x
                   WHERE x.exchange = k.exchange AND x.market = k.market
                   ORDER BY x.at DESC, x.error_id DESC
@@ -937,7 +944,7 @@ WITH known AS (
             WHEN lt.last_run_id IS DISTINCT FROM lt.loaded_run_id THEN 'failed'::text
             WHEN (EXISTS ( SELECT 1
                FROM run_error x
-              WHERE x.run_id = lt.last_run_id AND x.exchange = lt.exchange AND x.market = lt.market AND starts_with(x.kind, 'trades_'::text))) THEN 'trades_failed'::text
+              WHERE x.run_id = lt.last_run_id AND x.exchange = lt.exchange AND x.market = lt.market AND x.object = 'trades'::text)) THEN 'trades_failed'::text
             ELSE 'loaded'::text
         END AS last_run_outcome,
     lt.consecutive_failed_runs,

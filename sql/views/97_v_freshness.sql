@@ -49,10 +49,12 @@ state as (
     where x.exchange = k.exchange and x.market = k.market
       and x.at > coalesce(l.received_at, '-infinity')
       and x.run_id is distinct from l.run_id
-      and not starts_with(x.kind, 'trades_')
+      and x.object is distinct from 'trades'
   ) f
   left join lateral (
-    select x.run_id, x.message, x.kind, x.stage, x.at
+    select x.run_id, x.message, x.stage, x.at,
+           -- The label kinds had before etl_error.object (0012): trades failures' start with trades_.
+           case when x.object = 'trades' then 'trades_' || x.kind else x.kind end as kind
     from run_error x
     where x.exchange = k.exchange and x.market = k.market
     order by x.at desc, x.error_id desc
@@ -83,7 +85,7 @@ select
     when exists (
       select 1 from run_error x
       where x.run_id = lt.last_run_id and x.exchange = lt.exchange and x.market = lt.market
-        and starts_with(x.kind, 'trades_'))
+        and x.object = 'trades')
       then 'trades_failed'
     else 'loaded'
   end as last_run_outcome,

@@ -5,7 +5,7 @@
  * (src/venues/<venue>/book.ts); parseBook(venue, symbol, text) in src/venues picks it.
  */
 import type { Venue } from '../venues/codes.ts';
-import { parseJsonExact } from '../util/json-exact.ts';
+import { bodyJson, parseJsonExact } from '../util/json-exact.ts';
 import { scanBookShape, type ScanShape } from './scan.ts';
 import type { OrderBook } from './types.ts';
 import { bookProblem } from './validate.ts';
@@ -52,11 +52,6 @@ export function parseBookAs(format: BookFormat, venue: Venue, symbol: string, te
  * held to. Does not validate the book (parseBookAs does).
  */
 export function parseGeneralAs(format: BookFormat, venue: Venue, symbol: string, text: string): OrderBook {
-  let json: unknown;
-  try {
-    json = parseJsonExact(text);
-  } catch (error) {
-    throw new BookError('not_json', `body is not JSON: ${(error as Error).message}`);
-  }
+  const json = bodyJson(text, parseJsonExact, (why) => new BookError('not_json', why));
   return format.normalize(venue, symbol, json);
 }

@@ -9,22 +9,17 @@
  * resumable: a killed backfill is finished by running it again.
  */
 import type { Kysely } from 'kysely';
-import { BookError, parseBook } from '../venues/index.ts';
+import { parseBook } from '../venues/index.ts';
 import type { Config } from '../config.ts';
 import type { Logger } from '../log.ts';
 import { isVenue, SYMBOL_EXAMPLE, SYMBOL_PATTERN, VENUES, type Venue } from '../markets.ts';
 import {
-  listSnapshots,
-  listTrades,
   RawStoreError,
   readSnapshot,
-  readTrades,
   type RawStore,
-  type SnapshotFilter,
   type SnapshotMeta,
   type SnapshotRecord,
 } from '../raw/index.ts';
-import { parseTrades, TradesError } from '../venues/index.ts';
 import { DEFAULT_FORECAST_WINDOW } from '../config.ts';
 import {
   type Database,
@@ -53,6 +48,7 @@ import { uuidv7 } from '../util/ids.ts';
 import { forEachConcurrent } from '../util/pool.ts';
 import { BoundedQueue } from '../util/queue.ts';
 import type { ProgressSink } from './progress.ts';
+import { BOOK, TRADES, type MarketKind } from './raw-kinds.ts';
 
 export interface BackfillOptions {
   from?: Date | undefined;
@@ -237,7 +233,7 @@ export async function backfill(deps: BackfillDeps, options: BackfillOptions = {}
   };
   if (!options.deriveOnly) {
     deps.progress?.phase('load');
-    await loadPhase(deps, options, BOOKS, summary, outcome, log);
+    await loadPhase(deps, options, BOOK, summary, outcome, log);
     deps.progress?.phase('trades');
     await loadPhase(deps, options, TRADES, summary.trades, outcome, log);
   }
@@ -337,6 +333,7 @@ class BackfillRecord {
         exchange: m?.exchange ?? options.exchange ?? '*',
         market: m?.market ?? options.market ?? '*',
         stage,
+        object: null,
         kind: `backfill_${stage}`,
         message: `backfill: ${key}: ${reason}`,
         rawKey: m ? key : null,
@@ -354,7 +351,8 @@ class BackfillRecord {
         exchange: meta.exchange,
         market: meta.market,
         stage: fetchFailed ? 'fetch' : 'parse',
-        kind: `${trades ? 'trades_' : ''}${fetchFailed ? `http_${meta.status}` : 'invalid'}`,
+        object: trades ? 'trades' : 'book',
+        kind: fetchFailed ? `http_${meta.status}` : 'invalid',
         message: `${meta.exchange}:${meta.market}: ${trades ? 'trades: ' : ''}${reason} (found by backfill)`,
         rawKey: key,
         at: meta.received_at,
@@ -392,26 +390,6 @@ function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** One kind of raw object: how to list it, which keys the warehouse has, how to load one. */
-interface ObjectKind {
-  list(store: RawStore, filter: SnapshotFilter): AsyncGenerator<string>;
-  present(db: Kysely<Database>, keys: string[]): Promise<Set<string>>;
-  /** Never throws: every object ends loaded, present, invalid or failed. */
-  load(deps: BackfillDeps, key: string, counts: LoadCounts, outcome: Outcomes, log: Logger): Promise<void>;
-}
-
-const BOOKS: ObjectKind = {
-  list: listSnapshots,
-  present: (db, keys) => presentKeys(db, 'orderbook.fact_snapshot', keys),
-  load: loadOne,
-};
-
-const TRADES: ObjectKind = {
-  list: listTrades,
-  present: (db, keys) => presentKeys(db, 'orderbook.fact_trade_fetch', keys),
-  load: loadTradesOne,
-};
-
 /**
  * Lists the range and loads what the warehouse lacks. One producer walks the listing, checks a
  * chunk of keys against the warehouse in one query and queues the missing ones; `concurrency`
@@ -421,7 +399,7 @@ const TRADES: ObjectKind = {
 async function loadPhase(
   deps: BackfillDeps,
   options: BackfillOptions,
-  kind: ObjectKind,
+  kind: MarketKind<unknown, { inserted: boolean }>,
   summary: LoadCounts,
   outcome: Outcomes,
   log: Logger,
@@ -433,7 +411,7 @@ async function loadPhase(
   const enqueue = async (keys: string[]) => {
     let present: Set<string>;
     try {
-      present = await kind.present(deps.db, keys);
+      present = await presentKeys(deps.db, kind.table, keys);
     } catch (error) {
       // Not fatal: each load is keyed on its raw key and skips what is already there.
       log.warn({ keys: keys.length, err: error }, 'presence check failed: loading the chunk anyway');
@@ -479,7 +457,7 @@ async function loadPhase(
 
   const work = async () => {
     for (let key = await queue.pull(); key !== undefined; key = await queue.pull()) {
-      await kind.load(deps, key, summary, outcome, log);
+      await loadOne(deps, kind, key, summary, outcome, log);
       deps.progress?.object();
     }
   };
@@ -513,9 +491,10 @@ function usableResponse(
   return { meta, text: record.payloadText, base: meta.base, quote: meta.quote };
 }
 
-/** Never throws: every object ends loaded, present, invalid or failed. */
-async function loadOne(
+/** Reads, parses and loads one raw object of a kind. Never throws: every object ends loaded, present, invalid or failed. */
+async function loadOne<Parsed, Loaded extends { inserted: boolean }>(
   deps: BackfillDeps,
+  kind: MarketKind<Parsed, Loaded>,
   key: string,
   summary: LoadCounts,
   outcome: Outcomes,
@@ -523,26 +502,28 @@ async function loadOne(
 ): Promise<void> {
   let record;
   try {
-    record = await readSnapshot(deps.store, key);
+    record = await kind.read(deps.store, key);
   } catch (error) {
     outcome.failed(key, `read: ${message(error)}`);
     return;
   }
-  const usable = usableResponse(record, key, 'a book', outcome);
+  const usable = usableResponse(record, key, kind.noun, outcome);
   if (!usable) return;
   const { meta, text, base, quote } = usable;
-  let book;
+  let parsed;
   try {
-    book = parseBook(meta.exchange, meta.market, text);
+    parsed = kind.parse(meta.exchange, meta.market, text);
   } catch (error) {
     // Parsing is deterministic: whatever it throws, this object will never load.
-    outcome.invalid(key, error instanceof BookError ? error.message : `unparseable: ${message(error)}`, meta);
+    const reason = kind.parseFailure(error) === null ? `unparseable: ${message(error)}` : message(error);
+    outcome.invalid(key, reason, meta);
     return;
   }
   try {
-    const result = await deps.loader.load(
+    const result = await kind.load(
+      deps.loader,
+      parsed,
       {
-        book,
         base,
         quote,
         rawKey: key,
@@ -554,57 +535,8 @@ async function loadOne(
     );
     if (result.inserted) {
       summary.loaded++;
-      log.debug({ rawKey: key, snapshotId: result.snapshotId }, 'raw object loaded');
-    } else {
-      summary.alreadyPresent++;
-    }
-  } catch (error) {
-    outcome.failed(key, `load: ${message(error)}`);
-  }
-}
-
-/** A trades object the way loadOne does a book: never throws. */
-async function loadTradesOne(
-  deps: BackfillDeps,
-  key: string,
-  summary: LoadCounts,
-  outcome: Outcomes,
-  log: Logger,
-): Promise<void> {
-  let record;
-  try {
-    record = await readTrades(deps.store, key);
-  } catch (error) {
-    outcome.failed(key, `read: ${message(error)}`);
-    return;
-  }
-  const usable = usableResponse(record, key, 'trades', outcome);
-  if (!usable) return;
-  const { meta, text, base, quote } = usable;
-  let batch;
-  try {
-    batch = parseTrades(meta.exchange, meta.market, text);
-  } catch (error) {
-    outcome.invalid(
-      key,
-      error instanceof TradesError ? error.message : `unparseable: ${message(error)}`,
-      meta,
-    );
-    return;
-  }
-  try {
-    const result = await deps.loader.loadTrades({
-      batch,
-      base,
-      quote,
-      rawKey: key,
-      runId: meta.run_id,
-      requestedAt: meta.requested_at,
-      receivedAt: meta.received_at,
-    });
-    if (result.inserted) {
-      summary.loaded++;
-      log.debug({ rawKey: key, fetchId: result.fetchId, trades: result.trades }, 'raw trades loaded');
+      const done = kind.loaded(key, result);
+      log.debug(done.fields, done.msg);
     } else {
       summary.alreadyPresent++;
     }

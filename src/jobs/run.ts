@@ -5,21 +5,11 @@
  * backfill; a failed market is recorded in etl_error and never stops the others, and a market's
  * failed trades never cost it its book (nor the other way round).
  */
-import { parseBook, BookError, type OrderBook } from '../venues/index.ts';
 import type { Config } from '../config.ts';
-import { HttpError, type HttpResponse, type MarketInfo, type VenueClient } from '../venues/index.ts';
+import type { MarketInfo, VenueClient } from '../venues/index.ts';
 import type { Logger } from '../log.ts';
 import { marketLabel, type Market, type Venue } from '../markets.ts';
-import {
-  writeAttempt,
-  writeMeta,
-  writeSnapshot,
-  writeTrades,
-  type EnvelopeMeta,
-  type RawStore,
-  type RequestKind,
-} from '../raw/index.ts';
-import { parseTrades, TradesError, type TradeBatch } from '../venues/index.ts';
+import type { RawObject, RawStore } from '../raw/index.ts';
 import { uuidv7 } from '../util/ids.ts';
 import {
   type Database,
@@ -31,40 +21,17 @@ import {
 } from '../warehouse/index.ts';
 import type { Kysely } from 'kysely';
 import { forEachConcurrent } from '../util/pool.ts';
+import { BOOK, marketJob, metadataJob, TRADES } from './raw-kinds.ts';
+import { runStages, StageError, StopRequested } from './stages.ts';
 
-export type Stage = 'fetch' | 'store' | 'parse' | 'load';
-
-/** A market's failure, with where in the pipeline it happened and the raw object it concerns. */
-export class StageError extends Error {
-  readonly stage: Stage;
-  readonly kind: string;
-  readonly rawKey: string | null;
-  constructor(stage: Stage, kind: string, message: string, rawKey: string | null = null, cause?: unknown) {
-    super(message, { cause });
-    this.name = 'StageError';
-    this.stage = stage;
-    this.kind = kind;
-    this.rawKey = rawKey;
-  }
-}
-
-/**
- * A request cut short because the run was asked to stop: its market is abandoned, not failed.
- * Whatever responses had arrived are already in the raw store.
- */
-class StopRequested extends Error {
-  constructor(message: string, cause?: unknown) {
-    super(message, { cause });
-    this.name = 'StopRequested';
-  }
-}
+export { StageError, type Stage } from './stages.ts';
 
 /** How a market's trades went: fetched, kept, parsed and loaded, or where that stopped. */
 export interface TradesOutcome {
   rawKey: string | null;
   /** The run was asked to stop before the trades came. */
   abandoned: boolean;
-  /** Set when the trades failed; its kind starts with `trades_`. */
+  /** Set when the trades failed; its object is `trades`. */
   error: StageError | null;
   /** Trades in the response (0 until parsed). */
   trades: number;
@@ -152,16 +119,13 @@ async function deriveRunSplits(
         exchange: 'all',
         market: base,
         stage: 'derive',
+        object: null,
         kind: 'split',
         message: `optimal split of ${base} not derived: ${String(error)}`,
         rawKey: null,
       }).catch(() => undefined);
     }
   });
-}
-
-function isOk(response: HttpResponse): boolean {
-  return response.status >= 200 && response.status < 300;
 }
 
 export async function runOnce(deps: RunDeps): Promise<RunSummary> {
@@ -180,7 +144,7 @@ export async function runOnce(deps: RunDeps): Promise<RunSummary> {
     let pending = metadata.get(venue);
     if (!pending) {
       const symbols = config.markets.filter((m) => m.venue === venue).map((m) => m.symbol);
-      pending = fetchMetadata(clients[venue], symbols, store, runId);
+      pending = runStages(metadataJob(clients[venue], symbols, store, runId), store, { rawKey: null });
       metadata.set(venue, pending);
     }
     return pending;
@@ -208,6 +172,7 @@ export async function runOnce(deps: RunDeps): Promise<RunSummary> {
           exchange: market.venue,
           market: market.symbol,
           stage: error.stage,
+          object: error.object,
           kind: error.kind,
           message: error.message,
           rawKey: error.rawKey,
@@ -218,7 +183,7 @@ export async function runOnce(deps: RunDeps): Promise<RunSummary> {
       };
       if (outcome.error) {
         log.error(
-          { ...fields, stage: outcome.error.stage, kind: outcome.error.kind, err: outcome.error },
+          { ...fields, stage: outcome.error.stage, kind: outcome.error.label, err: outcome.error },
           'market failed',
         );
         await record(outcome.error);
@@ -235,7 +200,7 @@ export async function runOnce(deps: RunDeps): Promise<RunSummary> {
             ...fields,
             rawKey: outcome.trades?.rawKey,
             stage: tradesError.stage,
-            kind: tradesError.kind,
+            kind: tradesError.label,
             err: tradesError,
           },
           'market trades failed',
@@ -286,117 +251,6 @@ export async function runOnce(deps: RunDeps): Promise<RunSummary> {
   return summary;
 }
 
-async function fetchMetadata(
-  client: VenueClient,
-  symbols: string[],
-  store: RawStore,
-  runId: string,
-): Promise<Map<string, MarketInfo>> {
-  const meta = (response: HttpResponse) => ({
-    exchange: client.venue,
-    market: null,
-    url: response.url,
-    requested_at: response.requestedAt.toISOString(),
-    received_at: response.receivedAt.toISOString(),
-    status: response.status,
-    attempt: response.attempts,
-    run_id: runId,
-    base: null,
-    quote: null,
-  });
-  const response = await fetchStage(
-    () => client.fetchMetadata(symbols),
-    (responses) => keepAttempts(store, client.metadataEndpoint, responses, meta),
-    `${client.venue} metadata`,
-  );
-  let rawKey: string;
-  try {
-    rawKey = await writeMeta(store, meta(response), response.body, client.metadataEndpoint);
-  } catch (error) {
-    throw new StageError(
-      'store',
-      'raw_store',
-      `${client.venue} metadata not stored: ${String(error)}`,
-      null,
-      error,
-    );
-  }
-  if (!isOk(response)) {
-    throw new StageError(
-      'fetch',
-      `http_${response.status}`,
-      `${client.venue} metadata ${response.url} answered HTTP ${response.status}: ${client.describeError(response)}`,
-      rawKey,
-    );
-  }
-  try {
-    return client.parseMetadata(response.body.toString('utf8'));
-  } catch (error) {
-    throw new StageError(
-      'parse',
-      'metadata',
-      `${client.venue} metadata ${response.url} unreadable: ${String(error)}`,
-      rawKey,
-      error,
-    );
-  }
-}
-
-/**
- * One request, with every response it got kept: those before the final one under `_attempts/`,
- * or all of them when it gave up (the last one's key then goes with the error, as its evidence).
- * `kindPrefix` tells a trades failure from a book failure in etl_error.
- */
-async function fetchStage(
-  request: () => Promise<HttpResponse>,
-  keep: (responses: HttpResponse[]) => Promise<string | null>,
-  label: string,
-  kindPrefix = '',
-): Promise<HttpResponse> {
-  let response: HttpResponse;
-  try {
-    response = await request();
-  } catch (error) {
-    if (!(error instanceof HttpError)) throw error;
-    const lastKey = await keep(error.responses);
-    if (error.kind === 'aborted') throw new StopRequested(error.message, error);
-    const message = kindPrefix ? `${label}: ${error.message}` : error.message;
-    throw new StageError('fetch', `${kindPrefix}${error.kind}`, message, lastKey, error);
-  }
-  await keep(response.earlier);
-  return response;
-}
-
-/** Stores each response as a retried attempt; the key of the last, or null when there were none. */
-async function keepAttempts(
-  store: RawStore,
-  kind: RequestKind,
-  responses: HttpResponse[],
-  meta: (response: HttpResponse) => EnvelopeMeta,
-): Promise<string | null> {
-  let last: string | null = null;
-  for (const response of responses) {
-    try {
-      last = await writeAttempt(
-        store,
-        kind,
-        { ...meta(response), attempt: response.attempts },
-        response.body,
-      );
-    } catch (error) {
-      // Like the final response: a run keeps every response that reached it, or the market fails.
-      throw new StageError(
-        'store',
-        kind === 'trades' ? 'trades_raw_store' : 'raw_store',
-        `${kind === 'trades' ? 'trades: ' : ''}raw object of attempt ${response.attempts} not stored: ${String(error)}`,
-        null,
-        error,
-      );
-    }
-  }
-  return last;
-}
-
 function emptyOutcome(market: Market): MarketOutcome {
   return {
     market,
@@ -410,13 +264,15 @@ function emptyOutcome(market: Market): MarketOutcome {
   };
 }
 
-function unexpected(market: Market, error: unknown, rawKey: string | null, what = ''): StageError {
+/** Whatever else went wrong with a market's object, recorded as `unexpected` at fetch. */
+function unexpected(market: Market, object: RawObject, error: unknown, rawKey: string | null): StageError {
   return error instanceof StageError
     ? error
     : new StageError(
         'fetch',
-        `${what}unexpected`,
-        `${marketLabel(market)}: ${what ? 'trades: ' : ''}${String(error)}`,
+        object,
+        'unexpected',
+        `${marketLabel(market)}: ${object === 'trades' ? 'trades: ' : ''}${String(error)}`,
         rawKey,
         error,
       );
@@ -437,6 +293,7 @@ async function runMarket(
     if (!found) {
       throw new StageError(
         'fetch',
+        'metadata',
         'unknown_market',
         `${market.venue} does not list ${market.symbol} (check MARKETS)`,
       );
@@ -444,7 +301,7 @@ async function runMarket(
     info = found;
   } catch (error) {
     if (error instanceof StopRequested) outcome.abandoned = true;
-    else outcome.error = unexpected(market, error, null);
+    else outcome.error = unexpected(market, 'metadata', error, null);
     return outcome;
   }
   try {
@@ -454,7 +311,7 @@ async function runMarket(
       outcome.abandoned = true;
       return outcome;
     }
-    outcome.error = unexpected(market, error, outcome.rawKey);
+    outcome.error = unexpected(market, 'book', error, outcome.rawKey);
   }
   outcome.trades = await runTrades(market, info, client, store, loader, runId);
   // A market counts once: failed if its book failed, else abandoned if its trades were cut short.
@@ -471,72 +328,18 @@ async function runBook(
   runId: string,
   outcome: MarketOutcome,
 ): Promise<void> {
-  const response = await fetchStage(
-    () => client.fetchBook(market.symbol),
-    (responses) => keepAttempts(store, 'book', responses, (r) => envelopeMeta(market, info, r, runId)),
-    marketLabel(market),
-  );
-  try {
-    outcome.rawKey = await writeSnapshot(store, envelopeMeta(market, info, response, runId), response.body);
-  } catch (error) {
-    // Nothing is parsed or loaded without its raw object: the warehouse must be rebuildable.
-    throw new StageError('store', 'raw_store', `raw object not stored: ${String(error)}`, null, error);
-  }
-  if (!isOk(response)) {
-    throw new StageError(
-      'fetch',
-      `http_${response.status}`,
-      `${market.venue} ${market.symbol} GET ${response.url} answered HTTP ${response.status} after ${response.attempts} attempt(s): ${client.describeError(response)}`,
-      outcome.rawKey,
-    );
-  }
-  const book = parse(market, response.body, outcome.rawKey);
-  outcome.bidLevels = book.bids.length;
-  outcome.askLevels = book.asks.length;
-  try {
-    const loaded = await loader.load(
-      {
-        book,
-        base: info.base,
-        quote: info.quote,
-        rawKey: outcome.rawKey,
-        runId,
-        requestedAt: response.requestedAt.toISOString(),
-        receivedAt: response.receivedAt.toISOString(),
-      },
-      { split: false },
-    );
-    outcome.snapshotId = loaded.snapshotId;
-    if (loader.isUsd(info.quote)) outcome.splitBase = info.base;
-  } catch (error) {
-    throw new StageError(
-      'load',
-      'database',
-      `${marketLabel(market)}: not loaded: ${String(error)}`,
-      outcome.rawKey,
-      error,
-    );
-  }
-}
-
-function envelopeMeta(market: Market, info: MarketInfo, response: HttpResponse, runId: string) {
-  return {
-    exchange: market.venue,
-    market: market.symbol,
-    url: response.url,
-    requested_at: response.requestedAt.toISOString(),
-    received_at: response.receivedAt.toISOString(),
-    status: response.status,
-    attempt: response.attempts,
-    run_id: runId,
-    base: info.base,
-    quote: info.quote,
-  };
+  const job = marketJob(BOOK, { market, info, client, store, loader, runId }, { split: false }, (book) => {
+    outcome.bidLevels = book.bids.length;
+    outcome.askLevels = book.asks.length;
+  });
+  const loaded = await runStages(job, store, outcome);
+  outcome.snapshotId = loaded.snapshotId;
+  if (loader.isUsd(info.quote)) outcome.splitBase = info.base;
 }
 
 /**
  * The market's recent trades through the same four stages as its book. Every failure is a
- * StageError of kind `trades_…` whose message says "trades", so etl_error tells it from the book's.
+ * StageError of object `trades` whose message says "trades", so etl_error tells it from the book's.
  */
 async function runTrades(
   market: Market,
@@ -554,84 +357,16 @@ async function runTrades(
     newTrades: 0,
     fetchId: null,
   };
-  const label = `${marketLabel(market)}: trades`;
-  try {
-    const response = await fetchStage(
-      () => client.fetchTrades(market.symbol),
-      (responses) => keepAttempts(store, 'trades', responses, (r) => envelopeMeta(market, info, r, runId)),
-      label,
-      'trades_',
-    );
-    try {
-      outcome.rawKey = await writeTrades(store, envelopeMeta(market, info, response, runId), response.body);
-    } catch (error) {
-      throw new StageError(
-        'store',
-        'trades_raw_store',
-        `${label}: raw object not stored: ${String(error)}`,
-        null,
-        error,
-      );
-    }
-    if (!isOk(response)) {
-      throw new StageError(
-        'fetch',
-        `trades_http_${response.status}`,
-        `${label}: GET ${response.url} answered HTTP ${response.status} after ${response.attempts} attempt(s): ${client.describeError(response)}`,
-        outcome.rawKey,
-      );
-    }
-    let batch: TradeBatch;
-    try {
-      batch = parseTrades(market.venue, market.symbol, response.body.toString('utf8'));
-    } catch (error) {
-      if (error instanceof TradesError) {
-        throw new StageError(
-          'parse',
-          `trades_${error.kind}`,
-          `${label}: ${error.message}`,
-          outcome.rawKey,
-          error,
-        );
-      }
-      throw error;
-    }
+  const job = marketJob(TRADES, { market, info, client, store, loader, runId }, {}, (batch) => {
     outcome.trades = batch.trades.length;
-    try {
-      const loaded = await loader.loadTrades({
-        batch,
-        base: info.base,
-        quote: info.quote,
-        rawKey: outcome.rawKey,
-        runId,
-        requestedAt: response.requestedAt.toISOString(),
-        receivedAt: response.receivedAt.toISOString(),
-      });
-      outcome.fetchId = loaded.fetchId;
-      outcome.newTrades = loaded.newTrades;
-    } catch (error) {
-      throw new StageError(
-        'load',
-        'trades_database',
-        `${label}: not loaded: ${String(error)}`,
-        outcome.rawKey,
-        error,
-      );
-    }
+  });
+  try {
+    const loaded = await runStages(job, store, outcome);
+    outcome.fetchId = loaded.fetchId;
+    outcome.newTrades = loaded.newTrades;
   } catch (error) {
     if (error instanceof StopRequested) outcome.abandoned = true;
-    else outcome.error = unexpected(market, error, outcome.rawKey, 'trades_');
+    else outcome.error = unexpected(market, 'trades', error, outcome.rawKey);
   }
   return outcome;
-}
-
-function parse(market: Market, body: Buffer, rawKey: string): OrderBook {
-  try {
-    return parseBook(market.venue, market.symbol, body.toString('utf8'));
-  } catch (error) {
-    if (error instanceof BookError) {
-      throw new StageError('parse', error.kind, `${marketLabel(market)}: ${error.message}`, rawKey, error);
-    }
-    throw error;
-  }
 }

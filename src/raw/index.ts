@@ -138,6 +138,9 @@ export async function writeMeta(
   return key;
 }
 
+/** The kinds of raw object a venue answers with: a market's book, its trades, the venue's market list. */
+export type RawObject = 'book' | 'trades' | 'metadata';
+
 /** What a request asked for: a book, a market's trades, or one of the venue metadata endpoints. */
 export type RequestKind = 'book' | 'trades' | MetaEndpoint;
 

@@ -180,41 +180,46 @@ function assumptionsSection(a: Assumptions): string[] {
     'In every all-in price, cost curve and split: a fee difference alone can decide the best venue.' +
       (a.fees.some((f) => f.feeBps.length > 1) ? ' It changed between the books shown.' : ''),
   ]);
-  if (a.usdStablecoins.length > 0)
-    rows.push([
+  // The list settings, each shown when it has values.
+  const lists: [string, string, string[], (d: string) => string, string][] = [
+    [
       'Counted as USD',
       'USD_STABLECOINS',
-      a.usdStablecoins.join(' · '),
+      a.usdStablecoins,
+      (code) => code,
       'Books quoted in these are compared with USD books at par (1 USDT = 1 USD).',
-    ]);
-  if (a.costCurveUsd.length > 0)
-    rows.push([
+    ],
+    [
       'Order sizes',
       'COST_CURVE_USD',
-      listOf(a.costCurveUsd, notionalLabel),
+      a.costCurveUsd,
+      notionalLabel,
       'The sizes of the cost curves and of the best-venue and split table.',
-    ]);
-  if (a.notionalsUsd.length > 0)
-    rows.push([
+    ],
+    [
       'Headline sizes',
       'NOTIONALS_USD',
-      listOf(a.notionalsUsd, notionalLabel),
+      a.notionalsUsd,
+      notionalLabel,
       'Also priced on every book for npm run report (v_latest, v_best_venue); in the split table too.',
-    ]);
-  if (a.slippageThresholdsBps.length > 0)
-    rows.push([
+    ],
+    [
       'Slippage thresholds',
       'SLIPPAGE_BPS_THRESHOLDS',
-      listOf(a.slippageThresholdsBps, bps),
+      a.slippageThresholdsBps,
+      bps,
       'The largest order whose average price stays within each, vs mid and before fees.',
-    ]);
-  if (a.depthBandsBps.length > 0)
-    rows.push([
+    ],
+    [
       'Depth bands',
       'DEPTH_BANDS_BPS',
-      listOf(a.depthBandsBps, bps),
+      a.depthBandsBps,
+      bps,
       'Liquidity on each side within each distance of mid.',
-    ]);
+    ],
+  ];
+  for (const [label, setting, values, show, note] of lists)
+    if (values.length > 0) rows.push([label, setting, listOf(values, show), note]);
   if (a.storage) {
     const { levelsWithinBps, binanceDepthLimit, levelRetentionDays } = a.storage;
     rows.push(

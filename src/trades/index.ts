@@ -6,7 +6,7 @@
 import { schemaMessage } from '../util/schema-message.ts';
 import { isPositiveDecimal, MAX_BIGINT } from '../util/decimal.ts';
 import type { z } from 'zod';
-import { parseJsonDeepExact } from '../util/json-exact.ts';
+import { bodyJson, parseJsonDeepExact } from '../util/json-exact.ts';
 import type { Venue } from '../venues/codes.ts';
 import type { Trade, TradeBatch } from './types.ts';
 
@@ -67,12 +67,7 @@ function tradesProblem(trades: Trade[]): string | null {
 
 /** Parses, normalizes and validates one trades response body; throws TradesError with the reason. */
 export function parseTradesAs(format: TradesFormat, venue: Venue, symbol: string, text: string): TradeBatch {
-  let json: unknown;
-  try {
-    json = parseJsonDeepExact(text);
-  } catch (error) {
-    throw new TradesError('not_json', `body is not JSON: ${(error as Error).message}`);
-  }
+  const json = bodyJson(text, parseJsonDeepExact, (why) => new TradesError('not_json', why));
   const trades = format.normalize(json);
   const problem = tradesProblem(trades);
   if (problem) throw new TradesError('invalid_trade', problem);

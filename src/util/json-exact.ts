@@ -42,3 +42,19 @@ export function parseJsonExact(text: string): unknown {
 export function parseJsonDeepExact(text: string): unknown {
   return JSON.parse(text, keepBigIntegers);
 }
+
+/**
+ * A response body's JSON by `parse`, or the error `fail` makes of why it is not JSON (what a book
+ * and a trades parser both record as `not_json`).
+ */
+export function bodyJson(
+  text: string,
+  parse: (text: string) => unknown,
+  fail: (why: string) => Error,
+): unknown {
+  try {
+    return parse(text);
+  } catch (error) {
+    throw fail(`body is not JSON: ${(error as Error).message}`);
+  }
+}

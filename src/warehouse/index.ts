@@ -14,7 +14,7 @@ export {
 } from './db.ts';
 export type { Database, RunKind } from './schema.ts';
 export { migrate, MigrationError, type MigrateOptions } from './migrate.ts';
-export { Loader, type LoadResult, type LoadSettings, type SnapshotToLoad } from './load.ts';
+export { Loader, type LoadResult, type LoadSettings, type LoadSource, type SnapshotToLoad } from './load.ts';
 export type { TradesLoadResult, TradesToLoad } from './load-trades.ts';
 export {
   deriveSnapshots,

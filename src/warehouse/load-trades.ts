@@ -8,6 +8,7 @@
  */
 import { CompiledQuery, sql, type Kysely } from 'kysely';
 import type { TradeBatch } from '../trades/index.ts';
+import type { LoadSource } from './load.ts';
 import type { Database } from './schema.ts';
 import { sqlFile } from './sqlfiles.ts';
 
@@ -20,14 +21,8 @@ const TRADE_HOUR = sqlFile('sql/derive/trade_hour.sql');
 // not depend on that.)
 const LOCK_TRADE_HOURS = 'select pg_advisory_xact_lock(1704, $1::integer)';
 
-export interface TradesToLoad {
+export interface TradesToLoad extends LoadSource {
   batch: TradeBatch;
-  base: string;
-  quote: string;
-  rawKey: string;
-  runId: string;
-  requestedAt: string;
-  receivedAt: string;
 }
 
 export interface TradesLoadResult {

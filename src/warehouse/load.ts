@@ -22,14 +22,18 @@ export interface LoadSettings extends DeriveSettings {
   usdStablecoins: string[];
 }
 
-export interface SnapshotToLoad {
-  book: OrderBook;
+/** What a load takes from a raw object's envelope besides its body: assets, key, run, times. */
+export interface LoadSource {
   base: string;
   quote: string;
   rawKey: string;
   runId: string;
   requestedAt: string;
   receivedAt: string;
+}
+
+export interface SnapshotToLoad extends LoadSource {
+  book: OrderBook;
 }
 
 export interface LoadResult {

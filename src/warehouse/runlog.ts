@@ -1,5 +1,6 @@
 /** The ETL's own bookkeeping: one etl_run row per run, one etl_error row per failed market. */
 import { sql, type Kysely } from 'kysely';
+import type { RawObject } from '../raw/index.ts';
 import type { Database, RunKind } from './schema.ts';
 
 export interface RunError {
@@ -7,6 +8,8 @@ export interface RunError {
   exchange: string;
   market: string;
   stage: 'fetch' | 'store' | 'parse' | 'load' | 'derive';
+  /** The raw kind whose stage failed; null for a failure of no one kind (a derive, backfill's own). */
+  object: RawObject | null;
   kind: string;
   message: string;
   rawKey: string | null;
@@ -39,6 +42,7 @@ export async function recordError(db: Kysely<Database>, error: RunError): Promis
       exchange: error.exchange,
       market: error.market,
       stage: error.stage,
+      object: error.object,
       kind: error.kind,
       message: error.message,
       raw_key: error.rawKey,
@@ -58,8 +62,8 @@ export async function recordFoundError(
 ): Promise<void> {
   if (error.rawKey === null) return;
   await sql`
-    insert into orderbook.etl_error (run_id, exchange, market, stage, kind, message, raw_key, at)
-    select ${error.runId}::uuid, ${error.exchange}, ${error.market}, ${error.stage}, ${error.kind},
+    insert into orderbook.etl_error (run_id, exchange, market, stage, object, kind, message, raw_key, at)
+    select ${error.runId}::uuid, ${error.exchange}, ${error.market}, ${error.stage}, ${error.object}, ${error.kind},
            ${error.message}, ${error.rawKey}, ${error.at}::timestamptz
     where not exists (select 1 from orderbook.etl_error where raw_key = ${error.rawKey})`.execute(db);
 }

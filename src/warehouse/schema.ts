@@ -3,6 +3,7 @@
  * come back as decimal strings, so nothing exact passes through a JS number.
  */
 import type { ColumnType, GeneratedAlways } from 'kysely';
+import type { RawObject } from '../raw/index.ts';
 
 type Numeric = ColumnType<string, string, string>;
 type BigIntId = ColumnType<string, string | bigint, string | bigint>;
@@ -52,6 +53,8 @@ export interface EtlErrorTable {
   exchange: string;
   market: string;
   stage: 'fetch' | 'store' | 'parse' | 'load' | 'derive';
+  /** Migration 0012: the raw kind whose stage failed; kind no longer carries a `trades_` prefix. */
+  object: ColumnType<RawObject | null, RawObject | null | undefined, RawObject | null>;
   kind: string;
   message: string;
   raw_key: string | null;

@@ -26,6 +26,7 @@ import {
 import { parseTrades } from '../../src/venues/index.ts';
 import { Loader } from '../../src/warehouse/load.ts';
 import { useTestWarehouse } from '../helpers/db.ts';
+import { errorLabel } from '../helpers/error-label.ts';
 import { capturingLogger } from '../helpers/log.ts';
 
 let sim: Simulator;
@@ -87,7 +88,7 @@ async function snapshotsOf(runId: string) {
 async function errorsOf(runId: string) {
   return warehouse.db
     .selectFrom('orderbook.etl_error')
-    .select(['exchange', 'market', 'stage', 'kind', 'message', 'raw_key'])
+    .select(['exchange', 'market', 'stage', errorLabel.as('kind'), 'message', 'raw_key'])
     .where('run_id', '=', runId)
     .orderBy('market')
     .execute();

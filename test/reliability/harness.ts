@@ -27,6 +27,7 @@ import { startSimulator, type SimMarket, type Simulator } from '../../src/simula
 import type { Warehouse } from '../../src/warehouse/db.ts';
 import { Loader } from '../../src/warehouse/load.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { errorLabel } from '../helpers/error-label.ts';
 import { capturingLogger } from '../helpers/log.ts';
 
 export interface Harness {
@@ -143,7 +144,7 @@ export async function loadedSnapshots(warehouse: Warehouse, runId: string) {
 export async function errorRows(warehouse: Warehouse, runId: string) {
   return warehouse.db
     .selectFrom('orderbook.etl_error')
-    .select(['exchange', 'market', 'stage', 'kind', 'message', 'raw_key'])
+    .select(['exchange', 'market', 'stage', errorLabel.as('kind'), 'message', 'raw_key'])
     .where('run_id', '=', runId)
     .orderBy('market')
     .orderBy('error_id')

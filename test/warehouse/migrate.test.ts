@@ -24,6 +24,7 @@ describe('migrations', () => {
       '0009_error_market_index',
       '0010_stored_window_facts',
       '0011_jit_off',
+      '0012_error_object',
       '0017_utc_bucket_indexes',
     ]);
     const second = await migrate(warehouse.db, undefined, DEFAULTS);

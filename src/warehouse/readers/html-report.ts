@@ -6,6 +6,7 @@
  */
 import { sql, type Kysely } from 'kysely';
 import { compareDecimal, trimDecimal } from '../../util/decimal.ts';
+import { camelized } from '../../util/camel.ts';
 import type { Config } from '../../config.ts';
 import type { Database } from '../schema.ts';
 import { loadReport, type FillSide, type MarketRow } from './report.ts';
@@ -248,48 +249,18 @@ export async function loadHtmlReport(
   }));
   const bySnapshot = new Map(markets.map((m) => [m.snapshotId, m]));
   const byMarket = new Map(markets.map((m) => [`${m.exchange}\n${m.market}`, m]));
-  for (const r of depth.rows) {
-    bySnapshot.get(r.snapshot_id)?.[r.side === 'bid' ? 'bids' : 'asks'].push({
-      price: r.price,
-      cumQuote: r.cum_quote,
-    });
+  for (const { snapshot_id, side, ...level } of depth.rows) {
+    bySnapshot.get(snapshot_id)?.[side === 'bid' ? 'bids' : 'asks'].push(camelized(level));
   }
-  for (const r of history.rows) {
-    byMarket.get(`${r.exchange}\n${r.market}`)?.history.push({
-      capturedAt: r.captured_at,
-      midPrice: r.mid_price,
-      spreadBps: r.spread_bps,
-    });
+  for (const { exchange, market, ...point } of history.rows) {
+    byMarket.get(`${exchange}\n${market}`)?.history.push(camelized(point));
   }
-  for (const r of bands.rows) {
-    bySnapshot.get(r.snapshot_id)?.depthBands.push({
-      bandBps: r.band_bps,
-      bidBase: r.bid_base,
-      bidQuote: r.bid_quote,
-      askBase: r.ask_base,
-      askQuote: r.ask_quote,
-    });
-  }
-  for (const r of limits.rows) {
-    bySnapshot.get(r.snapshot_id)?.sizeLimits.push({
-      side: r.side,
-      thresholdBps: r.threshold_bps,
-      maxNotionalUsd: r.max_notional_usd,
-      maxBase: r.max_base,
-      levelsUsed: r.levels_used,
-      bookExhausted: r.book_exhausted,
-    });
-  }
-  for (const r of curve.rows) {
-    bySnapshot.get(r.snapshot_id)?.costCurve.push({
-      side: r.side,
-      notionalUsd: r.notional_usd,
-      fullyFilled: r.fully_filled,
-      allInPrice: r.all_in_price,
-      allInCostBps: r.all_in_cost_bps,
-      slippageBps: r.slippage_bps,
-    });
-  }
+  for (const { snapshot_id, ...band } of bands.rows)
+    bySnapshot.get(snapshot_id)?.depthBands.push(camelized(band));
+  for (const { snapshot_id, ...limit } of limits.rows)
+    bySnapshot.get(snapshot_id)?.sizeLimits.push(camelized(limit));
+  for (const { snapshot_id, ...point } of curve.rows)
+    bySnapshot.get(snapshot_id)?.costCurve.push(camelized(point));
 
   const feesBy = new Map<string, string[]>();
   for (const r of fees.rows)

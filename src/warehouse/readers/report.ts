@@ -6,6 +6,7 @@
  */
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../schema.ts';
+import { camelized, type Snaked } from '../../util/camel.ts';
 
 export type FillSide = 'buy' | 'sell';
 
@@ -93,21 +94,7 @@ interface LatestSqlRow {
   fully_filled: boolean | null;
 }
 
-interface BestVenueSqlRow {
-  run_id: string;
-  captured_at: string;
-  base: string;
-  side: FillSide;
-  notional_usd: string;
-  exchange: string;
-  market: string;
-  all_in_price: string;
-  avg_price: string;
-  runner_up_exchange: string | null;
-  runner_up_market: string | null;
-  runner_up_all_in_price: string | null;
-  advantage_bps: string | null;
-}
+type BestVenueSqlRow = Snaked<BestVenueRow>;
 
 /** PostgreSQL's undefined_table and invalid_schema_name: a database no run has set up yet. */
 const NOT_SET_UP = new Set(['42P01', '3F000']);
@@ -189,21 +176,7 @@ async function readViews(db: Kysely<Database>, generatedAt: string): Promise<Rep
     }
   }
 
-  const bestVenues: BestVenueRow[] = best.rows.map((r) => ({
-    runId: r.run_id,
-    capturedAt: r.captured_at,
-    base: r.base,
-    side: r.side,
-    notionalUsd: r.notional_usd,
-    exchange: r.exchange,
-    market: r.market,
-    allInPrice: r.all_in_price,
-    avgPrice: r.avg_price,
-    runnerUpExchange: r.runner_up_exchange,
-    runnerUpMarket: r.runner_up_market,
-    runnerUpAllInPrice: r.runner_up_all_in_price,
-    advantageBps: r.advantage_bps,
-  }));
+  const bestVenues: BestVenueRow[] = best.rows.map(camelized);
 
   return { generatedAt, markets, bestVenues };
 }
