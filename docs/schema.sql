@@ -664,7 +664,8 @@ SELECT s.exchange,
     d.bid_base,
     d.bid_quote,
     d.ask_base,
-    d.ask_quote
+    d.ask_quote,
+    round((d.bid_quote - d.ask_quote)::numeric(1000,40) / NULLIF(d.bid_quote + d.ask_quote, 0::numeric), 18) AS imbalance
    FROM orderbook.v_snapshot s
      JOIN orderbook.fact_depth d ON d.snapshot_id = s.snapshot_id;
 comment on view orderbook.v_depth is 'Liquidity around mid per snapshot and DEPTH_BANDS_BPS band: base and quote on each side within the band. One row per snapshot × band.';
@@ -679,6 +680,7 @@ comment on column orderbook.v_depth.bid_base is 'Σ size of the bids within the 
 comment on column orderbook.v_depth.bid_quote is 'Σ price × size of the bids within the band, quote units.';
 comment on column orderbook.v_depth.ask_base is 'Σ size of the asks within the band, base units.';
 comment on column orderbook.v_depth.ask_quote is 'Σ price × size of the asks within the band, quote units.';
+comment on column orderbook.v_depth.imbalance is '(bid_quote − ask_quote) / (bid_quote + ask_quote) within the band: −1 asks only, +1 bids only, 0 balanced; null when the band is empty on both sides.';
 
 create view orderbook.v_etl_health as
 WITH attempt AS (

@@ -1,9 +1,12 @@
 -- v_depth: liquidity within each band around mid (DEPTH_BANDS_BPS), one row per snapshot × band:
--- base units and quote value on each side.
+-- base units and quote value on each side, and the band's bid/ask imbalance:
+--   imbalance = (bid_quote − ask_quote) / (bid_quote + ask_quote), from −1 (asks only) to +1
+--   (bids only); null when the band holds neither (40 decimals, rounded to 18).
 create or replace view orderbook.v_depth as
 select
   s.exchange, s.market, s.base, s.quote, s.snapshot_id, s.captured_at,
-  d.band_bps, d.bid_base, d.bid_quote, d.ask_base, d.ask_quote
+  d.band_bps, d.bid_base, d.bid_quote, d.ask_base, d.ask_quote,
+  round((d.bid_quote - d.ask_quote)::numeric(1000, 40) / nullif(d.bid_quote + d.ask_quote, 0), 18) as imbalance
 from orderbook.v_snapshot s
 join orderbook.fact_depth d on d.snapshot_id = s.snapshot_id;
 grant select on orderbook.v_depth to orderbook_reader;
@@ -20,3 +23,4 @@ comment on column orderbook.v_depth.bid_base is 'Σ size of the bids within the 
 comment on column orderbook.v_depth.bid_quote is 'Σ price × size of the bids within the band, quote units.';
 comment on column orderbook.v_depth.ask_base is 'Σ size of the asks within the band, base units.';
 comment on column orderbook.v_depth.ask_quote is 'Σ price × size of the asks within the band, quote units.';
+comment on column orderbook.v_depth.imbalance is '(bid_quote − ask_quote) / (bid_quote + ask_quote) within the band: −1 asks only, +1 bids only, 0 balanced; null when the band is empty on both sides.';
