@@ -342,7 +342,8 @@ const MEANINGS: Record<keyof Definitions | 'DATA_DIR', string> = {
   COST_CURVE_USD: 'sizes priced in v_cost_curve and split in v_optimal_split',
   FORECAST_WINDOW: 'trailing snapshots in the mid-price regression and v_spread_rolling',
   LEVEL_RETENTION_DAYS: 'days of level detail kept in the warehouse; derived facts and raw are kept forever',
-  LEVEL_COMPACT_AFTER_DAYS: 'days after its end a day of levels is kept as rows, then as compact arrays (same values)',
+  LEVEL_COMPACT_AFTER_DAYS:
+    'days after its end a day of levels is kept as rows, then as compact arrays (same values)',
   CRON_SCHEDULE: 'when npm start runs (UTC)',
   HTTP_TIMEOUT_MS: 'per attempt, the whole response included',
   HTTP_RETRIES: 'retries after the first attempt (exponential backoff with jitter)',

@@ -113,7 +113,9 @@ export interface BackfillSummary {
 
 export interface BackfillDeps {
   /** Without levelRetentionDays no level partition is dropped (the CLI passes the setting). */
-  config: Pick<Config, 'concurrency'> & DeriveSettings & Partial<Pick<Config, 'levelRetentionDays' | 'levelCompactAfterDays'>>;
+  config: Pick<Config, 'concurrency'> &
+    DeriveSettings &
+    Partial<Pick<Config, 'levelRetentionDays' | 'levelCompactAfterDays'>>;
   log: Logger;
   store: RawStore;
   db: Kysely<Database>;

@@ -65,4 +65,3 @@ export async function compactLevels(
   if (done.length > 0) log?.info({ partitions: done, afterDays }, 'level partitions compacted');
   return done;
 }
-

@@ -43,7 +43,12 @@ const at30 = (units: bigint) => `${units / DIGITS}.${(units % DIGITS).toString()
 
 /** n levels a side: prices with 30 decimals around 1000, sizes from tiny to huge, scales mixed. */
 function deepBook(venue: 'coinbase' | 'binance', symbol: string, n: number): OrderBook {
-  const sizes = ['0.10000000', '123456789012345678901234567890.000000000000000000001', '0.000000000000000001', '7'];
+  const sizes = [
+    '0.10000000',
+    '123456789012345678901234567890.000000000000000000001',
+    '0.000000000000000001',
+    '7',
+  ];
   const level = (price: string, i: number): Level => ({
     price,
     size: sizes[i % sizes.length] ?? '1',
@@ -126,7 +131,9 @@ async function deriveAgain(db: Kysely<Database>, ids: string[]): Promise<void> {
 async function relations(db: Kysely<Database>, pattern: string): Promise<string[]> {
   const { rows } = await sql<{ name: string }>`
     select c.relname as name from pg_class c join pg_namespace n on n.oid = c.relnamespace
-    where n.nspname = 'orderbook' and c.relname like ${pattern} and c.relkind in ('r', 'p') order by 1`.execute(db);
+    where n.nspname = 'orderbook' and c.relname like ${pattern} and c.relkind in ('r', 'p') order by 1`.execute(
+    db,
+  );
   return rows.map((r) => r.name);
 }
 
@@ -134,7 +141,11 @@ describe('compact level days on PostgreSQL', () => {
   const { warehouse } = useTestWarehouse();
   const old = daysAgo(3);
   const ids: string[] = [];
-  let before: { levels: string[]; views: { book: string[]; walk: string[] }; derived: Record<string, string[]> };
+  let before: {
+    levels: string[];
+    views: { book: string[]; walk: string[] };
+    derived: Record<string, string[]>;
+  };
 
   beforeAll(async () => {
     const db = warehouse.db;
@@ -147,7 +158,11 @@ describe('compact level days on PostgreSQL', () => {
     // Derived from the rows as they are now (the one-sided book too): what derive-only gives
     // from an uncompacted day.
     await deriveAgain(db, ids);
-    before = { levels: await levelsOf(db, ids), views: await viewsOf(db, ids), derived: await derivedOf(db, ids) };
+    before = {
+      levels: await levelsOf(db, ids),
+      views: await viewsOf(db, ids),
+      derived: await derivedOf(db, ids),
+    };
   }, 120_000);
 
   it('keeps every level exactly: prices of 30 decimals, huge and tiny sizes, scales, order counts, both sides', async () => {
@@ -157,16 +172,24 @@ describe('compact level days on PostgreSQL', () => {
     expect(compacted).toEqual([{ partition: `fact_level_${dayKey(old)}`, levels: 2 * 3000 + 2 * 700 + 40 }]);
     expect(await relations(db, `fact_level_%${dayKey(old)}`)).toEqual([`fact_level_compact_${dayKey(old)}`]);
     const { rows } = await sql<{ n: string }>`
-      select count(*)::text as n from orderbook.fact_level where snapshot_id = any(${ids}::bigint[])`.execute(db);
+      select count(*)::text as n from orderbook.fact_level where snapshot_id = any(${ids}::bigint[])`.execute(
+      db,
+    );
     expect(rows[0]?.n).toBe('0');
     expect(await levelsOf(db, ids)).toEqual(before.levels);
     // Spot checks of what the text comparison holds.
-    expect(before.levels[0]).toMatch(/\|ask\|1\|1001\.000000000000000000000000000000\|0\.10000000\|2000000000$/);
-    expect(before.levels.filter((l) => l.includes('123456789012345678901234567890.000000000000000000001')).length).toBeGreaterThan(0);
+    expect(before.levels[0]).toMatch(
+      /\|ask\|1\|1001\.000000000000000000000000000000\|0\.10000000\|2000000000$/,
+    );
+    expect(
+      before.levels.filter((l) => l.includes('123456789012345678901234567890.000000000000000000001')).length,
+    ).toBeGreaterThan(0);
     // One compact row per stored side: the empty side has none, Binance's order counts are null.
     const { rows: compactRows } = await sql<{ side: string; n: number; counts: boolean }>`
       select side, cardinality(price) as n, order_count is not null as counts
-      from orderbook.fact_level_compact where snapshot_id = any(${ids}::bigint[]) order by snapshot_id, side`.execute(db);
+      from orderbook.fact_level_compact where snapshot_id = any(${ids}::bigint[]) order by snapshot_id, side`.execute(
+      db,
+    );
     expect(compactRows).toEqual([
       { side: 'ask', n: 3000, counts: true },
       { side: 'bid', n: 3000, counts: true },
@@ -219,7 +242,9 @@ describe('compact level days on PostgreSQL', () => {
     expect(days).not.toContain(daysAgo(1).slice(0, 10));
     await compactLevels(db, 1);
     const { rows } = await sql<{ n: string }>`
-      select count(*)::text as n from orderbook.fact_level where snapshot_id in (${today}, ${yesterday})`.execute(db);
+      select count(*)::text as n from orderbook.fact_level where snapshot_id in (${today}, ${yesterday})`.execute(
+      db,
+    );
     expect(rows[0]?.n).toBe('40');
     await expect(
       sql`select orderbook.compact_level_partition((now() at time zone 'UTC')::date)`.execute(db),
@@ -231,7 +256,9 @@ describe('compact level days on PostgreSQL', () => {
     const at = daysAgo(5);
     const id = await load(db, deepBook('coinbase', 'CMP-USD', 30), at);
     const other = await load(db, deepBook('binance', 'CMPUSDT', 30), daysAgo(5, 14));
-    await sql`delete from orderbook.fact_level where snapshot_id = ${id} and side = 'bid' and level_no = 7`.execute(db);
+    await sql`delete from orderbook.fact_level where snapshot_id = ${id} and side = 'bid' and level_no = 7`.execute(
+      db,
+    );
     const rows = await levelsOf(db, [id, other]);
     const warnings: unknown[] = [];
     const log = { warn: (o: unknown) => warnings.push(o), info: () => undefined } as never;
@@ -288,7 +315,9 @@ describe('compact level days on PostgreSQL', () => {
     expect(await dropExpiredLevels(db, 30)).toEqual([`fact_level_compact_${dayKey(at)}`]);
     expect(await levelsOf(db, [id])).toEqual([]);
     // The day's derived rows stay, and the younger compact day is kept.
-    const { rows } = await sql<{ n: string }>`select count(*)::text as n from orderbook.fact_top where snapshot_id = ${id}`.execute(db);
+    const { rows } = await sql<{
+      n: string;
+    }>`select count(*)::text as n from orderbook.fact_top where snapshot_id = ${id}`.execute(db);
     expect(rows[0]?.n).toBe('1');
     expect(await levelsOf(db, ids)).toEqual(before.levels);
   });
