@@ -24,6 +24,8 @@ describe('migrations', () => {
       '0009_error_market_index',
       '0010_stored_window_facts',
       '0011_jit_off',
+      '0015_compact_levels',
+      '0016_leaner_trades',
     ]);
     const second = await migrate(warehouse.db, undefined, DEFAULTS);
     expect(second.applied).toEqual([]);
@@ -44,6 +46,7 @@ describe('migrations', () => {
       'fact_forecast',
       'fact_forecast_error',
       'fact_level',
+      'fact_level_compact',
       // Partition of fact_level for the ids of snapshots loaded before it was partitioned.
       'fact_level_legacy',
       'fact_size_limit',
