@@ -69,7 +69,8 @@ const QUICK: Plan = {
   reps: 2,
   runReps: 1,
   backfillReps: 1,
-  year: { days: 3, templateRuns: 2, levelDays: 1, reps: 1 },
+  // Three days of level detail: the oldest are past LEVEL_COMPACT_AFTER_DAYS, so compaction runs too.
+  year: { days: 3, templateRuns: 2, levelDays: 3, reps: 1 },
   lake: { days: 1, reps: 1 },
 };
 

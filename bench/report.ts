@@ -196,7 +196,7 @@ function yearTables(y: YearResult): string[] {
         cells(t.table, n(t.bytesPerRow, 1), n(t.rowsPerMarketYear), n(t.mbPerMarketYear, 1)),
       ),
     ),
-    `   total ${n(y.perMarketYearMb.total, 1)} MB: levels ${n(y.perMarketYearMb.levels, 1)}, derived ${n(y.perMarketYearMb.derived, 1)}, snapshots ${n(y.perMarketYearMb.snapshots, 1)}, trades ${n(y.perMarketYearMb.trades, 1)}`,
+    `   total ${n(y.perMarketYearMb.total, 1)} MB: levels ${n(y.perMarketYearMb.levels, 1)} (${n(y.bytesPerLevel, 1)} bytes a level), derived ${n(y.perMarketYearMb.derived, 1)}, snapshots ${n(y.perMarketYearMb.snapshots, 1)}, trades ${n(y.perMarketYearMb.trades, 1)}`,
   ];
 }
 

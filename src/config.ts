@@ -40,6 +40,8 @@ export interface Config {
   forecastWindow: number;
   /** LEVEL_RETENTION_DAYS: days of fact_level kept (whole daily partitions); null keeps all. */
   levelRetentionDays: number | null;
+  /** LEVEL_COMPACT_AFTER_DAYS: a day of fact_level this long over is rewritten compact; null never. */
+  levelCompactAfterDays: number | null;
   cronSchedule: string;
   httpTimeoutMs: number;
   httpRetries: number;
@@ -275,6 +277,11 @@ function definitions(dataDir: string) {
       '30',
       'a whole number of days from 1, or "all"',
     ),
+    LEVEL_COMPACT_AFTER_DAYS: setting(
+      z.union([z.literal('never').transform(() => null), positiveInt(100_000)]),
+      '1',
+      'a whole number of days from 1, or "never"',
+    ),
     CRON_SCHEDULE: setting(
       cronExpression,
       '0 * * * *',
@@ -335,6 +342,8 @@ const MEANINGS: Record<keyof Definitions | 'DATA_DIR', string> = {
   COST_CURVE_USD: 'sizes priced in v_cost_curve and split in v_optimal_split',
   FORECAST_WINDOW: 'trailing snapshots in the mid-price regression and v_spread_rolling',
   LEVEL_RETENTION_DAYS: 'days of level detail kept in the warehouse; derived facts and raw are kept forever',
+  LEVEL_COMPACT_AFTER_DAYS:
+    'days after its end a day of levels is kept as rows, then as compact arrays (same values)',
   CRON_SCHEDULE: 'when npm start runs (UTC)',
   HTTP_TIMEOUT_MS: 'per attempt, the whole response included',
   HTTP_RETRIES: 'retries after the first attempt (exponential backoff with jitter)',
@@ -443,6 +452,7 @@ export function loadConfig(env: Record<string, string | undefined> = readEnviron
     costCurveUsd: unique(p.COST_CURVE_USD),
     forecastWindow: p.FORECAST_WINDOW,
     levelRetentionDays: p.LEVEL_RETENTION_DAYS,
+    levelCompactAfterDays: p.LEVEL_COMPACT_AFTER_DAYS,
     cronSchedule: p.CRON_SCHEDULE,
     httpTimeoutMs: p.HTTP_TIMEOUT_MS,
     httpRetries: p.HTTP_RETRIES,

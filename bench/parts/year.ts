@@ -19,16 +19,20 @@
  * Then VACUUM ANALYZE (what autovacuum does on its own) and each ```sql block of README.md and docs/
  * (the analysts' queries) is run as orderbook_reader, a warm-up and then `reps` times.
  *
- * Sizes per Coinbase-size market-year are measured, not assumed: each table's bytes per row on
- * disk (heap, indexes, TOAST) times the rows one such market adds in a year (a year of hourly
- * snapshots, the retention window's levels, a year of trades).
+ * Then retention and compaction as a run applies them (the real code): the window's days past
+ * LEVEL_COMPACT_AFTER_DAYS become compact. Sizes per Coinbase-size market-year are measured, not
+ * assumed: each table's bytes per row on disk (heap, indexes, TOAST; a compact row's per level)
+ * times the rows one such market adds in a year (a year of hourly snapshots, the window's levels
+ * as the defaults left them, a year of trades).
  */
 import { CompiledQuery, sql, type Kysely } from 'kysely';
 import { loadConfig, type Config } from '../../src/config.ts';
 import { runOnce } from '../../src/jobs/run.ts';
 import type { Logger } from '../../src/log.ts';
+import { compactLevels } from '../../src/warehouse/compact.ts';
 import { deriveTrailing } from '../../src/warehouse/derive.ts';
 import { Loader } from '../../src/warehouse/load.ts';
+import { dropExpiredLevels } from '../../src/warehouse/partitions.ts';
 import type { Database } from '../../src/warehouse/schema.ts';
 import { sqlFile } from '../../src/warehouse/sqlfiles.ts';
 import { sqlExamples } from '../../test/helpers/docs-sql.ts';
@@ -70,6 +74,8 @@ export interface YearResult {
   levelRows: number;
   /** Levels one Coinbase-size snapshot stores at the defaults. */
   levelsPerCoinbaseSnapshot: number;
+  /** Bytes a stored level of the first market's window costs, rows and compact days together. */
+  bytesPerLevel: number;
   buildSeconds: number;
   databaseMb: number;
   tables: TableSize[];
@@ -262,15 +268,23 @@ export async function buildYear(
   for (const { market_id } of tradeMarkets)
     await db.executeQuery(CompiledQuery.raw(TRADE_HOUR, [market_id, '-infinity', 'infinity']));
   await sql`drop table bench_template, bench_hour, bench_map`.execute(db);
+  // 5. What the defaults leave of the level detail: a run's retention, then its compaction (the
+  // real code), so the days past LEVEL_COMPACT_AFTER_DAYS are compact and the newest are rows.
+  await dropExpiredLevels(db, config.levelRetentionDays, log);
+  await compactLevels(db, config.levelCompactAfterDays, log);
   await sql`vacuum analyze`.execute(db);
 }
+
+// What a "row" of a table is for its bytes a row: a compact row holds a snapshot side's levels,
+// so its bytes are counted a level.
+const ROWS_OF: Record<string, string> = { fact_level_compact: 'coalesce(sum(cardinality(price)), 0)' };
 
 async function tableSizes(db: Kysely<Database>, perMarketYear: Record<string, number>): Promise<TableSize[]> {
   const sizes: TableSize[] = [];
   for (const [table, rowsPerMarketYear] of Object.entries(perMarketYear)) {
     // A partitioned table's bytes are its partitions' (pg_partition_tree is empty for a plain table).
     const { rows } = await sql<{ rows: string; bytes: string }>`
-      select (select count(*) from ${sql.table(`orderbook.${table}`)})::text as rows,
+      select (select ${sql.raw(ROWS_OF[table] ?? 'count(*)')} from ${sql.table(`orderbook.${table}`)})::text as rows,
              coalesce((select sum(pg_total_relation_size(p.relid))
                        from pg_partition_tree(${`orderbook.${table}`}::regclass) p),
                       pg_total_relation_size(${`orderbook.${table}`}::regclass))::text as bytes`.execute(db);
@@ -315,11 +329,23 @@ export async function benchYear(env: BenchEnv, adminUrl: string, plan: YearPlan)
     const levelsPerCoinbaseSnapshot = firstRows[0]?.levels ?? 0;
     const hoursPerYear = 365 * 24;
     const perSnapshot = async (table: string) => (await count(table)) / snapshots;
+    // The first market's level detail as the defaults left it (its retention window, the days
+    // past LEVEL_COMPACT_AFTER_DAYS compact, the newest as rows): what one market keeps at any
+    // time, whatever the length of the year.
+    const { rows: held } = await sql<{ rows: string; compact: string }>`
+      with firstm as (
+        select s.snapshot_id from orderbook.fact_snapshot s
+        join orderbook.dim_market m using (market_id) join orderbook.dim_exchange e using (exchange_id)
+        where e.code = ${first?.venue ?? ''} and m.symbol = ${first?.symbol ?? ''})
+      select (select count(*) from orderbook.fact_level l join firstm using (snapshot_id))::text as rows,
+             (select coalesce(sum(cardinality(c.price)), 0) from orderbook.fact_level_compact c
+              join firstm using (snapshot_id))::text as compact`.execute(db);
     // Rows one market adds in a year: per snapshot as measured, times a year of hours; levels
     // only for the retention window; trades 1,000 an hour.
     const perMarketYear: Record<string, number> = {
       fact_snapshot: hoursPerYear,
-      fact_level: levelsPerCoinbaseSnapshot * (config.levelRetentionDays ?? 365) * 24,
+      fact_level: Number(held[0]?.rows ?? 0),
+      fact_level_compact: Number(held[0]?.compact ?? 0),
       fact_trade: 1000 * hoursPerYear,
       fact_trade_fetch: hoursPerYear,
       fact_trade_hour: hoursPerYear,
@@ -332,7 +358,7 @@ export async function benchYear(env: BenchEnv, adminUrl: string, plan: YearPlan)
         1,
       );
     const perMarketYearMb = {
-      levels: mb(['fact_level']),
+      levels: mb(['fact_level', 'fact_level_compact']),
       derived: mb(DERIVED),
       snapshots: mb(['fact_snapshot']),
       trades: mb(['fact_trade', 'fact_trade_fetch', 'fact_trade_hour']),
@@ -361,9 +387,12 @@ export async function benchYear(env: BenchEnv, adminUrl: string, plan: YearPlan)
       }
       await sql`reset role`.execute(conn);
     });
+    const levelTables = tables.filter((t) => t.table === 'fact_level' || t.table === 'fact_level_compact');
+    const heldLevels = levelTables.reduce((a, t) => a + t.rowsPerMarketYear, 0);
     return {
       markets,
       days: plan.days,
+      bytesPerLevel: heldLevels > 0 ? round((perMarketYearMb.levels * MB) / heldLevels, 1) : 0,
       templateRuns: plan.templateRuns,
       levelDays: plan.levelDays,
       snapshots,

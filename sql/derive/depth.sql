@@ -27,7 +27,7 @@ held as (
                         else width_bucket(-l.price, t.ask_ceiling) end as bands,
            sum(l.size) as base,
            sum(l.price * l.size) as quote
-    from orderbook.fact_level l
+    from orderbook.fact_level_all l
     where l.snapshot_id = t.snapshot_id
       and l.side = sd.side
       and case sd.side when 'bid' then l.price >= t.bid_floor[1] else l.price <= -t.ask_ceiling[1] end

@@ -37,7 +37,7 @@ walk (snapshot_id, book_side, side, level_no, price, size, quote_before, base_be
          64
   from target t
   cross join (values ('ask', 'buy'), ('bid', 'sell')) as sd (book_side, side)
-  join orderbook.fact_level l on l.snapshot_id = t.snapshot_id and l.side = sd.book_side and l.level_no <= 64
+  join orderbook.fact_level_all l on l.snapshot_id = t.snapshot_id and l.side = sd.book_side and l.level_no <= 64
   window before as (partition by t.snapshot_id, sd.side order by l.level_no rows between unbounded preceding and 1 preceding)
   union all
   select w.snapshot_id, w.book_side, w.side, l.level_no, l.price, l.size,
@@ -46,7 +46,7 @@ walk (snapshot_id, book_side, side, level_no, price, size, quote_before, base_be
          lead(l.level_no) over before is null,
          w.width * 2
   from walk w
-  join orderbook.fact_level l
+  join orderbook.fact_level_all l
     on l.snapshot_id = w.snapshot_id and l.side = w.book_side
     and l.level_no > w.level_no and l.level_no <= w.level_no + w.width * 2
   where w.chunk_end and w.quote_before + w.price * w.size < (select max(n) from notional)

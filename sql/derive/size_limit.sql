@@ -49,7 +49,7 @@ block (snapshot_id, book_side, side, far_limit, first_level, last_level, quote_b
   from farthest f
   cross join lateral (
     select max(l.level_no) as last_level, sum(l.price * l.size) as quote, sum(l.size) as base
-    from orderbook.fact_level l
+    from orderbook.fact_level_all l
     where l.snapshot_id = f.snapshot_id and l.side = f.book_side and l.level_no between 1 and 128
   ) b
   where b.last_level is not null
@@ -59,7 +59,7 @@ block (snapshot_id, book_side, side, far_limit, first_level, last_level, quote_b
   from block w
   cross join lateral (
     select max(l.level_no) as last_level, sum(l.price * l.size) as quote, sum(l.size) as base
-    from orderbook.fact_level l
+    from orderbook.fact_level_all l
     where l.snapshot_id = w.snapshot_id and l.side = w.book_side and l.level_no between w.last_level + 1 and w.last_level + 128
   ) b
   where b.last_level is not null
@@ -76,7 +76,7 @@ side_total as (
     from block
     order by snapshot_id, side, last_level desc
   ) st
-  join orderbook.fact_level last
+  join orderbook.fact_level_all last
     on last.snapshot_id = st.snapshot_id and last.side = st.book_side and last.level_no = st.levels
 ),
 crossed_block as (
@@ -101,7 +101,7 @@ walk as (
          c.quote_before + coalesce(sum(l.price * l.size) filter (where l.level_no >= c.first_level) over before, 0) as quote_before,
          c.base_before + coalesce(sum(l.size) filter (where l.level_no >= c.first_level) over before, 0) as base_before
   from crossed_block c
-  join orderbook.fact_level l
+  join orderbook.fact_level_all l
     on l.snapshot_id = c.snapshot_id and l.side = c.book_side and l.level_no between c.first_level - 1 and c.last_level
   window before as (partition by c.snapshot_id, c.side, c.bps order by l.level_no rows between unbounded preceding and 1 preceding)
 ),

@@ -74,7 +74,7 @@ allocation as (
                         v.exchange, v.market, l.level_no
                rows between unbounded preceding and 1 preceding), 0) as quote_before
       from venue v
-      join orderbook.fact_level l
+      join orderbook.fact_level_all l
         on l.snapshot_id = v.snapshot_id and l.side = case g.side when 'buy' then 'ask' else 'bid' end
         and l.level_no <= v.fill_levels
     ),
@@ -125,7 +125,7 @@ allocation as (
       from deeper d
       cross join lateral (
         select max(l.level_no) as last_level, sum(l.size) as base
-        from orderbook.fact_level l
+        from orderbook.fact_level_all l
         where l.snapshot_id = d.snapshot_id and l.side = case g.side when 'buy' then 'ask' else 'bid' end
           and l.level_no > d.last_level and l.level_no <= d.last_level + d.width
       ) c
@@ -138,7 +138,7 @@ allocation as (
       select l.snapshot_id, l.level_no, l.price, l.size, l.price * l.size
       from (select snapshot_id, min(last_level) as from_level, max(last_level) as to_level
             from deeper group by snapshot_id having max(last_level) > min(last_level)) d
-      join orderbook.fact_level l
+      join orderbook.fact_level_all l
         on l.snapshot_id = d.snapshot_id and l.side = case g.side when 'buy' then 'ask' else 'bid' end
         and l.level_no > d.from_level and l.level_no <= d.to_level
     ),

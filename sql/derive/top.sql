@@ -13,5 +13,5 @@ select
   a.price - b.price,
   round((a.price - b.price)::numeric(1000, 40) * 10000 / ((b.price + a.price) / 2), 18)
 from unnest($1::bigint[]) as s (snapshot_id)
-join orderbook.fact_level b on b.snapshot_id = s.snapshot_id and b.side = 'bid' and b.level_no = 1
-join orderbook.fact_level a on a.snapshot_id = s.snapshot_id and a.side = 'ask' and a.level_no = 1
+join orderbook.fact_level_all b on b.snapshot_id = s.snapshot_id and b.side = 'bid' and b.level_no = 1
+join orderbook.fact_level_all a on a.snapshot_id = s.snapshot_id and a.side = 'ask' and a.level_no = 1

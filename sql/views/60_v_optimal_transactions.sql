@@ -11,7 +11,7 @@ with walk as (
     coalesce(sum(l.price * l.size) over w, 0) as quote_before
   from orderbook.v_snapshot s
   join orderbook.fact_fill f on f.snapshot_id = s.snapshot_id
-  join orderbook.fact_level l
+  join orderbook.fact_level_all l
     on l.snapshot_id = f.snapshot_id
     and l.side = case f.side when 'buy' then 'ask' else 'bid' end
     and l.level_no <= f.levels_used

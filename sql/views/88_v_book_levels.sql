@@ -16,7 +16,7 @@ cross join lateral (
   select lv.side, lv.level_no, lv.price, lv.size, lv.order_count,
          sum(lv.size) over w as cum_base,
          sum(lv.price * lv.size) over w as cum_quote
-  from orderbook.fact_level lv
+  from orderbook.fact_level_all lv
   where lv.snapshot_id = s.snapshot_id
   window w as (partition by lv.side order by lv.level_no)
 ) l;

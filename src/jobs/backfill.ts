@@ -28,6 +28,7 @@ import {
   deriveSnapshots,
   deriveSplits,
   deriveTrailing,
+  compactLevels,
   dropExpiredLevels,
   finishBackfill,
   type Loader,
@@ -108,7 +109,9 @@ export interface BackfillSummary {
 
 export interface BackfillDeps {
   /** Without levelRetentionDays no level partition is dropped (the CLI passes the setting). */
-  config: Pick<Config, 'concurrency'> & DeriveSettings & Partial<Pick<Config, 'levelRetentionDays'>>;
+  config: Pick<Config, 'concurrency'> &
+    DeriveSettings &
+    Partial<Pick<Config, 'levelRetentionDays' | 'levelCompactAfterDays'>>;
   log: Logger;
   store: RawStore;
   db: Kysely<Database>;
@@ -246,6 +249,7 @@ export async function backfill(deps: BackfillDeps, options: BackfillOptions = {}
   if (deps.config.levelRetentionDays !== undefined) {
     try {
       summary.partitionsDropped = await dropExpiredLevels(deps.db, deps.config.levelRetentionDays, log);
+      await compactLevels(deps.db, deps.config.levelCompactAfterDays ?? null, log);
     } catch (error) {
       log.warn({ err: error }, 'level retention not applied: the next run or backfill tries again');
     }

@@ -9,6 +9,7 @@ import type { Logger } from '../log.ts';
 import { openRawStore, probeRawStore, type RawStore } from '../raw/index.ts';
 import {
   closeDeadRuns,
+  compactLevels,
   dropExpiredLevels,
   ensureLevelPartitionsAhead,
   Loader,
@@ -235,6 +236,9 @@ export async function runPipeline(
     }
     await dropExpiredLevels(db, config.levelRetentionDays, log).catch((error: unknown) => {
       log.warn({ err: error }, 'level retention not applied: the next run tries again');
+    });
+    await compactLevels(db, config.levelCompactAfterDays, log).catch((error: unknown) => {
+      log.warn({ err: error }, 'level compaction not applied: the next run tries again');
     });
     return summary;
   });

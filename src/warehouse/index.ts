@@ -34,6 +34,7 @@ export {
 } from './runlog.ts';
 export { withMarketLocks, type MarketClaim } from './lock.ts';
 export { dropExpiredLevels, ensureLevelPartitionsAhead } from './partitions.ts';
+export { compactLevels } from './compact.ts';
 export {
   deleteLevels,
   marketSnapshotPage,

@@ -38,7 +38,7 @@ export async function ensureLevelPartitionsAhead(db: Kysely<Database>): Promise<
 
 /**
  * Drops every partition wholly older than `retentionDays` (null keeps everything): a day's
- * partition once its end is that far back, the pre-partitioning one (fact_level_legacy) once the
+ * partition, row or compact (compact.ts), once its end is that far back, the pre-partitioning one (fact_level_legacy) once the
  * newest snapshot it holds is (an empty one stays: it costs nothing). Returns the partitions dropped; one that cannot be dropped now (locked by
  * a long reader) is logged and left for the next call.
  */
@@ -54,13 +54,13 @@ export async function dropExpiredLevels(
     from pg_inherits i
     join pg_class c on c.oid = i.inhrelid
     cross join cutoff
-    where i.inhparent = 'orderbook.fact_level'::regclass
+    where i.inhparent in ('orderbook.fact_level'::regclass, 'orderbook.fact_level_compact'::regclass)
       and case
         when c.relname = 'fact_level_legacy' then coalesce(
           (select max(s.received_at) < cutoff.at from orderbook.fact_snapshot s
            where s.snapshot_id < 197001010000000000), false)
-        when c.relname ~ '^fact_level_[0-9]{8}$' then
-          (to_date(substr(c.relname, 12), 'YYYYMMDD') + 1)::timestamp at time zone 'UTC' <= cutoff.at
+        when c.relname ~ '^fact_level_(compact_)?[0-9]{8}$' then
+          (to_date(right(c.relname, 8), 'YYYYMMDD') + 1)::timestamp at time zone 'UTC' <= cutoff.at
         else false
       end
     order by c.relname`.execute(db);

@@ -146,7 +146,7 @@ export interface LevelsGone {
   received_at: Date;
 }
 
-/** Of these snapshots, those that stored levels but have none now: past LEVEL_RETENTION_DAYS. */
+/** Of these snapshots, those that stored levels but have none now, as rows or compact: past LEVEL_RETENTION_DAYS. */
 export async function snapshotsWithoutLevels(
   db: Kysely<Database>,
   snapshotIds: readonly string[],
@@ -156,7 +156,7 @@ export async function snapshotsWithoutLevels(
     from orderbook.fact_snapshot s
     where s.snapshot_id = any(${snapshotIds}::bigint[])
       and s.stored_levels > 0
-      and not exists (select 1 from orderbook.fact_level l where l.snapshot_id = s.snapshot_id)
+      and not exists (select 1 from orderbook.fact_level_all l where l.snapshot_id = s.snapshot_id)
     order by s.snapshot_id`.execute(db);
   return rows;
 }

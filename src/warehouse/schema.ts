@@ -91,6 +91,19 @@ export interface FactLevelTable {
   order_count: number | null;
 }
 
+/**
+ * One snapshot side of a compacted day (migration 0015): level i is price[i], size[i],
+ * order_count[i]. Only SQL reads it (through fact_level_all); the array columns are typed as the
+ * schema test's families for their element types, not as what a driver would make of an array.
+ */
+export interface FactLevelCompactTable {
+  snapshot_id: BigIntId;
+  side: 'bid' | 'ask';
+  price: Numeric;
+  size: Numeric;
+  order_count: unknown;
+}
+
 export interface FactTopTable {
   snapshot_id: BigIntId;
   best_bid: Numeric;
@@ -249,6 +262,7 @@ export interface Database {
   'orderbook.view_version': ViewVersionTable;
   'orderbook.fact_snapshot': FactSnapshotTable;
   'orderbook.fact_level': FactLevelTable;
+  'orderbook.fact_level_compact': FactLevelCompactTable;
   'orderbook.fact_top': FactTopTable;
   'orderbook.fact_depth': FactDepthTable;
   'orderbook.fact_fill': FactFillTable;

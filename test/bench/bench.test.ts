@@ -110,6 +110,11 @@ describe('npm run bench -- --quick', () => {
       expect(y.snapshots).toBe(4 * (y.templateRuns + y.days * 24));
       expect(y.levelRows).toBeGreaterThan(0);
       expect(y.levelsPerCoinbaseSnapshot).toBeGreaterThan(0);
+      // The window as the defaults leave it: the newest days as rows, the older ones compact.
+      expect(y.tables.map((t) => t.table)).toEqual(
+        expect.arrayContaining(['fact_level', 'fact_level_compact']),
+      );
+      expect(y.bytesPerLevel).toBeGreaterThan(0);
       for (const t of y.tables) {
         expect(t.rows, t.table).toBeGreaterThan(0);
         expect(t.bytesPerRow, t.table).toBeGreaterThan(0);

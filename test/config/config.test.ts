@@ -84,6 +84,9 @@ describe('defaults', () => {
     expect(config.levelsWithinBps).toBeNull();
     expect(config.levelRetentionDays).toBeNull();
     expect(loadConfig({ LEVEL_RETENTION_DAYS: '7' }).levelRetentionDays).toBe(7);
+    expect(config.levelCompactAfterDays).toBe(1);
+    expect(loadConfig({ LEVEL_COMPACT_AFTER_DAYS: 'never' }).levelCompactAfterDays).toBeNull();
+    expect(loadConfig({ LEVEL_COMPACT_AFTER_DAYS: '3' }).levelCompactAfterDays).toBe(3);
     expect(config.httpRetries).toBe(0);
     expect(config.metricsFile).toBeUndefined();
     expect(loadConfig({ METRICS_FILE: 'metrics/etl.prom' }).metricsFile).toBe(
@@ -176,6 +179,12 @@ const BAD_VALUES: [string, string, RegExp][] = [
     /LEVEL_RETENTION_DAYS="0" is invalid: expected a whole number of days from 1, or "all"/,
   ],
   ['LEVEL_RETENTION_DAYS', '30d', /LEVEL_RETENTION_DAYS="30d"/],
+  [
+    'LEVEL_COMPACT_AFTER_DAYS',
+    '0',
+    /LEVEL_COMPACT_AFTER_DAYS="0" is invalid: expected a whole number of days from 1, or "never"/,
+  ],
+  ['LEVEL_COMPACT_AFTER_DAYS', 'all', /LEVEL_COMPACT_AFTER_DAYS="all"/],
   [
     'RAW_STORE_URL',
     'ftp://host/x',

@@ -110,8 +110,9 @@ async function facts(target: Warehouse) {
   };
 }
 
+/** Levels stored, as rows or in compact days (LEVEL_COMPACT_AFTER_DAYS). */
 async function levelCount(target: Warehouse): Promise<number> {
-  const { rows } = await sql<{ n: string }>`select count(*) as n from orderbook.fact_level`.execute(
+  const { rows } = await sql<{ n: string }>`select count(*) as n from orderbook.fact_level_all`.execute(
     target.db,
   );
   return Number(rows[0]?.n);
@@ -153,6 +154,95 @@ describe('backfill and LEVEL_RETENTION_DAYS', () => {
     expect(got.splits.length).toBeGreaterThan(0);
     expect(new Set(got.splits.map((s) => s.notional_usd))).toEqual(new Set(['777', '12345', '250000']));
     expect(got.forecasts.map((f) => f.window_snapshots)).toEqual(Array(4).fill('2'));
+    expect(got).toEqual(await facts(reference));
+  });
+});
+
+describe('backfill and LEVEL_COMPACT_AFTER_DAYS', () => {
+  let recent: RawStore;
+  let recentFolder: string;
+  beforeAll(async () => {
+    recentFolder = await mkdtemp(path.join(tmpdir(), 'obetl-compact-'));
+    recent = openRawStore(pathToFileURL(recentFolder).toString());
+    // Three hourly runs 5 days ago: inside retention, past compaction.
+    const start = Date.now() - 5 * 86_400_000;
+    for (let hour = 0; hour < 3; hour++) {
+      const at = new Date(start + hour * 3_600_000).toISOString();
+      const runId = `01900000-0000-7000-8000-0000000e000${hour}`;
+      for (const book of BOOKS) {
+        await writeSnapshot(
+          recent,
+          {
+            exchange: book.exchange,
+            market: book.market,
+            url: `https://example.test/${book.market}`,
+            requested_at: at,
+            received_at: at,
+            status: 200,
+            run_id: runId,
+            base: 'BTC',
+            quote: book.quote,
+          },
+          Buffer.from(book.body),
+        );
+      }
+    }
+  });
+  afterAll(async () => {
+    await recent.close();
+    await rm(recentFolder, { recursive: true, force: true });
+  });
+
+  const rebuildRecent = (target: Warehouse, config: Config, deriveOnly = false) =>
+    backfill(
+      {
+        config,
+        log: capturingLogger().log,
+        store: recent,
+        db: target.db,
+        loader: new Loader(target.db, config),
+      },
+      { deriveOnly },
+    );
+
+  async function allLevels(target: Warehouse): Promise<{ rows: number; compact: number; all: number }> {
+    const { rows } = await sql<{ rows: string; compact: string; all: string }>`
+      select (select count(*) from orderbook.fact_level)::text as rows,
+             (select count(*) from orderbook.fact_level_compact)::text as compact,
+             (select count(*) from orderbook.fact_level_all)::text as all`.execute(target.db);
+    return { rows: Number(rows[0]?.rows), compact: Number(rows[0]?.compact), all: Number(rows[0]?.all) };
+  }
+
+  it('compacts the loaded days, and --derive-only derives from the compact levels what rows give', async () => {
+    const defaults = loadConfig({ LEVELS_WITHIN_BPS: 'all' });
+    expect(defaults.levelCompactAfterDays).toBe(1);
+    const target = await warehouse();
+    const first = await rebuildRecent(target, defaults);
+    expect(first).toMatchObject({ loaded: 6, derived: 6, failed: [], partitionsDropped: [] });
+    const stored = await allLevels(target);
+    // Every level kept, none as a row: two sides of six books.
+    expect(stored).toMatchObject({ rows: 0, compact: 12 });
+    expect(stored.all).toBeGreaterThan(0);
+
+    const changed = {
+      ...defaults,
+      notionalsUsd: ['12345'],
+      costCurveUsd: ['777', '250000'],
+      slippageBpsThresholds: ['3'],
+      forecastWindow: 2,
+    };
+    const again = await rebuildRecent(target, changed, true);
+    // Nothing read again from raw: the compact days hold the levels.
+    expect(again).toMatchObject({ listed: 0, loaded: 0, derived: 6, failed: [], splits: 3, levelsReread: 0 });
+    expect(await allLevels(target)).toEqual(stored);
+
+    const reference = await warehouse();
+    const built = await rebuildRecent(reference, { ...changed, levelCompactAfterDays: null });
+    expect(built).toMatchObject({ loaded: 6, failed: [] });
+    expect(await allLevels(reference)).toEqual({ rows: stored.all, compact: 0, all: stored.all });
+    const got = await facts(target);
+    expect(got.fills.map((f) => f.notional_usd)).toEqual(Array(12).fill('12345'));
+    expect(got.splits.length).toBeGreaterThan(0);
     expect(got).toEqual(await facts(reference));
   });
 });

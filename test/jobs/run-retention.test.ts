@@ -79,8 +79,8 @@ describe('a run and LEVEL_RETENTION_DAYS', () => {
     });
     expect(await partitions()).toContain(dayName(old));
 
-    // `all`: nothing is dropped.
-    const kept = await once({ LEVEL_RETENTION_DAYS: 'all' });
+    // `all`: nothing is dropped (and, compaction off, the day stays as rows).
+    const kept = await once({ LEVEL_RETENTION_DAYS: 'all', LEVEL_COMPACT_AFTER_DAYS: 'never' });
     expect(kept.summary.exitCode).toBe(0);
     expect(await partitions()).toContain(dayName(old));
 
@@ -104,5 +104,55 @@ describe('a run and LEVEL_RETENTION_DAYS', () => {
               where s.run_id = ${summary.runId})::text as fresh`.execute(warehouse.db);
     expect(rows[0]).toMatchObject({ top: '1', levels: '0' });
     expect(Number(rows[0]?.fresh)).toBeGreaterThan(0);
+  });
+});
+
+describe('a run and LEVEL_COMPACT_AFTER_DAYS', () => {
+  it('compacts the days past it after its loads, leaving what v_book_levels shows as it was', async () => {
+    const old = new Date(Date.now() - 3 * 86_400_000);
+    const oldBook = await new Loader(warehouse.db, loadConfig({})).load({
+      book: {
+        venue: 'coinbase',
+        symbol: 'BTC-USD',
+        sequence: 2n,
+        exchangeTime: null,
+        bids: [
+          { price: '100.123456789', size: '1.5', orderCount: 1 },
+          { price: '99', size: '0.10000000', orderCount: 7 },
+        ],
+        asks: [{ price: '101', size: '1', orderCount: 1 }],
+      },
+      base: 'BTC',
+      quote: 'USD',
+      rawKey: 'run-compact-old',
+      runId: '01900000-0000-7000-8000-0000000e0002',
+      requestedAt: old.toISOString(),
+      receivedAt: old.toISOString(),
+    });
+    const levels = async () =>
+      (
+        await sql<{ r: string }>`select v::text as r from orderbook.v_book_levels v
+          where snapshot_id = ${oldBook.snapshotId} order by side, level_no`.execute(warehouse.db)
+      ).rows.map((r) => r.r);
+    const before = await levels();
+    expect(before).toHaveLength(3);
+    expect(await partitions()).toContain(dayName(old));
+
+    const { summary, lines } = await once({});
+    expect(summary.exitCode).toBe(0);
+    const names = await partitions();
+    expect(names).not.toContain(dayName(old));
+    // Today's partition, which the run loaded into, stays rows.
+    expect(names).toContain(dayName(new Date()));
+    expect(lines().find((l) => l.msg === 'level partitions compacted')).toMatchObject({
+      partitions: [{ partition: dayName(old), levels: 3 }],
+      afterDays: 1,
+    });
+    expect(await levels()).toEqual(before);
+    const { rows } = await sql<{ n: string }>`
+      select count(*)::text as n from orderbook.fact_level_compact where snapshot_id = ${oldBook.snapshotId}`.execute(
+      warehouse.db,
+    );
+    expect(rows[0]?.n).toBe('2');
   });
 });

@@ -115,7 +115,7 @@ describe('DuckDB over the raw JSON lake, in place', () => {
       FROM raw_levels WHERE raw_key IN (${keys}) ORDER BY 1, 2, 3`);
     const warehouse =
       await pg(`select s.raw_key, l.side, l.level_no, l.price::text, l.size::text, l.order_count
-      from orderbook.fact_level l join orderbook.fact_snapshot s using (snapshot_id)
+      from orderbook.fact_level_all l join orderbook.fact_snapshot s using (snapshot_id)
       where s.raw_key <> '${f.refusedKey}' order by 1, 2, 3`);
     expect(fromRaw.length).toBeGreaterThan(6000);
     expect(fromRaw).toEqual(warehouse);
@@ -135,7 +135,7 @@ describe('DuckDB over the Parquet lake', () => {
     const warehouse =
       await pg(`select s.raw_key, l.side, l.level_no, l.price::text, l.size::text, l.order_count,
         (extract(epoch from s.received_at) * 1000000)::bigint, s.run_id::text
-      from orderbook.fact_level l join orderbook.fact_snapshot s using (snapshot_id)
+      from orderbook.fact_level_all l join orderbook.fact_snapshot s using (snapshot_id)
       where s.raw_key <> '${f.refusedKey}' order by 1, 2, 3`);
     expect(lake).toEqual(warehouse);
     expect(await rows(`SELECT max(price)::VARCHAR FROM levels WHERE market = 'ETH-USDT'`)).toEqual([

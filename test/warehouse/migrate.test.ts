@@ -25,6 +25,8 @@ describe('migrations', () => {
       '0010_stored_window_facts',
       '0011_jit_off',
       '0012_error_object',
+      '0015_compact_levels',
+      '0016_leaner_trades',
       '0017_utc_bucket_indexes',
     ]);
     const second = await migrate(warehouse.db, undefined, DEFAULTS);
@@ -46,6 +48,7 @@ describe('migrations', () => {
       'fact_forecast',
       'fact_forecast_error',
       'fact_level',
+      'fact_level_compact',
       // Partition of fact_level for the ids of snapshots loaded before it was partitioned.
       'fact_level_legacy',
       'fact_size_limit',
