@@ -28,6 +28,7 @@ describe('migrations', () => {
       '0015_compact_levels',
       '0016_leaner_trades',
       '0017_utc_bucket_indexes',
+      '0018_derived_index_fillfactor',
     ]);
     const second = await migrate(warehouse.db, undefined, DEFAULTS);
     expect(second.applied).toEqual([]);
