@@ -83,7 +83,7 @@ describe('snapshotKey', () => {
       );
     }
     expect(() =>
-      snapshotKey({ exchange: 'kraken' as 'coinbase', market: 'BTC-USD', at, runId: 'r1' }),
+      snapshotKey({ exchange: 'bitstamp' as 'coinbase', market: 'BTC-USD', at, runId: 'r1' }),
     ).toThrow(/exchange/);
     for (const bad of [new Date('nope'), new Date(Date.UTC(10000, 0, 1)), new Date(Date.UTC(-1, 0, 1))]) {
       expect(() => snapshotKey({ exchange: 'coinbase', market: 'BTC-USD', at: bad, runId: 'r1' })).toThrow(
