@@ -47,3 +47,9 @@ export type MetaEndpoint = (typeof VENUE_NAMING)[Venue]['metadataEndpoint'];
 export function isVenue(value: string): value is Venue {
   return Object.hasOwn(VENUE_NAMING, value);
 }
+
+/**
+ * The venues of the default MARKETS: Coinbase and Binance. OKX and Bybit refuse some regions, so
+ * the others are asked only when MARKETS names them.
+ */
+export const DEFAULT_MARKETS_VENUES: readonly Venue[] = ['coinbase', 'binance'];

@@ -148,7 +148,7 @@ export function orderbookJson(book: Book, format: PriceFormat, opts: OrderbookJs
   return out.toBuffer();
 }
 
-const STRINGS = levelPunctuation('"', '"]');
+const STRINGS = levelPunctuation('"', ']');
 const NUMBERS = levelPunctuation('', ']');
 
 function writeSide(out: ByteWriter, side: Side, format: PriceFormat, schema: boolean): void {

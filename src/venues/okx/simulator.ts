@@ -140,7 +140,7 @@ export function booksJson(book: Book, format: PriceFormat, opts: BooksJsonOption
   return out.toBuffer();
 }
 
-const STRINGS = levelPunctuation('"', '","0","');
+const STRINGS = levelPunctuation('"', ',"0","');
 const NUMBERS = levelPunctuation('', ',"0","');
 const END = Buffer.from('"]', 'latin1');
 
