@@ -457,7 +457,7 @@ describe('backfill arguments', () => {
     // Without a zone it would be read in the server's time zone, while the lake is in UTC.
     [['--from', '2026-11-21T13:00:00'], /--from "2026-11-21T13:00:00" has no time zone: add Z for UTC/],
     [['--from', '2026-11-02', '--to', '2026-11-01'], /--from 2026-11-02 is not before --to 2026-11-01/],
-    [['--exchange', 'kraken'], /--exchange "kraken" is not a venue: use coinbase or binance/],
+    [['--exchange', 'bitstamp'], /--exchange "bitstamp" is not a venue/],
     [
       ['--exchange', 'binance', '--market', 'BTC-USD'],
       /--market "BTC-USD" is not a binance symbol: a binance symbol matches \^\[A-Z0-9\]\{2,20\}\$ \(e\.g\. BTCUSDT\)/,
