@@ -124,7 +124,20 @@ const marketEntry = z.string().transform((entry, ctx): Market => {
   return { venue, symbol };
 });
 
-const venueDecimalMap = z.string().transform((s, ctx): Record<Venue, string> => {
+/**
+ * Every venue's fee when TAKER_FEE_BPS does not name it (the venues' public base taker rates).
+ * TAKER_FEE_BPS must name every venue in MARKETS (a fill is priced with it); a venue outside
+ * MARKETS may be left out and takes this, so a value written before a venue was added stays valid.
+ */
+export const DEFAULT_TAKER_FEE_BPS: Record<Venue, string> = {
+  coinbase: '60',
+  binance: '10',
+  kraken: '40',
+  okx: '10',
+  bybit: '10',
+};
+
+const venueDecimalMap = z.string().transform((s, ctx): Partial<Record<Venue, string>> => {
   const out: Partial<Record<Venue, string>> = {};
   for (const entry of s.split(',').map((e) => e.trim())) {
     const [venue, value, ...rest] = entry.split(':');
@@ -142,12 +155,7 @@ const venueDecimalMap = z.string().transform((s, ctx): Record<Venue, string> => 
     }
     out[venue] = value;
   }
-  const missing = VENUES.filter((v) => out[v] === undefined);
-  if (missing.length > 0) {
-    ctx.addIssue({ code: 'custom', message: `no fee given for ${missing.join(', ')}` });
-    return z.NEVER;
-  }
-  return out as Record<Venue, string>;
+  return out;
 });
 
 const CRON_FIELD_RANGE: Record<string, string> = {
@@ -232,6 +240,9 @@ function definitions(dataDir: string) {
     COINBASE_API_URL: setting(httpUrl, 'https://api.exchange.coinbase.com', 'an http(s) URL'),
     BINANCE_API_URL: setting(httpUrl, 'https://data-api.binance.vision', 'an http(s) URL'),
     BINANCE_DEPTH_LIMIT: setting(positiveInt(5000), '5000', 'a whole number from 1 to 5000'),
+    KRAKEN_API_URL: setting(httpUrl, 'https://api.kraken.com', 'an http(s) URL'),
+    OKX_API_URL: setting(httpUrl, 'https://www.okx.com', 'an http(s) URL'),
+    BYBIT_API_URL: setting(httpUrl, 'https://api.bybit.com', 'an http(s) URL'),
     NOTIONALS_USD: setting(
       list(positiveDecimal),
       '50000,100000',
@@ -244,8 +255,8 @@ function definitions(dataDir: string) {
     ),
     TAKER_FEE_BPS: setting(
       venueDecimalMap,
-      'coinbase:60,binance:10',
-      'venue:bps for every venue, e.g. coinbase:60,binance:10',
+      VENUES.map((v) => `${v}:${DEFAULT_TAKER_FEE_BPS[v]}`).join(','),
+      'venue:bps for every venue in MARKETS, e.g. coinbase:60,binance:10',
     ),
     USD_STABLECOINS: setting(
       list(z.string().regex(/^[A-Z0-9]{2,12}$/)),
@@ -333,6 +344,9 @@ const MEANINGS: Record<keyof Definitions | 'DATA_DIR', string> = {
   COINBASE_API_URL: 'Coinbase Exchange REST base URL (tests and the demo point it at the simulator)',
   BINANCE_API_URL: 'Binance market-data host (api.binance.com answers 451 to US IPs)',
   BINANCE_DEPTH_LIMIT: 'levels per side asked of Binance (weight 250 of 6000/min above 1000)',
+  KRAKEN_API_URL: 'Kraken Spot REST base URL (markets kraken:XBTUSD; 500 levels a side)',
+  OKX_API_URL: 'OKX REST base URL (markets okx:BTC-USDT; some regions are refused)',
+  BYBIT_API_URL: 'Bybit v5 REST base URL (markets bybit:BTCUSDT; some regions are refused)',
   NOTIONALS_USD: 'order sizes priced in fact_fill and compared in v_best_venue',
   DEPTH_BANDS_BPS: 'bands of fact_depth, in bps from mid',
   TAKER_FEE_BPS: 'taker fee per venue, applied to every fill',
@@ -432,6 +446,15 @@ export function loadConfig(env: Record<string, string | undefined> = readEnviron
   }
   if (problems.length > 0) throw new ConfigError(problems);
   const p = parsed as Parsed;
+  const unpriced = VENUES.filter(
+    (v) => p.TAKER_FEE_BPS[v] === undefined && p.MARKETS.some((m) => m.venue === v),
+  );
+  if (unpriced.length > 0) {
+    const given = env.TAKER_FEE_BPS?.trim() || defs.TAKER_FEE_BPS.fallback;
+    throw new ConfigError([
+      `TAKER_FEE_BPS=${JSON.stringify(given)} is invalid (no fee given for ${unpriced.join(', ')}): expected ${defs.TAKER_FEE_BPS.allowed}`,
+    ]);
+  }
 
   const markets = dedupeMarkets(p.MARKETS);
   return {
@@ -441,11 +464,17 @@ export function loadConfig(env: Record<string, string | undefined> = readEnviron
     s3: { endpoint: p.S3_ENDPOINT, forcePathStyle: p.S3_FORCE_PATH_STYLE, region: p.AWS_REGION },
     dataDir,
     markets,
-    apiUrl: { coinbase: p.COINBASE_API_URL, binance: p.BINANCE_API_URL },
+    apiUrl: {
+      coinbase: p.COINBASE_API_URL,
+      binance: p.BINANCE_API_URL,
+      kraken: p.KRAKEN_API_URL,
+      okx: p.OKX_API_URL,
+      bybit: p.BYBIT_API_URL,
+    },
     binanceDepthLimit: p.BINANCE_DEPTH_LIMIT,
     notionalsUsd: unique(p.NOTIONALS_USD),
     depthBandsBps: unique(p.DEPTH_BANDS_BPS).sort((a, b) => a - b),
-    takerFeeBps: p.TAKER_FEE_BPS,
+    takerFeeBps: { ...DEFAULT_TAKER_FEE_BPS, ...p.TAKER_FEE_BPS },
     usdStablecoins: unique(p.USD_STABLECOINS),
     levelsWithinBps: p.LEVELS_WITHIN_BPS,
     slippageBpsThresholds: unique(p.SLIPPAGE_BPS_THRESHOLDS),

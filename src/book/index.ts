@@ -14,7 +14,8 @@ export type { Level, OrderBook, Side } from './types.ts';
 export type { ScanShape } from './scan.ts';
 export { compareDecimal, isPositiveDecimal } from '../util/decimal.ts';
 
-export type BookErrorKind = 'not_json' | 'schema' | 'invalid_book';
+/** `venue_error`: the venue answered (often with HTTP 200) an error body in its own shape instead of a book. */
+export type BookErrorKind = 'not_json' | 'schema' | 'invalid_book' | 'venue_error';
 
 export class BookError extends Error {
   readonly kind: BookErrorKind;

@@ -9,6 +9,7 @@
 import path from 'node:path';
 import { loadConfig, type Config } from '../config.ts';
 import type { Logger } from '../log.ts';
+import type { Venue } from '../venues/codes.ts';
 import { rangeLabel, runsOf } from '../report/collapse.ts';
 import { formatDecimal, notionalLabel } from '../report/format.ts';
 import { defaultSimMarkets, startSimulator } from '../simulator/index.ts';
@@ -106,7 +107,10 @@ function shellPath(p: string): string {
 
 /** "binance 10 bps, coinbase 10 bps" */
 function feesOf(config: Config): string {
+  // Only the venues the demo fetches: the others' default fees are not what it compared.
+  const fetched = new Set(config.markets.map((m) => m.venue));
   return Object.entries(config.takerFeeBps)
+    .filter(([venue]) => fetched.has(venue as Venue))
     .map(([venue, fee]) => `${venue} ${fee} bps`)
     .join(', ');
 }

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { VENUES } from '../markets.ts';
+import { VENUE_NAMING } from '../venues/codes.ts';
 import type { BookFault, Fault, FaultTarget, Reply } from './types.ts';
 import type { Route } from './venue.ts';
 
@@ -37,7 +38,9 @@ export const faultSchema = z.discriminatedUnion('kind', [
 
 export const faultTargetSchema = z.object({
   venue: z.enum(VENUES),
-  endpoint: z.enum(['book', 'products', 'exchangeInfo', 'trades']).optional(),
+  endpoint: z
+    .enum(['book', 'trades', ...new Set(VENUES.map((v) => VENUE_NAMING[v].metadataEndpoint))])
+    .optional(),
   symbol: z.string().min(1).optional(),
 }) satisfies z.ZodType<FaultTarget>;
 

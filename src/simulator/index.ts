@@ -1,6 +1,6 @@
 /** A local exchange speaking every registered venue's public REST API on one port. */
 export { startSimulator } from './server.ts';
-export { createBookGenerator, createTradeTape, defaultSimMarkets } from './generators.ts';
+export { allSimMarkets, createBookGenerator, createTradeTape, defaultSimMarkets } from './generators.ts';
 export type {
   Endpoint,
   Fault,

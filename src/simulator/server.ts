@@ -8,7 +8,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { allVenues } from '../venues/registry.ts';
 import { CONTROL_PREFIX, handleControl } from './control.ts';
-import { createBookGenerator, createTradeTape, defaultSimMarkets } from './generators.ts';
+import { allSimMarkets, createBookGenerator, createTradeTape } from './generators.ts';
 import {
   createFaultQueue,
   faultSchema,
@@ -30,7 +30,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   const now = opts.now ?? Date.now;
   const seed = opts.seed ?? 1;
   const enforceRateLimits = opts.enforceRateLimits ?? false;
-  const runtimes = await loadMarkets(opts.markets ?? defaultSimMarkets(), seed, now());
+  const runtimes = await loadMarkets(opts.markets ?? allSimMarkets(), seed, now());
   const apis = allVenues().map((v) => ({
     half: v.simulator,
     api: v.simulator.create({

@@ -1,4 +1,5 @@
 import type { Venue } from '../markets.ts';
+import type { MetaEndpoint } from '../venues/codes.ts';
 
 /** One market the simulated exchange lists. */
 export interface SimMarket {
@@ -41,7 +42,8 @@ export type Fault =
   | { kind: 'schema' }
   | { kind: 'oversize'; bytes: number };
 
-export type Endpoint = 'book' | 'products' | 'exchangeInfo' | 'trades';
+/** A book, a trades list, or a venue's market list (its raw-store metadata endpoint name). */
+export type Endpoint = 'book' | 'trades' | MetaEndpoint;
 
 export interface FaultTarget {
   venue: Venue;

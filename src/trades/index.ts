@@ -12,7 +12,8 @@ import type { Trade, TradeBatch } from './types.ts';
 
 export type { TakerSide, Trade, TradeBatch } from './types.ts';
 
-export type TradesErrorKind = 'not_json' | 'schema' | 'invalid_trade';
+/** `venue_error`: the venue answered an error body in its own shape (often with HTTP 200). */
+export type TradesErrorKind = 'not_json' | 'schema' | 'invalid_trade' | 'venue_error';
 
 export class TradesError extends Error {
   readonly kind: TradesErrorKind;

@@ -20,7 +20,8 @@ export function defaultLimiters(): Record<Venue, RateLimiter> {
 export function createVenueClients(
   settings: VenueSettings,
   log: Logger,
-  limiters: Record<Venue, RateLimiter> = defaultLimiters(),
+  /** Limiters to use instead of the venues' own (tests and benches lift them); the rest are the venues'. */
+  limiters: Partial<Record<Venue, RateLimiter>> = {},
   /** The run's stop signal: aborts every wait and request of these clients. */
   signal?: AbortSignal,
   /** Told of every attempt sent (VenueHttpOptions.onAttempt). */
@@ -29,7 +30,7 @@ export function createVenueClients(
   const http = (venue: Venue) =>
     new VenueHttp({
       venue,
-      limiter: limiters[venue],
+      limiter: limiters[venue] ?? venueOf(venue).createLimiter(),
       userAgent: USER_AGENT,
       timeoutMs: settings.httpTimeoutMs,
       retries: settings.httpRetries,

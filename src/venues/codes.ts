@@ -23,6 +23,18 @@ export const VENUE_NAMING = {
     metadataEndpoint: 'products',
   },
   binance: { symbolPattern: /^[A-Z0-9]{2,20}$/, exampleSymbol: 'BTCUSDT', metadataEndpoint: 'exchangeInfo' },
+  // Kraken's own pair names: the altname (XBTUSD) or the key (XXBTZUSD), both plain capitals.
+  kraken: { symbolPattern: /^[A-Z0-9]{4,16}$/, exampleSymbol: 'XBTUSD', metadataEndpoint: 'AssetPairs' },
+  okx: {
+    symbolPattern: /^[A-Z0-9]{1,12}-[A-Z0-9]{1,12}$/,
+    exampleSymbol: 'BTC-USDT',
+    metadataEndpoint: 'instruments',
+  },
+  bybit: {
+    symbolPattern: /^[A-Z0-9]{2,20}$/,
+    exampleSymbol: 'BTCUSDT',
+    metadataEndpoint: 'instruments-info',
+  },
 } as const satisfies Record<string, VenueNaming>;
 
 export type Venue = keyof typeof VENUE_NAMING;
@@ -35,3 +47,9 @@ export type MetaEndpoint = (typeof VENUE_NAMING)[Venue]['metadataEndpoint'];
 export function isVenue(value: string): value is Venue {
   return Object.hasOwn(VENUE_NAMING, value);
 }
+
+/**
+ * The venues of the default MARKETS: Coinbase and Binance. OKX and Bybit refuse some regions, so
+ * the others are asked only when MARKETS names them.
+ */
+export const DEFAULT_MARKETS_VENUES: readonly Venue[] = ['coinbase', 'binance'];

@@ -4,12 +4,18 @@
  */
 import { VENUES, type Venue } from './codes.ts';
 import { binance } from './binance/index.ts';
+import { bybit } from './bybit/index.ts';
 import { coinbase } from './coinbase/index.ts';
+import { kraken } from './kraken/index.ts';
+import { okx } from './okx/index.ts';
 import type { VenueModule } from './types.ts';
 
 export const REGISTRY = {
   coinbase,
   binance,
+  kraken,
+  okx,
+  bybit,
 } as const satisfies Record<Venue, VenueModule>;
 
 /** The venue of a code. */

@@ -29,11 +29,20 @@ describe('defaults', () => {
     expect(config.apiUrl).toEqual({
       coinbase: 'https://api.exchange.coinbase.com',
       binance: 'https://data-api.binance.vision',
+      kraken: 'https://api.kraken.com',
+      okx: 'https://www.okx.com',
+      bybit: 'https://api.bybit.com',
     });
     expect(config.binanceDepthLimit).toBe(5000);
     expect(config.notionalsUsd).toEqual(['50000', '100000']);
     expect(config.depthBandsBps).toEqual([10, 50, 100, 200, 500, 1000]);
-    expect(config.takerFeeBps).toEqual({ coinbase: '60', binance: '10' });
+    expect(config.takerFeeBps).toEqual({
+      coinbase: '60',
+      binance: '10',
+      kraken: '40',
+      okx: '10',
+      bybit: '10',
+    });
     expect(config.usdStablecoins).toEqual(['USDT', 'USDC', 'FDUSD']);
     expect(config.levelsWithinBps).toBe(1000);
     expect(config.slippageBpsThresholds).toEqual(['5', '10', '25', '50', '100']);
@@ -80,7 +89,17 @@ describe('defaults', () => {
     ]);
     expect(config.notionalsUsd).toEqual(['1000.50', '250000']);
     expect(config.depthBandsBps).toEqual([10, 100]);
-    expect(config.takerFeeBps).toEqual({ coinbase: '40', binance: '7.5' });
+    // Venues outside MARKETS that the value leaves out take their default fee.
+    expect(config.takerFeeBps).toEqual({
+      coinbase: '40',
+      binance: '7.5',
+      kraken: '40',
+      okx: '10',
+      bybit: '10',
+    });
+    expect(() => loadConfig({ MARKETS: 'okx:BTC-USDT', TAKER_FEE_BPS: 'coinbase:60,binance:10' })).toThrow(
+      /TAKER_FEE_BPS="coinbase:60,binance:10" is invalid \(no fee given for okx\)/,
+    );
     expect(config.levelsWithinBps).toBeNull();
     expect(config.levelRetentionDays).toBeNull();
     expect(loadConfig({ LEVEL_RETENTION_DAYS: '7' }).levelRetentionDays).toBe(7);
@@ -106,14 +125,14 @@ describe('defaults', () => {
 const BAD_VALUES: [string, string, RegExp][] = [
   [
     'MARKETS',
-    'kraken:XBTUSD',
-    /^MARKETS="kraken:XBTUSD" is invalid \(entry "kraken:XBTUSD": unknown venue "kraken" \(known venues: coinbase, binance\)\): expected a comma-separated list of venue:SYMBOL/,
+    'bitstamp:BTCUSD',
+    /^MARKETS="bitstamp:BTCUSD" is invalid \(entry "bitstamp:BTCUSD": unknown venue "bitstamp" \(known venues: coinbase, binance, kraken, okx, bybit\)\): expected a comma-separated list of venue:SYMBOL/,
   ],
   ['MARKETS', 'BTC-USD', /entry "BTC-USD" is not venue:SYMBOL/],
   [
     'TAKER_FEE_BPS',
-    'coinbase:60,okx:8',
-    /entry "okx:8": unknown venue "okx" \(known venues: coinbase, binance\)/,
+    'coinbase:60,ftx:8',
+    /entry "ftx:8": unknown venue "ftx" \(known venues: coinbase, binance, kraken, okx, bybit\)/,
   ],
   [
     'MARKETS',
@@ -132,6 +151,17 @@ const BAD_VALUES: [string, string, RegExp][] = [
     /BINANCE_DEPTH_LIMIT="5001" is invalid: expected a whole number from 1 to 5000/,
   ],
   ['BINANCE_DEPTH_LIMIT', '-5', /expected a whole number from 1 to 5000/],
+  [
+    'KRAKEN_API_URL',
+    'api.kraken.com',
+    /KRAKEN_API_URL="api.kraken.com" is invalid: expected an http\(s\) URL/,
+  ],
+  [
+    'OKX_API_URL',
+    'ftp://www.okx.com',
+    /OKX_API_URL="ftp:\/\/www.okx.com" is invalid: expected an http\(s\) URL/,
+  ],
+  ['BYBIT_API_URL', 'not a url', /BYBIT_API_URL="not a url" is invalid: expected an http\(s\) URL/],
   ['HTTP_TIMEOUT_MS', 'ten', /HTTP_TIMEOUT_MS="ten" is invalid: expected milliseconds/],
   ['HTTP_TIMEOUT_MS', '1e4', /HTTP_TIMEOUT_MS="1e4"/],
   ['HTTP_RETRIES', '1.5', /HTTP_RETRIES="1.5" is invalid: expected a whole number from 0 to 20/],

@@ -9,7 +9,7 @@ export const SMALL_LOAD_SETTINGS: LoadSettings = {
   depthBandsBps: [10],
   costCurveUsd: ['100'],
   slippageBpsThresholds: ['10'],
-  takerFeeBps: { coinbase: '60', binance: '10' },
+  takerFeeBps: { coinbase: '60', binance: '10', kraken: '40', okx: '10', bybit: '10' },
   levelsWithinBps: null,
   usdStablecoins: ['USDT'],
 };

@@ -23,7 +23,7 @@ function clients(overrides: { retries?: number; timeoutMs?: number; maxBytes?: n
   const binanceLimiter = new WeightBudgetLimiter(6000);
   const venues = createVenueClients(
     {
-      apiUrl: { coinbase: sim.url, binance: sim.url },
+      apiUrl: { coinbase: sim.url, binance: sim.url, kraken: sim.url, okx: sim.url, bybit: sim.url },
       binanceDepthLimit: 100,
       httpTimeoutMs: overrides.timeoutMs ?? 2000,
       httpRetries: overrides.retries ?? 3,

@@ -236,7 +236,7 @@ describe('backfill', () => {
     const { top, depth } = await contents(target);
 
     // Coinbase's taker fee 60 → 25 bps.
-    const feeCut = await rederive({ takerFeeBps: { coinbase: '25', binance: '10' } });
+    const feeCut = await rederive({ takerFeeBps: { coinbase: '25', binance: '10', kraken: '40', okx: '10', bybit: '10' } });
     expect(feeCut).toMatchObject({ listed: 0, loaded: 0, failed: [], derived: 10 });
     const after = await fills();
     expect(after).toHaveLength(40);
@@ -262,7 +262,7 @@ describe('backfill', () => {
 
     // A derive limited to Binance leaves Coinbase as it was, whatever the settings say.
     const onlyBinance = await rederive(
-      { takerFeeBps: { coinbase: '99', binance: '10' } },
+      { takerFeeBps: { coinbase: '99', binance: '10', kraken: '40', okx: '10', bybit: '10' } },
       { exchange: 'binance' },
     );
     expect(onlyBinance.derived).toBe(5);
@@ -270,7 +270,7 @@ describe('backfill', () => {
 
     // New notionals: the old ones' rows are gone, the new ones are there, for every snapshot.
     const notionals = await rederive({
-      takerFeeBps: { coinbase: '25', binance: '10' },
+      takerFeeBps: { coinbase: '25', binance: '10', kraken: '40', okx: '10', bybit: '10' },
       notionalsUsd: ['75000'],
     });
     expect(notionals.derived).toBe(10);
@@ -457,7 +457,7 @@ describe('backfill arguments', () => {
     // Without a zone it would be read in the server's time zone, while the lake is in UTC.
     [['--from', '2026-11-21T13:00:00'], /--from "2026-11-21T13:00:00" has no time zone: add Z for UTC/],
     [['--from', '2026-11-02', '--to', '2026-11-01'], /--from 2026-11-02 is not before --to 2026-11-01/],
-    [['--exchange', 'kraken'], /--exchange "kraken" is not a venue: use coinbase or binance/],
+    [['--exchange', 'bitstamp'], /--exchange "bitstamp" is not a venue/],
     [
       ['--exchange', 'binance', '--market', 'BTC-USD'],
       /--market "BTC-USD" is not a binance symbol: a binance symbol matches \^\[A-Z0-9\]\{2,20\}\$ \(e\.g\. BTCUSDT\)/,

@@ -42,7 +42,10 @@ export async function writeSimBooks(
     seed,
   }: { start: number; count: number; everyHours: number; levels: number; seed: number },
 ): Promise<void> {
-  const markets = defaultSimMarkets(levels).filter((m) => m.symbol === 'BTC-USD' || m.symbol === 'BTCUSDT');
+  const markets = defaultSimMarkets(levels).filter(
+    (m) =>
+      (m.venue === 'coinbase' && m.symbol === 'BTC-USD') || (m.venue === 'binance' && m.symbol === 'BTCUSDT'),
+  );
   for (const m of markets) {
     const gen = createBookGenerator(m, seed);
     for (let i = 0; i < count; i++) {
@@ -52,7 +55,7 @@ export async function writeSimBooks(
         m.venue === 'coinbase'
           ? bookJson(book, gen.format, { level3: false, schema: false, time: at.replace('Z', '123Z') })
           : depthJson(book, gen.format, false);
-      await writeSnapshot(raw, meta(m.venue, m.symbol, m.base, m.quote, at), body);
+      await writeSnapshot(raw, meta(m.venue as 'coinbase' | 'binance', m.symbol, m.base, m.quote, at), body);
     }
   }
 }

@@ -93,7 +93,7 @@ describe('envelope', () => {
     await expect(encodeEnvelope({ ...META, market: 'BTC/USDT' }, body)).rejects.toThrow(/market/);
     await expect(encodeEnvelope({ ...META, status: 200.5 }, body)).rejects.toThrow(/status/);
     await expect(encodeEnvelope({ ...META, received_at: 'yesterday' }, body)).rejects.toThrow(/received_at/);
-    await expect(encodeEnvelope({ ...META, exchange: 'kraken' as 'binance' }, body)).rejects.toThrow(
+    await expect(encodeEnvelope({ ...META, exchange: 'bitstamp' as 'binance' }, body)).rejects.toThrow(
       /exchange/,
     );
   });

@@ -83,7 +83,7 @@ describe('snapshotKey', () => {
       );
     }
     expect(() =>
-      snapshotKey({ exchange: 'kraken' as 'coinbase', market: 'BTC-USD', at, runId: 'r1' }),
+      snapshotKey({ exchange: 'bitstamp' as 'coinbase', market: 'BTC-USD', at, runId: 'r1' }),
     ).toThrow(/exchange/);
     for (const bad of [new Date('nope'), new Date(Date.UTC(10000, 0, 1)), new Date(Date.UTC(-1, 0, 1))]) {
       expect(() => snapshotKey({ exchange: 'coinbase', market: 'BTC-USD', at: bad, runId: 'r1' })).toThrow(
@@ -100,7 +100,7 @@ describe('snapshotKey', () => {
       good.replace('.json.gz', '.json'),
       good.replace('hour=07', 'hour=08'), // folder disagrees with the file name
       good.replace('date=2026-09-02', 'date=2026-09-03'),
-      good.replace('coinbase', 'kraken'),
+      good.replace('coinbase', 'bitstamp'),
       good.replace('BTC-USD', '../x'),
       'exchange=coinbase/market=BTC-USD/date=2026-02-30/hour=07/20260230T070132.123Z-r1.json.gz',
       'exchange=coinbase/market=BTC-USD/date=2026-09-02/hour=24/20260902T240000.000Z-r1.json.gz',

@@ -352,7 +352,7 @@ describe.each(KINDS)('raw store: $name', (kind) => {
 
     it('refuses filters that are not a venue, a market or a date', async () => {
       await expect(collect(store, { market: '../x' })).rejects.toThrow(/market/);
-      await expect(collect(store, { exchange: 'kraken' as Venue })).rejects.toThrow(/exchange/);
+      await expect(collect(store, { exchange: 'bitstamp' as Venue })).rejects.toThrow(/exchange/);
       await expect(collect(store, { from: new Date('x') })).rejects.toThrow(/date/);
     });
   });

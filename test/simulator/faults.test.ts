@@ -220,7 +220,7 @@ describe('control API over HTTP', () => {
   });
 
   it('refuses an invalid fault with 400 and says why', async () => {
-    const res = await post({ target: { venue: 'kraken' }, fault: { kind: 'status', status: 500 } });
+    const res = await post({ target: { venue: 'bitstamp' }, fault: { kind: 'status', status: 500 } });
     expect(res.status).toBe(400);
     expect((json(res) as { message: string }).message).toMatch(/venue/);
     const notJsonBody = await get(`${sim.url}/__sim/faults`, { method: 'POST', body: '{' });

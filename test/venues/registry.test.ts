@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, describeSettings, loadConfig } from '../../src/config.ts';
 import { META_ENDPOINTS } from '../../src/raw/keys.ts';
-import { defaultSimMarkets } from '../../src/simulator/index.ts';
+import { allSimMarkets } from '../../src/simulator/index.ts';
 import {
   allVenues,
   createVenueClients,
@@ -74,6 +74,6 @@ describe('the venue registry', () => {
 
   it('is the list raw keys and the simulator take their venues from', () => {
     expect(META_ENDPOINTS).toEqual([...new Set(VENUES.map((v) => VENUE_NAMING[v].metadataEndpoint))]);
-    expect([...new Set(defaultSimMarkets(10).map((m) => m.venue))]).toEqual(VENUES);
+    expect([...new Set(allSimMarkets(10).map((m) => m.venue))]).toEqual(VENUES);
   });
 });

@@ -12,7 +12,7 @@ const SETTINGS: LoadSettings = {
   slippageBpsThresholds: ['10'],
   notionalsUsd: ['100'],
   depthBandsBps: [10, 100],
-  takerFeeBps: { coinbase: '60', binance: '10' },
+  takerFeeBps: { coinbase: '60', binance: '10', kraken: '40', okx: '10', bybit: '10' },
   levelsWithinBps: null,
   usdStablecoins: ['USDT'],
 };

@@ -12,7 +12,7 @@ const { warehouse } = useTestWarehouse();
 const SETTINGS: LoadSettings = {
   notionalsUsd: ['50000', '100000'],
   depthBandsBps: [1, 10],
-  takerFeeBps: { coinbase: '60', binance: '10' },
+  takerFeeBps: { coinbase: '60', binance: '10', kraken: '40', okx: '10', bybit: '10' },
   costCurveUsd: ['1000'],
   slippageBpsThresholds: ['10'],
   levelsWithinBps: 1000,

@@ -22,7 +22,7 @@ const RUN_DEEP = '01900000-0000-7000-8000-000000000899';
 const SETTINGS: LoadSettings = {
   notionalsUsd: ['300'],
   depthBandsBps: [100],
-  takerFeeBps: { coinbase: '60', binance: '10' },
+  takerFeeBps: { coinbase: '60', binance: '10', kraken: '40', okx: '10', bybit: '10' },
   costCurveUsd: ['101', '300', '1000'],
   slippageBpsThresholds: ['25', '60', '100', '500'],
   levelsWithinBps: null,
@@ -502,7 +502,7 @@ describe('v_optimal_split', () => {
   //                     bids  98.9 × 1, 89 × 10  all-in  98.8011, 88.911
   // Each side of each book holds 1211 / 1211.1 (asks) and 989 / 988.9 (bids) USD.
   const settings: Partial<LoadSettings> = {
-    takerFeeBps: { coinbase: '20', binance: '10' },
+    takerFeeBps: { coinbase: '20', binance: '10', kraken: '40', okx: '10', bybit: '10' },
     notionalsUsd: ['250'],
     costCurveUsd: ['2000', '5000'],
   };

@@ -23,7 +23,7 @@ const DEFAULTS = loadConfig({});
 const SETTINGS: LoadSettings = {
   notionalsUsd: DEFAULTS.notionalsUsd,
   depthBandsBps: [100],
-  takerFeeBps: { coinbase: '60', binance: '10' },
+  takerFeeBps: { coinbase: '60', binance: '10', kraken: '40', okx: '10', bybit: '10' },
   costCurveUsd: DEFAULTS.costCurveUsd,
   slippageBpsThresholds: ['25'],
   levelsWithinBps: null,

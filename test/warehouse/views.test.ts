@@ -313,7 +313,7 @@ describe('v_optimal_transactions and v_latest on a loaded book', () => {
     const loader = new Loader(warehouse.db, {
       notionalsUsd: ['300', '1000'],
       depthBandsBps: [100],
-      takerFeeBps: { coinbase: '60', binance: '10' },
+      takerFeeBps: { coinbase: '60', binance: '10', kraken: '40', okx: '10', bybit: '10' },
       costCurveUsd: ['300'],
       slippageBpsThresholds: ['10'],
       levelsWithinBps: null,
@@ -352,7 +352,7 @@ describe('v_optimal_transactions and v_latest on a loaded book', () => {
     const loader = new Loader(warehouse.db, {
       notionalsUsd: ['300', '1000'],
       depthBandsBps: [100],
-      takerFeeBps: { coinbase: '60', binance: '10' },
+      takerFeeBps: { coinbase: '60', binance: '10', kraken: '40', okx: '10', bybit: '10' },
       costCurveUsd: ['300'],
       slippageBpsThresholds: ['10'],
       levelsWithinBps: null,

@@ -395,7 +395,8 @@ function markets(levels?: number): SimMarket[] {
 }
 
 export const binanceSimulator: VenueSimulator = {
-  claims: (pathname) => pathname.startsWith('/api/'),
+  // /api/v3/ only: OKX's /api/v5/ shares the port.
+  claims: (pathname) => pathname.startsWith('/api/v3/'),
   create: createBinance,
   markets,
   traits: {

@@ -1,0 +1,5 @@
+/**
+ * Kraken's public REST limit, shared by the client's limiter and the simulator: about one call a
+ * second per IP ("EGeneral:Too many requests" past it).
+ */
+export const KRAKEN_REQUESTS_PER_SECOND = 1;

@@ -1,0 +1,99 @@
+/** One run over all five venues through the simulator into PostgreSQL: best venue and split compare them all. */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.ts';
+import { RequestRateLimiter, WeightBudgetLimiter } from '../../src/http/ratelimit.ts';
+import { runOnce } from '../../src/jobs/run.ts';
+import { openRawStore } from '../../src/raw/index.ts';
+import { allSimMarkets, startSimulator, type Simulator } from '../../src/simulator/index.ts';
+import { createVenueClients } from '../../src/venues/index.ts';
+import { Loader } from '../../src/warehouse/load.ts';
+import { useTestWarehouse } from '../helpers/db.ts';
+import { capturingLogger } from '../helpers/log.ts';
+
+let sim: Simulator;
+let dir: string;
+const { warehouse } = useTestWarehouse();
+const BTC = allSimMarkets(200).filter((m) => m.base === 'BTC');
+
+beforeAll(async () => {
+  sim = await startSimulator({ seed: 16, markets: allSimMarkets(200) });
+  dir = await mkdtemp(path.join(tmpdir(), 'obetl-five-'));
+});
+afterAll(async () => {
+  await sim.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('a run over five venues', () => {
+  it('loads a book of every venue, and v_best_venue and v_optimal_split compare all five for BTC', async () => {
+    const url = sim.url;
+    const config = loadConfig({
+      MARKETS: BTC.map((m) => `${m.venue}:${m.symbol}`).join(','),
+      COINBASE_API_URL: url,
+      BINANCE_API_URL: url,
+      KRAKEN_API_URL: url,
+      OKX_API_URL: url,
+      BYBIT_API_URL: url,
+      BINANCE_DEPTH_LIMIT: '1000',
+      // Equal fees: the comparison is of the books alone.
+      TAKER_FEE_BPS: 'coinbase:10,binance:10,kraken:10,okx:10,bybit:10',
+      NOTIONALS_USD: '50000',
+      HTTP_RETRIES: '1',
+      HTTP_BACKOFF_MS: '5',
+    });
+    const log = capturingLogger().log;
+    const summary = await runOnce({
+      config,
+      log,
+      store: openRawStore(`file://${dir}`),
+      clients: createVenueClients(config, log, {
+        coinbase: new RequestRateLimiter(1000),
+        binance: new WeightBudgetLimiter(6000),
+      }),
+      db: warehouse.db,
+      loader: new Loader(warehouse.db, config),
+    });
+    expect(summary.exitCode).toBe(0);
+
+    const loaded = await sql<{ exchange: string; base: string; quote: string; levels: number }>`
+      select e.code as exchange, b.code as base, q.code as quote, s.bid_levels as levels
+      from orderbook.fact_snapshot s
+      join orderbook.dim_market m using (market_id)
+      join orderbook.dim_exchange e using (exchange_id)
+      join orderbook.dim_asset b on b.asset_id = m.base_asset_id
+      join orderbook.dim_asset q on q.asset_id = m.quote_asset_id
+      order by e.code`.execute(warehouse.db);
+    expect(loaded.rows).toEqual([
+      { exchange: 'binance', base: 'BTC', quote: 'USDT', levels: 200 },
+      { exchange: 'bybit', base: 'BTC', quote: 'USDT', levels: 200 },
+      { exchange: 'coinbase', base: 'BTC', quote: 'USD', levels: 200 },
+      { exchange: 'kraken', base: 'BTC', quote: 'USD', levels: 200 },
+      { exchange: 'okx', base: 'BTC', quote: 'USDT', levels: 200 },
+    ]);
+
+    // Every venue's BTC fill took part: the winner and runner-up are two of the five, and each
+    // venue's fully filled fill is there to be compared.
+    const best = await sql<{ side: string; exchange: string; runner_up_exchange: string }>`
+      select side, exchange, runner_up_exchange from orderbook.v_best_venue
+      where base = 'BTC' and notional_usd = 50000 order by side`.execute(warehouse.db);
+    expect(best.rows).toHaveLength(2);
+    const venues = ['coinbase', 'binance', 'kraken', 'okx', 'bybit'];
+    for (const row of best.rows) {
+      expect(venues).toContain(row.exchange);
+      expect(venues).toContain(row.runner_up_exchange);
+    }
+    const compared = await sql<{ exchange: string }>`
+      select distinct exchange from orderbook.v_execution_cost
+      where base = 'BTC' and notional_usd = 50000 and fully_filled order by exchange`.execute(warehouse.db);
+    expect(compared.rows.map((r) => r.exchange)).toEqual([...venues].sort());
+
+    const split = await sql<{ exchange: string }>`
+      select distinct exchange from orderbook.v_optimal_split where base = 'BTC'`.execute(warehouse.db);
+    expect(split.rows.length).toBeGreaterThan(0);
+    for (const row of split.rows) expect(venues).toContain(row.exchange);
+  });
+});
