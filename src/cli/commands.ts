@@ -2,6 +2,7 @@
  * What each command accepts and reads: its options (all parsed by args.ts), the settings shown
  * in its `--help`, and its exit codes. A command's new flag is one more entry here.
  */
+import { VENUES } from '../venues/codes.ts';
 import type { CommandSpec } from './args.ts';
 
 const WAREHOUSE = ['DATABASE_URL', 'DATA_DIR'];
@@ -11,6 +12,9 @@ const FETCH = [
   'COINBASE_API_URL',
   'BINANCE_API_URL',
   'BINANCE_DEPTH_LIMIT',
+  'KRAKEN_API_URL',
+  'OKX_API_URL',
+  'BYBIT_API_URL',
   'HTTP_TIMEOUT_MS',
   'HTTP_RETRIES',
   'HTTP_BACKOFF_MS',
@@ -79,7 +83,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
         help: 'first time to load, inclusive (2026-11-21 or 2026-11-21T13:00Z)',
       },
       to: { type: 'string', value: 'ISO', help: 'end of the range, exclusive' },
-      exchange: { type: 'string', value: 'VENUE', help: 'only this venue (coinbase or binance)' },
+      exchange: { type: 'string', value: 'VENUE', help: `only this venue (${VENUES.join(', ')})` },
       market: { type: 'string', value: 'SYMBOL', help: 'only this native symbol (BTC-USD, BTCUSDT)' },
       'derive-only': { type: 'boolean', help: 'skip the raw store: only recompute the derived rows' },
     },
@@ -215,7 +219,7 @@ const FILTER = {
     help: 'first received_at to export, inclusive (2026-11-21 or 2026-11-21T13:00Z)',
   },
   to: { type: 'string', value: 'ISO', help: 'end of the range, exclusive' },
-  exchange: { type: 'string', value: 'VENUE', help: 'only this venue (coinbase or binance)' },
+  exchange: { type: 'string', value: 'VENUE', help: `only this venue (${VENUES.join(', ')})` },
   market: { type: 'string', value: 'SYMBOL', help: 'only this native symbol (BTC-USD, BTCUSDT)' },
 } as const;
 

@@ -178,7 +178,7 @@ export function backfillOptions(values: {
     throw new BackfillArgsError(`--from ${values.from} is not before --to ${values.to}`);
   const exchange = values.exchange;
   if (exchange !== undefined && !isVenue(exchange)) {
-    throw new BackfillArgsError(`--exchange "${exchange}" is not a venue: use coinbase or binance`);
+    throw new BackfillArgsError(`--exchange "${exchange}" is not a venue: use one of ${VENUES.join(', ')}`);
   }
   const market = values.market;
   if (market !== undefined) {

@@ -30,7 +30,7 @@ const SETTINGS: LoadSettings = {
   depthBandsBps: [10, 100, 1000],
   costCurveUsd: ['100', '1000', '20000'],
   slippageBpsThresholds: ['5', '50', '500'],
-  takerFeeBps: { coinbase: '60', binance: '10' },
+  takerFeeBps: { coinbase: '60', binance: '10', kraken: '40', okx: '10', bybit: '10' },
   levelsWithinBps: null,
   usdStablecoins: ['USDT'],
   forecastWindow: 3,
