@@ -36,7 +36,9 @@ describe('settings', () => {
   it('an unknown venue in MARKETS is named, with the known ones', async () => {
     const result = await runCli(['etl'], { DATA_DIR: dir, MARKETS: 'bitstamp:BTCUSD', ...venues() });
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain('unknown venue "bitstamp" (known venues: coinbase, binance, kraken, okx, bybit)');
+    expect(result.stderr).toContain(
+      'unknown venue "bitstamp" (known venues: coinbase, binance, kraken, okx, bybit)',
+    );
   });
 
   it('a cron field out of range is named with its range', async () => {

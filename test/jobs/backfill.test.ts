@@ -236,7 +236,9 @@ describe('backfill', () => {
     const { top, depth } = await contents(target);
 
     // Coinbase's taker fee 60 → 25 bps.
-    const feeCut = await rederive({ takerFeeBps: { coinbase: '25', binance: '10', kraken: '40', okx: '10', bybit: '10' } });
+    const feeCut = await rederive({
+      takerFeeBps: { coinbase: '25', binance: '10', kraken: '40', okx: '10', bybit: '10' },
+    });
     expect(feeCut).toMatchObject({ listed: 0, loaded: 0, failed: [], derived: 10 });
     const after = await fills();
     expect(after).toHaveLength(40);
