@@ -1,25 +1,18 @@
 /** Binance Spot public market data: https://developers.binance.com/docs/binance-spot-api-docs/rest-api */
 import type { HttpResponse, VenueHttp } from '../../http/get.ts';
+import { VenueClientBase } from '../client-base.ts';
 import { errorField } from '../error-body.ts';
-import { TRADES_LIMIT, type MarketInfo, type VenueClient } from '../types.ts';
+import { TRADES_LIMIT } from '../types.ts';
 import { binanceMetadata } from './metadata.ts';
 import { depthWeight, EXCHANGE_INFO_WEIGHT, TRADES_WEIGHT } from './weights.ts';
 
-export class BinanceClient implements VenueClient {
+export class BinanceClient extends VenueClientBase {
   readonly venue = 'binance' as const;
-  readonly metadataEndpoint = binanceMetadata.endpoint;
-  private readonly baseUrl: string;
-  private readonly http: VenueHttp;
   private readonly depthLimit: number;
 
   constructor(baseUrl: string, http: VenueHttp, depthLimit: number) {
-    this.baseUrl = baseUrl;
-    this.http = http;
+    super(baseUrl, http, binanceMetadata);
     this.depthLimit = depthLimit;
-  }
-
-  get blocked(): string | null {
-    return this.http.blocked;
   }
 
   fetchMetadata(symbols: string[]): Promise<HttpResponse> {
@@ -30,10 +23,6 @@ export class BinanceClient implements VenueClient {
       market: null,
       weight: EXCHANGE_INFO_WEIGHT,
     });
-  }
-
-  parseMetadata(text: string): Map<string, MarketInfo> {
-    return binanceMetadata.parse(text);
   }
 
   fetchBook(symbol: string): Promise<HttpResponse> {

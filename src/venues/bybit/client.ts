@@ -1,32 +1,20 @@
 /** Bybit v5 public market data: https://bybit-exchange.github.io/docs/v5/market/orderbook */
 import type { HttpResponse, VenueHttp } from '../../http/get.ts';
+import { VenueClientBase } from '../client-base.ts';
 import { errorField } from '../error-body.ts';
-import type { MarketInfo, VenueClient } from '../types.ts';
 import { BYBIT_DEPTH, BYBIT_TRADES_LIMIT } from './limits.ts';
 import { bybitMetadata } from './metadata.ts';
 
-export class BybitClient implements VenueClient {
+export class BybitClient extends VenueClientBase {
   readonly venue = 'bybit' as const;
-  readonly metadataEndpoint = bybitMetadata.endpoint;
-  private readonly baseUrl: string;
-  private readonly http: VenueHttp;
 
   constructor(baseUrl: string, http: VenueHttp) {
-    this.baseUrl = baseUrl;
-    this.http = http;
-  }
-
-  get blocked(): string | null {
-    return this.http.blocked;
+    super(baseUrl, http, bybitMetadata);
   }
 
   fetchMetadata(): Promise<HttpResponse> {
     // The spot list is one page (spot is not paginated), whatever the symbols.
     return this.http.get({ url: `${this.baseUrl}/v5/market/instruments-info?category=spot`, market: null });
-  }
-
-  parseMetadata(text: string): Map<string, MarketInfo> {
-    return bybitMetadata.parse(text);
   }
 
   fetchBook(symbol: string): Promise<HttpResponse> {

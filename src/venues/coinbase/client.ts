@@ -1,31 +1,20 @@
 /** Coinbase Exchange public REST: https://docs.cdp.coinbase.com/exchange/reference */
 import type { HttpResponse, VenueHttp } from '../../http/get.ts';
+import { VenueClientBase } from '../client-base.ts';
 import { errorField } from '../error-body.ts';
-import { TRADES_LIMIT, type MarketInfo, type VenueClient } from '../types.ts';
+import { TRADES_LIMIT } from '../types.ts';
 import { coinbaseMetadata } from './metadata.ts';
 
-export class CoinbaseClient implements VenueClient {
+export class CoinbaseClient extends VenueClientBase {
   readonly venue = 'coinbase' as const;
-  readonly metadataEndpoint = coinbaseMetadata.endpoint;
-  private readonly baseUrl: string;
-  private readonly http: VenueHttp;
 
   constructor(baseUrl: string, http: VenueHttp) {
-    this.baseUrl = baseUrl;
-    this.http = http;
-  }
-
-  get blocked(): string | null {
-    return this.http.blocked;
+    super(baseUrl, http, coinbaseMetadata);
   }
 
   fetchMetadata(): Promise<HttpResponse> {
     // The full list is one request of ~500 products; per-product lookups would cost one each.
     return this.http.get({ url: `${this.baseUrl}/products`, market: null });
-  }
-
-  parseMetadata(text: string): Map<string, MarketInfo> {
-    return coinbaseMetadata.parse(text);
   }
 
   fetchBook(symbol: string): Promise<HttpResponse> {

@@ -1,35 +1,23 @@
 /** Kraken Spot public REST: https://docs.kraken.com/api/docs/rest-api/get-order-book */
 import type { HttpResponse, VenueHttp } from '../../http/get.ts';
+import { VenueClientBase } from '../client-base.ts';
 import { errorField } from '../error-body.ts';
-import type { MarketInfo, VenueClient } from '../types.ts';
 import { krakenErrors } from './errors.ts';
 import { krakenMetadata } from './metadata.ts';
 
 /** Levels per side Kraken gives at most (`count` 1-500). */
 export const KRAKEN_DEPTH_COUNT = 500;
 
-export class KrakenClient implements VenueClient {
+export class KrakenClient extends VenueClientBase {
   readonly venue = 'kraken' as const;
-  readonly metadataEndpoint = krakenMetadata.endpoint;
-  private readonly baseUrl: string;
-  private readonly http: VenueHttp;
 
   constructor(baseUrl: string, http: VenueHttp) {
-    this.baseUrl = baseUrl;
-    this.http = http;
-  }
-
-  get blocked(): string | null {
-    return this.http.blocked;
+    super(baseUrl, http, krakenMetadata);
   }
 
   fetchMetadata(): Promise<HttpResponse> {
     // The whole list: naming pairs would make one unknown pair fail every Kraken market of the run.
     return this.http.get({ url: `${this.baseUrl}/0/public/AssetPairs`, market: null });
-  }
-
-  parseMetadata(text: string): Map<string, MarketInfo> {
-    return krakenMetadata.parse(text);
   }
 
   fetchBook(symbol: string): Promise<HttpResponse> {

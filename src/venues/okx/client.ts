@@ -1,32 +1,20 @@
 /** OKX public market data (REST v5): https://www.okx.com/docs-v5/en/#order-book-trading-market-data */
 import type { HttpResponse, VenueHttp } from '../../http/get.ts';
+import { VenueClientBase } from '../client-base.ts';
 import { errorField } from '../error-body.ts';
-import type { MarketInfo, VenueClient } from '../types.ts';
 import { OKX_DEPTH, OKX_TRADES_LIMIT } from './limits.ts';
 import { okxMetadata } from './metadata.ts';
 
-export class OkxClient implements VenueClient {
+export class OkxClient extends VenueClientBase {
   readonly venue = 'okx' as const;
-  readonly metadataEndpoint = okxMetadata.endpoint;
-  private readonly baseUrl: string;
-  private readonly http: VenueHttp;
 
   constructor(baseUrl: string, http: VenueHttp) {
-    this.baseUrl = baseUrl;
-    this.http = http;
-  }
-
-  get blocked(): string | null {
-    return this.http.blocked;
+    super(baseUrl, http, okxMetadata);
   }
 
   fetchMetadata(): Promise<HttpResponse> {
     // One request for every spot instrument; OKX takes one instId at a time, not a list.
     return this.http.get({ url: `${this.baseUrl}/api/v5/public/instruments?instType=SPOT`, market: null });
-  }
-
-  parseMetadata(text: string): Map<string, MarketInfo> {
-    return okxMetadata.parse(text);
   }
 
   fetchBook(symbol: string): Promise<HttpResponse> {
