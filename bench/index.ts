@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [--out FILE] [--reps N] [--warehouse postgres|pglite] [--concurrency N] [--skip-year]`
+ * `npm run bench [-- --quick] [--out FILE] [--reps N] [--warehouse postgres|pglite] [--concurrency N] [--skip-year] [--only venues]`
  *
  * Measures the real code paths (venue clients, raw store, parser, Loader, deriveSnapshots,
  * runOnce, backfill) against the simulator in its own process and a PostgreSQL database made for
@@ -7,7 +7,9 @@
  * and dropped after it; part 5 repeats load and derive on embedded PGlite, in a process of its
  * own so the two memory figures stay apart; part 6 builds a warehouse holding a year of hourly
  * runs in a database of its own and times every SQL example of the docs on it. Prints a table and writes the figures as JSON
- * (bench/results/latest.json unless --out says otherwise).
+ * (bench/results/latest.json unless --out says otherwise). `--only venues` times part 1's books
+ * of Kraken, OKX and Bybit alone, in seconds rather than the whole bench's quarter of an hour,
+ * and writes bench/results/venues.json (a partial run never overwrites the whole one's figures).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -15,17 +17,31 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { sql } from 'kysely';
-import { benchMarkets } from './markets.ts';
+import { KRAKEN_DEPTH_COUNT } from '../src/venues/kraken/client.ts';
+import { BYBIT_DEPTH } from '../src/venues/bybit/limits.ts';
+import { OKX_DEPTH } from '../src/venues/okx/limits.ts';
+import { benchMarkets, venueMarkets, type VenueLevels } from './markets.ts';
 import { lifetimePeakRssMb, RssSampler } from './memory.ts';
 import { benchBackfill } from './parts/backfill.ts';
 import { benchLoadVsCopy } from './parts/copy.ts';
 import { benchLake, type LakePlan } from './parts/lake.ts';
 import { benchRun } from './parts/run.ts';
-import { benchSnapshot } from './parts/snapshot.ts';
+import { benchSnapshot, type SnapshotResult } from './parts/snapshot.ts';
 import { benchYear, type YearPlan } from './parts/year.ts';
-import { evaluateTargets, renderResults, type BenchResults } from './report.ts';
+import {
+  evaluateTargets,
+  renderResults,
+  renderVenueResults,
+  type BenchMeta,
+  type BenchResults,
+  type VenueBenchResults,
+  type VenueSnapshots,
+} from './report.ts';
 import type { PgliteJob, PgliteResult } from './pglite-process.ts';
-import { createBenchEnv, runJsonChild, unthrottledClients } from './setup.ts';
+import { createBenchEnv, runJsonChild, unthrottledClients, type BenchEnv } from './setup.ts';
+import type { Venue } from '../src/markets.ts';
+import type { SimMarket } from '../src/simulator/index.ts';
+import type { VenueClient } from '../src/venues/index.ts';
 
 const DEFAULT_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 const ROOT = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
@@ -35,6 +51,8 @@ interface Plan {
   markets: number;
   coinbaseLevels: number;
   binanceLevels: number;
+  /** Part 1's Kraken, OKX and Bybit books, levels a side. */
+  venueLevels: VenueLevels;
   backfillSnapshots: number;
   warmup: number;
   reps: number;
@@ -49,6 +67,8 @@ const FULL: Plan = {
   markets: 20,
   coinbaseLevels: 22_000,
   binanceLevels: 5000,
+  // As deep as each venue answers: Kraken's count, OKX books-full's sz, Bybit spot's limit.
+  venueLevels: { kraken: KRAKEN_DEPTH_COUNT, okx: OKX_DEPTH, bybit: BYBIT_DEPTH },
   backfillSnapshots: 200,
   warmup: 1,
   reps: 7,
@@ -64,6 +84,7 @@ const QUICK: Plan = {
   markets: 4,
   coinbaseLevels: 500,
   binanceLevels: 200,
+  venueLevels: { kraken: 100, okx: 300, bybit: 150 },
   backfillSnapshots: 8,
   warmup: 1,
   reps: 2,
@@ -76,7 +97,7 @@ const QUICK: Plan = {
 
 function usage(message: string): never {
   process.stderr.write(
-    `bench: ${message}\nusage: npm run bench -- [--quick] [--out FILE] [--reps N] [--warehouse postgres|pglite] [--concurrency N] [--skip-year]\n`,
+    `bench: ${message}\nusage: npm run bench -- [--quick] [--out FILE] [--reps N] [--warehouse postgres|pglite] [--concurrency N] [--skip-year] [--only venues]\n`,
   );
   process.exit(2);
 }
@@ -102,6 +123,7 @@ async function main(): Promise<void> {
           warehouse: { type: 'string', default: 'postgres' },
           concurrency: { type: 'string' },
           'skip-year': { type: 'boolean', default: false },
+          only: { type: 'string' },
         },
         strict: true,
       });
@@ -118,7 +140,20 @@ async function main(): Promise<void> {
     values.warehouse === 'pglite'
       ? null
       : (process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? DEFAULT_URL);
-  const out = path.resolve(values.out ?? path.join(ROOT, 'bench', 'results', 'latest.json'));
+  if (values.only !== undefined && values.only !== 'venues')
+    usage(`--only must be venues (part 1's Kraken, OKX and Bybit books), got ${values.only}`);
+  const only = values.only === 'venues';
+  const out = path.resolve(
+    values.out ?? path.join(ROOT, 'bench', 'results', only ? 'venues.json' : 'latest.json'),
+  );
+  const command = [
+    'npm run bench',
+    ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : []),
+  ].join(' ');
+  if (only) {
+    await benchVenuesOnly(plan, adminUrl, concurrency, out, command);
+    return;
+  }
 
   const startedAt = new Date();
   const loadStart = os.loadavg()[0] ?? 0;
@@ -131,25 +166,26 @@ async function main(): Promise<void> {
   const coinbaseMarket = markets[0];
   const binanceMarket = markets[1];
   if (!coinbaseMarket || !binanceMarket) throw new Error('bench needs a Coinbase and a Binance market');
+  // Served by the simulator for part 1 only: MARKETS, and so the run and backfill parts, keep to
+  // the 20 Coinbase and Binance markets their figures have always been taken on.
+  const others = venueMarkets(plan.venueLevels);
 
-  step(`starting: simulator with ${markets.length} markets, warehouse ${adminUrl ? 'PostgreSQL' : 'PGlite'}`);
-  const env = await createBenchEnv({ markets, adminUrl, concurrency });
+  step(
+    `starting: simulator with ${markets.length + others.length} markets, warehouse ${adminUrl ? 'PostgreSQL' : 'PGlite'}`,
+  );
+  const env = await createBenchEnv({ markets, extraMarkets: others, adminUrl, concurrency });
   let results: BenchResults;
   try {
-    const postgres = adminUrl
-      ? ((await sql<{ v: string }>`select version() as v`.execute(env.warehouse.db)).rows[0]?.v.replace(
-          / on .*/,
-          '',
-        ) ?? null)
-      : null;
+    const postgres = await postgresVersion(env);
     const clients = unthrottledClients(env.config, env.log);
     const { warmup, reps } = plan;
 
     step(
-      `1/6 one snapshot: ${coinbaseMarket.symbol} and ${binanceMarket.symbol}, ${warmup} warm-up + ${reps}`,
+      `1/6 one snapshot: ${[coinbaseMarket, binanceMarket, ...others].map((m) => `${m.venue}:${m.symbol}`).join(', ')}, ${warmup} warm-up + ${reps}`,
     );
     const coinbase = await benchSnapshot(env, clients.coinbase, coinbaseMarket, { warmup, reps, rss });
     const binance = await benchSnapshot(env, clients.binance, binanceMarket, { warmup, reps, rss });
+    const venues = await snapshotVenues(env, clients, others, { warmup, reps, rss });
 
     step(`2/6 loader vs COPY: ${coinbase.result.levels} rows, ${warmup} warm-up + ${reps}`);
     const loadVsCopy = await benchLoadVsCopy(env, coinbase.last, { warmup, reps });
@@ -197,21 +233,8 @@ async function main(): Promise<void> {
       startedAt: startedAt.toISOString(),
       durationMs: Date.now() - startedAt.getTime(),
       quick: plan.quick,
-      command: ['npm run bench', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(
-        ' ',
-      ),
-      machine: {
-        cpus: os.availableParallelism(),
-        cpuModel: os.cpus()[0]?.model.trim() ?? 'unknown',
-        memoryMb: Math.round(os.totalmem() / 1024 / 1024),
-        node: process.version,
-        postgres,
-        platform: `${os.type()} ${os.release()} ${os.arch()}`,
-        loadAverage: {
-          start: Math.round(loadStart * 100) / 100,
-          end: Math.round((os.loadavg()[0] ?? 0) * 100) / 100,
-        },
-      },
+      command,
+      machine: machine(postgres, loadStart),
       settings: {
         warehouse: env.warehouse.kind,
         nodeFlags: process.execArgv,
@@ -226,7 +249,7 @@ async function main(): Promise<void> {
           pglite: reps,
         },
       },
-      snapshot: { coinbase: coinbase.result, binance: binance.result },
+      snapshot: { coinbase: coinbase.result, binance: binance.result, ...venues },
       loadVsCopy,
       run,
       backfill,
@@ -244,6 +267,97 @@ async function main(): Promise<void> {
   await writeFile(out, `${JSON.stringify(results, null, 2)}\n`);
   process.stdout.write(
     `${renderResults(results)}\n  figures written to ${path.relative(process.cwd(), out) || out}\n`,
+  );
+}
+
+function machine(postgres: string | null, loadStart: number): BenchMeta['machine'] {
+  return {
+    cpus: os.availableParallelism(),
+    cpuModel: os.cpus()[0]?.model.trim() ?? 'unknown',
+    memoryMb: Math.round(os.totalmem() / 1024 / 1024),
+    node: process.version,
+    postgres,
+    platform: `${os.type()} ${os.release()} ${os.arch()}`,
+    loadAverage: {
+      start: Math.round(loadStart * 100) / 100,
+      end: Math.round((os.loadavg()[0] ?? 0) * 100) / 100,
+    },
+  };
+}
+
+async function postgresVersion(env: BenchEnv): Promise<string | null> {
+  if (env.warehouse.kind !== 'postgres') return null;
+  const { rows } = await sql<{ v: string }>`select version() as v`.execute(env.warehouse.db);
+  return rows[0]?.v.replace(/ on .*/, '') ?? null;
+}
+
+/** Part 1 for Kraken, OKX and Bybit: the same stages as Coinbase's and Binance's books. */
+async function snapshotVenues(
+  env: BenchEnv,
+  clients: Record<Venue, VenueClient>,
+  markets: SimMarket[],
+  options: { warmup: number; reps: number; rss: RssSampler },
+): Promise<VenueSnapshots> {
+  const results: Partial<Record<Venue, SnapshotResult>> = {};
+  for (const market of markets)
+    results[market.venue] = (await benchSnapshot(env, clients[market.venue], market, options)).result;
+  const { kraken, okx, bybit } = results;
+  if (!kraken || !okx || !bybit) throw new Error('bench: part 1 needs a Kraken, an OKX and a Bybit market');
+  return { kraken, okx, bybit };
+}
+
+/** `--only venues`: part 1's Kraken, OKX and Bybit books, nothing else. */
+async function benchVenuesOnly(
+  plan: Plan,
+  adminUrl: string | null,
+  concurrency: number,
+  out: string,
+  command: string,
+): Promise<void> {
+  const startedAt = new Date();
+  const loadStart = os.loadavg()[0] ?? 0;
+  const rss = new RssSampler();
+  const markets = venueMarkets(plan.venueLevels);
+  step(`starting: simulator with ${markets.length} markets, warehouse ${adminUrl ? 'PostgreSQL' : 'PGlite'}`);
+  const env = await createBenchEnv({ markets, adminUrl, concurrency });
+  let results: VenueBenchResults;
+  try {
+    const postgres = await postgresVersion(env);
+    const { warmup, reps } = plan;
+    step(
+      `1 one snapshot: ${markets.map((m) => `${m.venue}:${m.symbol}`).join(', ')}, ${warmup} warm-up + ${reps}`,
+    );
+    const snapshot = await snapshotVenues(env, unthrottledClients(env.config, env.log), markets, {
+      warmup,
+      reps,
+      rss,
+    });
+    results = {
+      startedAt: startedAt.toISOString(),
+      durationMs: Date.now() - startedAt.getTime(),
+      quick: plan.quick,
+      command,
+      machine: machine(postgres, loadStart),
+      settings: {
+        warehouse: env.warehouse.kind,
+        nodeFlags: process.execArgv,
+        levelsWithinBps: 'all',
+        concurrency,
+        warmup,
+        reps: { snapshot: reps },
+      },
+      only: 'venues',
+      snapshot,
+      peakRssMb: lifetimePeakRssMb(),
+    };
+  } finally {
+    rss.stop();
+    await env.close();
+  }
+  await mkdir(path.dirname(out), { recursive: true });
+  await writeFile(out, `${JSON.stringify(results, null, 2)}\n`);
+  process.stdout.write(
+    `${renderVenueResults(results)}\n  figures written to ${path.relative(process.cwd(), out) || out}\n`,
   );
 }
 

@@ -4,7 +4,7 @@
  * rows the way a real configuration does. Ticks keep every book far from zero, so each side
  * really holds the levels asked for.
  */
-import type { SimMarket } from '../src/simulator/index.ts';
+import { allSimMarkets, type SimMarket } from '../src/simulator/index.ts';
 
 const ASSETS: { base: string; mid: string; tick: string }[] = [
   { base: 'BTC', mid: '84712.35', tick: '0.01' },
@@ -55,4 +55,20 @@ export function benchMarkets({ count, coinbaseLevels, binanceLevels }: MarketSiz
     );
   }
   return markets;
+}
+
+/** Levels per side of the venues part 1 times besides Coinbase and Binance. */
+export type VenueLevels = Record<'kraken' | 'okx' | 'bybit', number>;
+
+/**
+ * Each venue's BTC book as its simulator lists it (prices and ticks of the real venue), at
+ * `levels` a side: the bench asks as the client does (Kraken count=500, OKX books-full sz=5000,
+ * Bybit limit=1000), so at those sizes the book is as deep as the venue ever answers.
+ */
+export function venueMarkets(levels: VenueLevels): SimMarket[] {
+  return (Object.keys(levels) as (keyof VenueLevels)[]).map((venue) => {
+    const market = allSimMarkets().find((m) => m.venue === venue && m.base === 'BTC');
+    if (!market) throw new Error(`bench: the simulator lists no BTC market of ${venue}`);
+    return { ...market, levels: levels[venue] };
+  });
 }

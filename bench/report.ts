@@ -27,7 +27,8 @@ export interface Target {
   met: boolean;
 }
 
-export interface BenchResults {
+/** What every results file starts with, the whole bench's and `--only venues`'. */
+export interface BenchMeta {
   startedAt: string;
   durationMs: number;
   quick: boolean;
@@ -40,9 +41,22 @@ export interface BenchResults {
     levelsWithinBps: 'all';
     concurrency: number;
     warmup: number;
+    reps: { snapshot: number };
+  };
+}
+
+/** Part 1's books of the venues added after Coinbase and Binance, each as deep as it answers. */
+export interface VenueSnapshots {
+  kraken: SnapshotResult;
+  okx: SnapshotResult;
+  bybit: SnapshotResult;
+}
+
+export interface BenchResults extends BenchMeta {
+  settings: BenchMeta['settings'] & {
     reps: { snapshot: number; loadVsCopy: number; run: number; backfill: number; pglite: number };
   };
-  snapshot: { coinbase: SnapshotResult; binance: SnapshotResult };
+  snapshot: { coinbase: SnapshotResult; binance: SnapshotResult } & VenueSnapshots;
   loadVsCopy: LoadVsCopyResult;
   run: RunResult;
   backfill: BackfillResult;
@@ -213,22 +227,69 @@ function table(title: string, columns: Column[], rows: Cell[][]): string {
   return [title, ...renderTable(columns, rows, { color: false, indent: 2 })].join('\n');
 }
 
-export function renderResults(r: BenchResults): string {
-  const m = r.machine;
-  const snapshotRows = [r.snapshot.coinbase, r.snapshot.binance].map((s) =>
-    cells(
-      `${s.venue}:${s.market}`,
-      n(s.levels),
-      n(s.bodyBytes / 1024 / 1024, 1),
-      ms(s.fetchMs.median),
-      ms(s.putMs.median),
-      ms(s.parseMs.median),
-      ms(s.loadMs.median),
-      ms(s.deriveMs.median),
-      ms(s.endToEndMs.median),
-      n(s.peakRssMb.median),
+/** `npm run bench -- --only venues`: part 1 for Kraken, OKX and Bybit alone. */
+export interface VenueBenchResults extends BenchMeta {
+  only: 'venues';
+  snapshot: VenueSnapshots;
+  /** Highest RSS the kernel saw for the bench process (part 1's books only). */
+  peakRssMb: number;
+}
+
+function snapshotTable(reps: number, snapshots: SnapshotResult[]): string {
+  return table(
+    `1. One full-size snapshot (ms; medians of ${reps})`,
+    [
+      left('market'),
+      right('levels'),
+      right('MB'),
+      right('fetch'),
+      right('raw put'),
+      right('parse'),
+      right('load'),
+      right('derive'),
+      right('end to end'),
+      right('peak RSS MB'),
+    ],
+    snapshots.map((s) =>
+      cells(
+        `${s.venue}:${s.market}`,
+        n(s.levels),
+        n(s.bodyBytes / 1024 / 1024, 2),
+        ms(s.fetchMs.median),
+        ms(s.putMs.median),
+        ms(s.parseMs.median),
+        ms(s.loadMs.median),
+        ms(s.deriveMs.median),
+        ms(s.endToEndMs.median),
+        n(s.peakRssMb.median),
+      ),
     ),
   );
+}
+
+function header(r: BenchMeta, what: string): string[] {
+  const m = r.machine;
+  return [
+    `orderbook-etl bench${what}${r.quick ? ' (--quick: smoke sizes, not comparable to the targets)' : ''}`,
+    `  ${m.cpus} × ${m.cpuModel}, ${n(m.memoryMb)} MB, Node ${m.node}, ${m.postgres ?? 'no PostgreSQL'}; ` +
+      `load average ${m.loadAverage.start} → ${m.loadAverage.end}`,
+    `  warehouse ${r.settings.warehouse}; medians after ${r.settings.warmup} warm-up; LEVELS_WITHIN_BPS=all, CONCURRENCY=${r.settings.concurrency}; node ${r.settings.nodeFlags.join(' ') || '(no flags)'}`,
+  ];
+}
+
+export function renderVenueResults(r: VenueBenchResults): string {
+  const { kraken, okx, bybit } = r.snapshot;
+  return [
+    ...header(r, ' --only venues'),
+    '',
+    snapshotTable(r.settings.reps.snapshot, [kraken, okx, bybit]),
+    '',
+    `  peak RSS (kernel maxrss): ${n(r.peakRssMb)} MB; ${n(r.durationMs / 1000, 1)} s in all`,
+  ].join('\n');
+}
+
+export function renderResults(r: BenchResults): string {
+  const { coinbase, binance, kraken, okx, bybit } = r.snapshot;
   const c = r.loadVsCopy;
   const b = r.backfill;
   const pgliteRows = [r.pglite.coinbase, r.pglite.binance].map((p) =>
@@ -236,27 +297,9 @@ export function renderResults(r: BenchResults): string {
   );
   const reps = r.settings.reps;
   return [
-    `orderbook-etl bench${r.quick ? ' (--quick: smoke sizes, not comparable to the targets)' : ''}`,
-    `  ${m.cpus} × ${m.cpuModel}, ${n(m.memoryMb)} MB, Node ${m.node}, ${m.postgres ?? 'no PostgreSQL'}; ` +
-      `load average ${m.loadAverage.start} → ${m.loadAverage.end}`,
-    `  warehouse ${r.settings.warehouse}; medians after ${r.settings.warmup} warm-up; LEVELS_WITHIN_BPS=all, CONCURRENCY=${r.settings.concurrency}; node ${r.settings.nodeFlags.join(' ') || '(no flags)'}`,
+    ...header(r, ''),
     '',
-    table(
-      `1. One full-size snapshot (ms; medians of ${reps.snapshot})`,
-      [
-        left('market'),
-        right('levels'),
-        right('MB'),
-        right('fetch'),
-        right('raw put'),
-        right('parse'),
-        right('load'),
-        right('derive'),
-        right('end to end'),
-        right('peak RSS MB'),
-      ],
-      snapshotRows,
-    ),
+    snapshotTable(reps.snapshot, [coinbase, binance, kraken, okx, bybit]),
     '',
     table(
       `2. Level load vs COPY, same rows, same table (medians of ${reps.loadVsCopy})`,

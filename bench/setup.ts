@@ -265,6 +265,9 @@ export function unthrottledClients(config: Config, log: Logger): Record<Venue, V
   return createVenueClients(config, log, {
     coinbase: new RequestRateLimiter(1_000_000),
     binance: new WeightBudgetLimiter(1_000_000_000),
+    kraken: new RequestRateLimiter(1_000_000),
+    okx: new RequestRateLimiter(1_000_000),
+    bybit: new RequestRateLimiter(1_000_000),
   });
 }
 
@@ -282,6 +285,8 @@ export interface BenchEnv {
 
 export interface EnvOptions {
   markets: SimMarket[];
+  /** Markets the simulator serves besides `markets` but MARKETS leaves out (no run fetches them). */
+  extraMarkets?: SimMarket[];
   /** PostgreSQL server to make the bench database on; null runs everything on embedded PGlite. */
   adminUrl: string | null;
   concurrency: number;
@@ -289,7 +294,7 @@ export interface EnvOptions {
 
 export async function createBenchEnv(options: EnvOptions): Promise<BenchEnv> {
   const log = createLogger({ level: 'silent' });
-  const sim = await spawnSimulator(options.markets);
+  const sim = await spawnSimulator([...options.markets, ...(options.extraMarkets ?? [])]);
   const rawDir = await mkdtemp(path.join(tmpdir(), 'obetl-bench-raw-'));
   const cleanups: (() => Promise<void>)[] = [
     () => sim.close(),
@@ -328,6 +333,9 @@ export function benchConfig(
     RAW_STORE_URL: `file://${rawDir}`,
     COINBASE_API_URL: simUrl,
     BINANCE_API_URL: simUrl,
+    KRAKEN_API_URL: simUrl,
+    OKX_API_URL: simUrl,
+    BYBIT_API_URL: simUrl,
     MARKETS: markets.map((m) => `${m.venue}:${m.symbol}`).join(','),
     LEVELS_WITHIN_BPS: 'all',
     CONCURRENCY: String(concurrency),

@@ -97,9 +97,13 @@ create table orderbook.fact_depth (
   bid_quote numeric not null,
   ask_base numeric not null,
   ask_quote numeric not null,
+  bid_orders bigint,
+  ask_orders bigint,
   constraint fact_depth_pkey PRIMARY KEY (snapshot_id, band_bps),
   constraint fact_depth_snapshot_id_fkey FOREIGN KEY (snapshot_id) REFERENCES orderbook.fact_snapshot(snapshot_id) ON DELETE CASCADE
 );
+comment on column orderbook.fact_depth.bid_orders is 'Σ order_count of the bids within the band; null when the venue gives no order counts, or the row was derived before migration 0021.';
+comment on column orderbook.fact_depth.ask_orders is 'Σ order_count of the asks within the band; null when the venue gives no order counts, or the row was derived before migration 0021.';
 
 create table orderbook.fact_fill (
   snapshot_id bigint not null,
@@ -752,10 +756,12 @@ SELECT s.exchange,
     d.bid_quote,
     d.ask_base,
     d.ask_quote,
-    round((d.bid_quote - d.ask_quote)::numeric(1000,40) / NULLIF(d.bid_quote + d.ask_quote, 0::numeric), 18) AS imbalance
+    round((d.bid_quote - d.ask_quote)::numeric(1000,40) / NULLIF(d.bid_quote + d.ask_quote, 0::numeric), 18) AS imbalance,
+    d.bid_orders,
+    d.ask_orders
    FROM orderbook.v_snapshot s
      JOIN orderbook.fact_depth d ON d.snapshot_id = s.snapshot_id;
-comment on view orderbook.v_depth is 'Liquidity around mid per snapshot and DEPTH_BANDS_BPS band: base and quote on each side within the band. One row per snapshot × band.';
+comment on view orderbook.v_depth is 'Liquidity around mid per snapshot and DEPTH_BANDS_BPS band: base and quote on each side within the band, their imbalance, and the orders behind them where the venue counts orders. One row per snapshot × band.';
 comment on column orderbook.v_depth.exchange is 'Venue code: coinbase or binance (dim_exchange.code).';
 comment on column orderbook.v_depth.market is 'The venue''s own symbol of the market, as in MARKETS: BTC-USD on Coinbase, BTCUSDT on Binance.';
 comment on column orderbook.v_depth.base is 'Base asset code (what is bought or sold), e.g. BTC.';
@@ -768,6 +774,8 @@ comment on column orderbook.v_depth.bid_quote is 'Σ price × size of the bids w
 comment on column orderbook.v_depth.ask_base is 'Σ size of the asks within the band, base units.';
 comment on column orderbook.v_depth.ask_quote is 'Σ price × size of the asks within the band, quote units.';
 comment on column orderbook.v_depth.imbalance is '(bid_quote − ask_quote) / (bid_quote + ask_quote) within the band: −1 asks only, +1 bids only, 0 balanced; null when the band is empty on both sides.';
+comment on column orderbook.v_depth.bid_orders is 'Orders resting on the bids within the band (Σ of the levels'' order counts): Coinbase and OKX count them; null on Binance, Kraken and Bybit, which do not, and for rows derived before migration 0021 until backfill --derive-only.';
+comment on column orderbook.v_depth.ask_orders is 'Orders resting on the asks within the band (Σ of the levels'' order counts): Coinbase and OKX count them; null on Binance, Kraken and Bybit, which do not, and for rows derived before migration 0021 until backfill --derive-only.';
 
 create view orderbook.v_etl_health as
 WITH attempt AS (

@@ -122,6 +122,9 @@ export interface FactDepthTable {
   bid_quote: Numeric;
   ask_base: Numeric;
   ask_quote: Numeric;
+  /** Σ order_count within the band (bigint as a string); null where the venue counts no orders. */
+  bid_orders: ColumnType<string | null, string | null | undefined, string | null>;
+  ask_orders: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface FactFillTable {

@@ -7,7 +7,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BenchResults } from '../../bench/report.ts';
+import type { SnapshotResult } from '../../bench/parts/snapshot.ts';
+import type { BenchResults, VenueBenchResults, VenueSnapshots } from '../../bench/report.ts';
 import type { Sampled } from '../../bench/stats.ts';
 import { finish, start } from '../helpers/child.ts';
 import { useTestDatabase } from '../helpers/db.ts';
@@ -41,6 +42,27 @@ function expectSampled(s: Sampled, reps: number): void {
   expect(s.median).toBeLessThanOrEqual(Math.max(...s.samples));
 }
 
+/** Part 1's figures of one book: every stage timed each repetition, gzip smaller than the body. */
+function expectSnapshot(s: SnapshotResult, reps: number): void {
+  expect(s.levels).toBeGreaterThan(0);
+  expect(s.bodyBytes).toBeGreaterThan(s.rawBytes); // gzip made it smaller
+  for (const m of [s.fetchMs, s.putMs, s.parseMs, s.loadMs, s.deriveMs, s.endToEndMs, s.peakRssMb]) {
+    expectSampled(m, reps);
+  }
+  // End to end covers the five stages back to back.
+  const stages = s.fetchMs.median + s.putMs.median + s.parseMs.median + s.loadMs.median + s.deriveMs.median;
+  expect(s.endToEndMs.median).toBeGreaterThanOrEqual(stages * 0.5);
+}
+
+/** The --quick books of Kraken, OKX and Bybit: 100, 300 and 150 levels a side, the BTC markets. */
+function expectVenueBooks(snapshot: VenueSnapshots): void {
+  expect([snapshot.kraken, snapshot.okx, snapshot.bybit].map((s) => [s.venue, s.market, s.levels])).toEqual([
+    ['kraken', 'XBTUSD', 200],
+    ['okx', 'BTC-USDT', 600],
+    ['bybit', 'BTCUSDT', 300],
+  ]);
+}
+
 describe('npm run bench -- --quick', () => {
   it('measures every part and writes every figure to the JSON file', async () => {
     const out = path.join(dir, 'quick.json');
@@ -57,18 +79,11 @@ describe('npm run bench -- --quick', () => {
     expect(r.settings.warehouse).toBe(testDb.kind);
     const reps = r.settings.reps;
 
-    for (const s of [r.snapshot.coinbase, r.snapshot.binance]) {
-      expect(s.levels).toBeGreaterThan(0);
-      expect(s.bodyBytes).toBeGreaterThan(s.rawBytes); // gzip made it smaller
-      for (const m of [s.fetchMs, s.putMs, s.parseMs, s.loadMs, s.deriveMs, s.endToEndMs, s.peakRssMb]) {
-        expectSampled(m, reps.snapshot);
-      }
-      // End to end covers the five stages back to back.
-      const stages =
-        s.fetchMs.median + s.putMs.median + s.parseMs.median + s.loadMs.median + s.deriveMs.median;
-      expect(s.endToEndMs.median).toBeGreaterThanOrEqual(stages * 0.5);
-    }
+    expect(Object.keys(r.snapshot)).toEqual(['coinbase', 'binance', 'kraken', 'okx', 'bybit']);
+    const { coinbase, binance, kraken, okx, bybit } = r.snapshot;
+    for (const s of [coinbase, binance, kraken, okx, bybit]) expectSnapshot(s, reps.snapshot);
     expect(r.snapshot.coinbase.levels).toBeGreaterThan(r.snapshot.binance.levels);
+    expectVenueBooks(r.snapshot);
 
     const c = r.loadVsCopy;
     expect(c.rows).toBe(r.snapshot.coinbase.levels);
@@ -162,7 +177,15 @@ describe('npm run bench -- --quick', () => {
     expect(r.machine.cpus).toBeGreaterThan(0);
     expect(r.machine.node).toBe(process.version);
 
-    // The table a user reads.
+    // The table a user reads: part 1 has a row for each venue.
+    for (const row of [
+      'coinbase:BTC-USD',
+      'binance:BTCUSDT',
+      'kraken:XBTUSD',
+      'okx:BTC-USDT',
+      'bybit:BTCUSDT',
+    ])
+      expect(stdout).toContain(row);
     for (const heading of [
       '1. One full-size snapshot',
       '2. Level load vs COPY',
@@ -174,4 +197,58 @@ describe('npm run bench -- --quick', () => {
       expect(stdout).toContain(heading);
     }
   }, 90_000);
+});
+
+describe('npm run bench -- --only venues', () => {
+  it('times part 1 for Kraken, OKX and Bybit alone and writes them to their own JSON file', async () => {
+    const out = path.join(dir, 'venues.json');
+    const args = ['--quick', '--only', 'venues', '--out', out];
+    const env: Record<string, string> = {};
+    if (testDb.databaseUrl) env.BENCH_DATABASE_URL = testDb.databaseUrl;
+    else args.push('--warehouse', 'pglite');
+    const { code, out: stdout, err } = await runBench(args, env);
+    expect(code, err).toBe(0);
+
+    const r = JSON.parse(await readFile(out, 'utf8')) as VenueBenchResults;
+    expect(r.only).toBe('venues');
+    expect(r.quick).toBe(true);
+    expect(r.settings.warehouse).toBe(testDb.kind);
+    expect(r.settings.reps).toEqual({ snapshot: 2 });
+    // Part 1's three books and nothing of the other parts.
+    expect(Object.keys(r).sort()).toEqual(
+      [
+        'command',
+        'durationMs',
+        'machine',
+        'only',
+        'peakRssMb',
+        'quick',
+        'settings',
+        'snapshot',
+        'startedAt',
+      ].sort(),
+    );
+    expect(Object.keys(r.snapshot)).toEqual(['kraken', 'okx', 'bybit']);
+    const { kraken, okx, bybit } = r.snapshot;
+    for (const s of [kraken, okx, bybit]) expectSnapshot(s, r.settings.reps.snapshot);
+    expectVenueBooks(r.snapshot);
+    expect(r.peakRssMb).toBeGreaterThan(0);
+    expect(r.command).toBe(
+      'npm run bench -- --quick --only venues --out ' +
+        out +
+        (args.includes('pglite') ? ' --warehouse pglite' : ''),
+    );
+
+    for (const row of ['1. One full-size snapshot', 'kraken:XBTUSD', 'okx:BTC-USDT', 'bybit:BTCUSDT'])
+      expect(stdout).toContain(row);
+    expect(stdout).not.toContain('coinbase:');
+    expect(stdout).not.toContain('2. Level load vs COPY');
+  }, 60_000);
+
+  it('refuses a part it does not know, naming the one it takes', async () => {
+    const { code, err } = await runBench(['--only', 'run'], {});
+    expect(code).toBe(2);
+    expect(err).toContain('--only must be venues');
+    expect(err).toContain('[--only venues]');
+  }, 30_000);
 });

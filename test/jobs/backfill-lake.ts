@@ -113,7 +113,8 @@ export async function contents(warehouse: Warehouse) {
         from ${snap} join orderbook.fact_level l using (snapshot_id) order by 1, 2, 3`),
     top: await query(`select s.raw_key, t.best_bid, t.best_bid_size, t.best_ask, t.best_ask_size, t.mid_price,
         t.spread, t.spread_bps from ${snap} join orderbook.fact_top t using (snapshot_id) order by 1`),
-    depth: await query(`select s.raw_key, d.band_bps, d.bid_base, d.bid_quote, d.ask_base, d.ask_quote
+    depth: await query(`select s.raw_key, d.band_bps, d.bid_base, d.bid_quote, d.ask_base, d.ask_quote,
+        d.bid_orders, d.ask_orders
         from ${snap} join orderbook.fact_depth d using (snapshot_id) order by 1, 2`),
     fills: await query(`select s.raw_key, f.side, f.notional_usd, f.filled_base, f.avg_price, f.worst_price,
         f.levels_used, f.slippage_bps, f.fee_bps, f.fee_usd, f.all_in_price, f.fully_filled

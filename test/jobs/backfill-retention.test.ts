@@ -107,6 +107,9 @@ async function facts(target: Warehouse) {
                            from orderbook.v_mid_price_forecast order by 1, 2`),
     errors: await q(sql`select exchange, captured_at, error::text, mean_abs_error_1h::text
                         from orderbook.v_forecast_error order by 1, 2`),
+    depth:
+      await q(sql`select exchange, captured_at, band_bps, bid_base::text, bid_orders::text, ask_orders::text
+                       from orderbook.v_depth order by 1, 2, 3`),
   };
 }
 
@@ -154,6 +157,12 @@ describe('backfill and LEVEL_RETENTION_DAYS', () => {
     expect(got.splits.length).toBeGreaterThan(0);
     expect(new Set(got.splits.map((s) => s.notional_usd))).toEqual(new Set(['777', '12345', '250000']));
     expect(got.forecasts.map((f) => f.window_snapshots)).toEqual(Array(4).fill('2'));
+    // Orders per band from levels read again from raw: the recorded Coinbase book's 30 bids hold
+    // 34 orders and its 30 asks 37, all within 10 bps of mid, the narrowest band; Binance counts none.
+    const orders = (exchange: string) =>
+      got.depth.filter((d) => d.exchange === exchange).map((d) => [d.bid_orders, d.ask_orders]);
+    expect(orders('coinbase')).toEqual(Array(3 * 6).fill(['34', '37']));
+    expect(orders('binance')).toEqual(Array(3 * 6).fill([null, null]));
     expect(got).toEqual(await facts(reference));
   });
 });

@@ -79,6 +79,19 @@ describe('backfill', () => {
       assets: 4,
     });
     expect((await rowCounts(lake.original)).levels).toBeGreaterThan(100);
+    // Coinbase counts the orders at each level, Binance does not: 5 books × 6 bands each.
+    const { rows: counted } = await sql<{ code: string; counted: string; uncounted: string }>`
+      select e.code, count(*) filter (where d.bid_orders > 0 and d.ask_orders > 0)::text as counted,
+             count(*) filter (where d.bid_orders is null and d.ask_orders is null)::text as uncounted
+      from orderbook.fact_depth d
+      join orderbook.fact_snapshot s using (snapshot_id)
+      join orderbook.dim_market m using (market_id)
+      join orderbook.dim_exchange e using (exchange_id)
+      group by e.code order by e.code`.execute(lake.original.db);
+    expect(counted).toEqual([
+      { code: 'binance', counted: '0', uncounted: '30' },
+      { code: 'coinbase', counted: '30', uncounted: '0' },
+    ]);
     // And every market's trades each run: 12 fetches of 1000 overlapping trades.
     const tradeKeys: string[] = [];
     for await (const key of listTrades(lake.store)) tradeKeys.push(key);

@@ -103,4 +103,33 @@ describe('a run over five venues', () => {
     // One row per competing book: the split merged all five venues' books.
     expect(split.rows.map((r) => r.exchange).sort()).toEqual([...venues].sort());
   });
+
+  it('counts the orders per depth band where the venue gives them (Coinbase, OKX), null elsewhere', async () => {
+    // The 1000 bps band against the same levels summed apart, in v_book_levels.
+    const { rows } = await sql<{
+      exchange: string;
+      bid_orders: string | null;
+      ask_orders: string | null;
+      bids: string | null;
+      asks: string | null;
+    }>`
+      select d.exchange, d.bid_orders, d.ask_orders,
+             (select sum(l.order_count) from orderbook.v_book_levels l
+              where l.snapshot_id = d.snapshot_id and l.side = 'bid' and l.price >= t.mid_price * 0.9) as bids,
+             (select sum(l.order_count) from orderbook.v_book_levels l
+              where l.snapshot_id = d.snapshot_id and l.side = 'ask' and l.price <= t.mid_price * 1.1) as asks
+      from orderbook.v_depth d join orderbook.fact_top t using (snapshot_id)
+      where d.band_bps = 1000 order by d.exchange`.execute(warehouse.db);
+    expect(rows.map((r) => [r.exchange, r.bid_orders === null, r.ask_orders === null])).toEqual([
+      ['binance', true, true],
+      ['bybit', true, true],
+      ['coinbase', false, false],
+      ['kraken', true, true],
+      ['okx', false, false],
+    ]);
+    for (const r of rows.filter((row) => row.bid_orders !== null)) {
+      expect([r.bid_orders, r.ask_orders], r.exchange).toEqual([r.bids, r.asks]);
+      expect(Number(r.bid_orders)).toBeGreaterThan(0);
+    }
+  });
 });

@@ -210,6 +210,12 @@ describe('metrics on recorded live payloads', () => {
       [1, '2.22231699', '172416.5438764395', '0.65943785', '51168.1883425366'],
       [10, '5.74430119', '445638.296229056', '5.06742878', '393237.1990093973'],
     ]);
+    // Orders behind them (each level's third field): the first 10 bids 3 + 9 × 1 = 12, asks
+    // 3+1+1+1+1+2+1+1+1+2 = 14; all 30 bids 34 (3, two 2s, 27 × 1), asks 37 (3, five 2s, 24 × 1).
+    expect(depth.map((r) => [r.band_bps, r.bid_orders, r.ask_orders])).toEqual([
+      [1, '12', '14'],
+      [10, '34', '37'],
+    ]);
 
     // $50k buy: 9 whole asks hold less than 50000; the 10th (77596.13) completes it.
     expect(await fill(snapshotId, 'buy', '50000')).toEqual([
