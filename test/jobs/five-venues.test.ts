@@ -9,7 +9,9 @@ import { RequestRateLimiter, WeightBudgetLimiter } from '../../src/http/ratelimi
 import { runOnce } from '../../src/jobs/run.ts';
 import { openRawStore } from '../../src/raw/index.ts';
 import { allSimMarkets, startSimulator, type Simulator } from '../../src/simulator/index.ts';
+import { renderHtmlReport } from '../../src/report/html.ts';
 import { createVenueClients } from '../../src/venues/index.ts';
+import { loadHtmlReport } from '../../src/warehouse/readers/html-report.ts';
 import { Loader } from '../../src/warehouse/load.ts';
 import { useTestWarehouse } from '../helpers/db.ts';
 import { capturingLogger } from '../helpers/log.ts';
@@ -131,5 +133,35 @@ describe('a run over five venues', () => {
       expect([r.bid_orders, r.ask_orders], r.exchange).toEqual([r.bids, r.asks]);
       expect(Number(r.bid_orders)).toBeGreaterThan(0);
     }
+  });
+
+  it('the HTML report covers every venue: a section per book, each in the BTC charts, every fee', async () => {
+    const data = await loadHtmlReport(warehouse.db);
+    const venues = ['binance', 'bybit', 'coinbase', 'kraken', 'okx'];
+    expect(data.markets.map((m) => m.exchange).sort()).toEqual(venues);
+    expect(data.assumptions.fees.map((f) => [f.exchange, f.feeBps])).toEqual(venues.map((v) => [v, ['10']]));
+    for (const m of data.markets) {
+      // Every book was priced: cost curve, depth bands and size limits, whatever its venue.
+      expect(m.costCurve.length, m.exchange).toBeGreaterThan(0);
+      expect(m.depthBands.length, m.exchange).toBeGreaterThan(0);
+      expect(m.sizeLimits.length, m.exchange).toBeGreaterThan(0);
+    }
+    const html = renderHtmlReport(data);
+    for (const m of data.markets) {
+      expect(html, m.exchange).toContain(
+        `<section id="market-${m.exchange}-${m.market.replace(/[^A-Za-z0-9-]/g, '_')}">`,
+      );
+    }
+    // The BTC section's cost-curve chart names every venue's book in its legend.
+    const btc = /<section id="asset-BTC">([\s\S]*?)<\/section>/.exec(html)?.[1] ?? '';
+    const legend = [...btc.matchAll(/<g class="legend-item" data-name="([^"]+)">/g)].map((x) => x[1] ?? '');
+    for (const m of data.markets) {
+      expect(
+        legend.some((name) => name.includes(m.exchange)),
+        `${m.exchange} in ${legend.join(' | ')}`,
+      ).toBe(true);
+    }
+    const fee = /<tr data-setting="TAKER_FEE_BPS">([\s\S]*?)<\/tr>/.exec(html)?.[1] ?? '';
+    for (const v of venues) expect(fee).toContain(`${v} 10`);
   });
 });
