@@ -94,7 +94,10 @@ export class RunMetadata {
       for (const k of keys) if (parseMetaKey(k)?.runId === runId) found = k;
     }
     if (found === undefined) {
-      this.log.warn({ venue, runId }, 'run market list not in the raw store: market status of its books unknown');
+      this.log.warn(
+        { venue, runId },
+        'run market list not in the raw store: market status of its books unknown',
+      );
       return null;
     }
     try {

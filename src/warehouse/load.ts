@@ -42,7 +42,10 @@ export interface LoadSource {
  * Why a book is not executable as shown: its own flags (auction_mode) first, then its market's
  * status; null when neither stops a taker.
  */
-export function notExecutableReason(book: OrderBook, marketNotExecutable: string | null | undefined): string | null {
+export function notExecutableReason(
+  book: OrderBook,
+  marketNotExecutable: string | null | undefined,
+): string | null {
   const why = [book.notExecutable, marketNotExecutable ?? null].filter((w): w is string => w !== null);
   return why.length === 0 ? null : why.join('; ');
 }

@@ -42,16 +42,20 @@ describe('auction_mode', () => {
   });
 
   it('recorded live books (auction_mode false) are executable; other venues have no such flag', () => {
-    expect(parseBook('coinbase', 'ETH-USDT', fixtureText('coinbase-book-l2-ETH-USDT-openbb.json')).notExecutable).toBe(
+    expect(
+      parseBook('coinbase', 'ETH-USDT', fixtureText('coinbase-book-l2-ETH-USDT-openbb.json')).notExecutable,
+    ).toBe(null);
+    expect(
+      parseBook('binance', 'BTCUSDT', fixtureText('binance-depth-BTCUSDT-5-soworks.json')).notExecutable,
+    ).toBe(null);
+    expect(
+      parseBook('kraken', 'XBTUSD', fixtureText('kraken-depth-XBTUSD-5-senken.json')).notExecutable,
+    ).toBe(null);
+    expect(parseBook('okx', 'BTC-USDT', fixtureText('okx-books-BTC-USDT-5-senken.json')).notExecutable).toBe(
       null,
     );
-    expect(parseBook('binance', 'BTCUSDT', fixtureText('binance-depth-BTCUSDT-5-soworks.json')).notExecutable).toBe(
-      null,
-    );
-    expect(parseBook('kraken', 'XBTUSD', fixtureText('kraken-depth-XBTUSD-5-senken.json')).notExecutable).toBe(null);
-    expect(parseBook('okx', 'BTC-USDT', fixtureText('okx-books-BTC-USDT-5-senken.json')).notExecutable).toBe(null);
-    expect(parseBook('bybit', 'BTCUSDT', fixtureText('bybit-orderbook-BTCUSDT-3-salimov.json')).notExecutable).toBe(
-      null,
-    );
+    expect(
+      parseBook('bybit', 'BTCUSDT', fixtureText('bybit-orderbook-BTCUSDT-3-salimov.json')).notExecutable,
+    ).toBe(null);
   });
 });

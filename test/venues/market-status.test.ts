@@ -8,7 +8,9 @@ import { venueOf } from '../../src/venues/index.ts';
 import { fixtureText } from '../helpers/fixtures.ts';
 
 const reasons = (venue: Parameters<typeof venueOf>[0], text: string) =>
-  Object.fromEntries([...venueOf(venue).metadata.parse(text)].map(([symbol, info]) => [symbol, info.notExecutable]));
+  Object.fromEntries(
+    [...venueOf(venue).metadata.parse(text)].map(([symbol, info]) => [symbol, info.notExecutable]),
+  );
 
 describe('market status from the market list', () => {
   it('Coinbase /products (live, 497 products): the 12 delisted ones, limit_only still executable', () => {
@@ -53,8 +55,14 @@ describe('market status from the market list', () => {
 
   it('Binance exchangeInfo: only TRADING', () => {
     const s = (symbol: string, status: string) => ({ symbol, status, baseAsset: 'BTC', quoteAsset: 'USDT' });
-    const text = JSON.stringify({ symbols: [s('BTCUSDT', 'TRADING'), s('ETHUSDT', 'BREAK'), s('XUSDT', 'HALT')] });
-    expect(reasons('binance', text)).toEqual({ BTCUSDT: null, ETHUSDT: 'status: BREAK', XUSDT: 'status: HALT' });
+    const text = JSON.stringify({
+      symbols: [s('BTCUSDT', 'TRADING'), s('ETHUSDT', 'BREAK'), s('XUSDT', 'HALT')],
+    });
+    expect(reasons('binance', text)).toEqual({
+      BTCUSDT: null,
+      ETHUSDT: 'status: BREAK',
+      XUSDT: 'status: HALT',
+    });
     expect(reasons('binance', fixtureText('binance-exchangeinfo-nautilus.json'))).toEqual({
       BTCUSDT: null,
       ETHUSDT: null,
@@ -94,7 +102,11 @@ describe('market status from the market list', () => {
 
   it('OKX instruments: only live', () => {
     const i = (instId: string, state: string) => ({ instId, baseCcy: 'BTC', quoteCcy: 'USDT', state });
-    const text = JSON.stringify({ code: '0', msg: '', data: [i('BTC-USDT', 'live'), i('ETH-USDT', 'suspend')] });
+    const text = JSON.stringify({
+      code: '0',
+      msg: '',
+      data: [i('BTC-USDT', 'live'), i('ETH-USDT', 'suspend')],
+    });
     expect(reasons('okx', text)).toEqual({ 'BTC-USDT': null, 'ETH-USDT': 'state: suspend' });
   });
 

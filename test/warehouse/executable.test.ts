@@ -105,14 +105,17 @@ describe('books not executable as shown', () => {
     await load('binance', 'EXAUSDT', 'USDT', HALTED, BEST, { market: 'status: BREAK' });
     await load('kraken', 'EXAUSD', 'USD', HALTED, KRAKEN);
 
-    await load('coinbase', 'EXA-USD', 'USD', NONE_LEFT, BEST, { book: 'auction_mode', market: 'cancel_only' });
+    await load('coinbase', 'EXA-USD', 'USD', NONE_LEFT, BEST, {
+      book: 'auction_mode',
+      market: 'cancel_only',
+    });
 
     await load('binance', 'EXAUSDT', 'USDT', ALL_LIVE, BINANCE);
     // The market list said the market trades (null), as a run passes it.
     await load('kraken', 'EXAUSD', 'USD', ALL_LIVE, KRAKEN, { market: null });
   });
 
-  it('v_snapshot and v_book_top carry the flag and the reason in the venue\'s words', async () => {
+  it("v_snapshot and v_book_top carry the flag and the reason in the venue's words", async () => {
     const { rows } = await sql<Record<string, unknown>>`
       select s.run_id, s.exchange, s.executable, s.not_executable_reason, t.best_ask, t.executable as top_executable,
              t.not_executable_reason as top_reason
@@ -190,10 +193,12 @@ describe('books not executable as shown', () => {
 
   it('a market whose status is not trading (status: BREAK) is left out the same way', async () => {
     const rows = await best(HALTED);
-    expect(rows.map((r) => [r.side, r.exchange, r.runner_up_exchange, r.books_compared, r.excluded])).toEqual([
-      ['buy', 'kraken', 'coinbase', 2, 'binance:EXAUSDT (status: BREAK)'],
-      ['sell', 'coinbase', 'kraken', 2, 'binance:EXAUSDT (status: BREAK)'],
-    ]);
+    expect(rows.map((r) => [r.side, r.exchange, r.runner_up_exchange, r.books_compared, r.excluded])).toEqual(
+      [
+        ['buy', 'kraken', 'coinbase', 2, 'binance:EXAUSDT (status: BREAK)'],
+        ['sell', 'coinbase', 'kraken', 2, 'binance:EXAUSDT (status: BREAK)'],
+      ],
+    );
   });
 
   it('a run whose only book is not executable has no best venue at all', async () => {
@@ -228,7 +233,13 @@ describe('books not executable as shown', () => {
       excluded: 'coinbase:EXA-USD (auction_mode)',
     };
     expect(canon).toEqual([
-      { exchange: 'binance', usd_amount: '101', base_amount: '1', share_pct: '33.666666666666666667', ...common },
+      {
+        exchange: 'binance',
+        usd_amount: '101',
+        base_amount: '1',
+        share_pct: '33.666666666666666667',
+        ...common,
+      },
       {
         exchange: 'kraken',
         usd_amount: '199',
@@ -239,11 +250,13 @@ describe('books not executable as shown', () => {
     ]);
     const stored = await sql<{ n: number }>`
       select count(*)::int as n from orderbook.fact_split f
-      join orderbook.fact_snapshot s on s.snapshot_id = f.snapshot_id where not s.executable`.execute(warehouse.db);
+      join orderbook.fact_snapshot s on s.snapshot_id = f.snapshot_id where not s.executable`.execute(
+      warehouse.db,
+    );
     expect(stored.rows).toEqual([{ n: 0 }]);
   });
 
-  it('the halted market\'s split: coinbase and kraken only, binance named on every row', async () => {
+  it("the halted market's split: coinbase and kraken only, binance named on every row", async () => {
     const { rows } = await sql<{ exchange: string; books_excluded: number; excluded: string }>`
       select distinct exchange, books_excluded, excluded from orderbook.v_optimal_split
       where run_id = ${HALTED} order by exchange`.execute(warehouse.db);
