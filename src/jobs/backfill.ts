@@ -105,8 +105,9 @@ export interface BackfillSummary {
   levelsReread: number;
   /**
    * Books loaded without their run's market list (no `_meta/` object of that run and venue in
-   * the raw store, or one that does not read): judged executable or not by their own flags
-   * (auction_mode) alone, as their market's status is not known (run-metadata.ts).
+   * the raw store, one that does not read, or one that does not name the market): judged
+   * executable or not by their own flags (auction_mode) alone, as their market's status is not
+   * known (run-metadata.ts). Books already in the warehouse are not judged again.
    */
   marketStatusUnknown: number;
   /** fact_level partitions dropped at the end, past LEVEL_RETENTION_DAYS. */
