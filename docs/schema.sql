@@ -216,6 +216,9 @@ create table orderbook.fact_snapshot (
   ask_levels integer not null,
   stored_levels integer not null,
   raw_key text not null,
+  executable boolean default true not null,
+  not_executable_reason text,
+  constraint fact_snapshot_executable_reason CHECK (executable = (not_executable_reason IS NULL)) NOT VALID,
   constraint fact_snapshot_market_id_fkey FOREIGN KEY (market_id) REFERENCES orderbook.dim_market(market_id),
   constraint fact_snapshot_pkey PRIMARY KEY (snapshot_id),
   constraint fact_snapshot_raw_key_key UNIQUE (raw_key)
@@ -229,6 +232,8 @@ CREATE INDEX fact_snapshot_utc_hour ON orderbook.fact_snapshot USING btree ((dat
 CREATE TRIGGER fact_snapshot_assign_id BEFORE INSERT ON orderbook.fact_snapshot FOR EACH ROW EXECUTE FUNCTION orderbook.fact_snapshot_assign_id();
 CREATE TRIGGER fact_snapshot_delete_levels AFTER DELETE ON orderbook.fact_snapshot REFERENCING OLD TABLE AS old_snapshots FOR EACH STATEMENT EXECUTE FUNCTION orderbook.fact_snapshot_delete_levels();
 CREATE TRIGGER fact_snapshot_truncate_levels AFTER TRUNCATE ON orderbook.fact_snapshot FOR EACH STATEMENT EXECUTE FUNCTION orderbook.fact_snapshot_truncate_levels();
+comment on column orderbook.fact_snapshot.executable is 'False when the book cannot be taken as shown (Coinbase auction_mode, or the market not open to takers in the run''s market list); such a book never wins v_best_venue nor takes part in a split.';
+comment on column orderbook.fact_snapshot.not_executable_reason is 'Why the book is not executable, in the venue''s words (auction_mode; status: BREAK; cancel_only …), several joined by "; "; null when executable.';
 
 create table orderbook.fact_split (
   run_id uuid not null,
@@ -541,16 +546,18 @@ WITH ranked AS (
             s.market,
             f.all_in_price,
             f.avg_price,
+            s.executable,
             row_number() OVER venue AS rank,
             lead(s.exchange) OVER venue AS runner_up_exchange,
             lead(s.market) OVER venue AS runner_up_market,
             lead(f.all_in_price) OVER venue AS runner_up_all_in_price,
-            count(*) OVER books AS books_compared,
-            max(s.captured_at) OVER books - min(s.captured_at) OVER books AS capture_span
+            count(*) FILTER (WHERE s.executable) OVER books AS books_compared,
+            max(s.captured_at) FILTER (WHERE s.executable) OVER books - min(s.captured_at) FILTER (WHERE s.executable) OVER books AS capture_span,
+            count(*) FILTER (WHERE NOT s.executable) OVER books AS books_excluded
            FROM orderbook.v_snapshot s
              JOIN orderbook.fact_fill f ON f.snapshot_id = s.snapshot_id
           WHERE f.fully_filled AND s.quote_is_usd
-          WINDOW venue AS (PARTITION BY s.run_id, s.base, f.side, f.notional_usd ORDER BY (
+          WINDOW venue AS (PARTITION BY s.run_id, s.base, f.side, f.notional_usd, s.executable ORDER BY (
                 CASE
                     WHEN f.side = 'buy'::text THEN f.all_in_price
                     ELSE - f.all_in_price
@@ -574,10 +581,18 @@ WITH ranked AS (
             ELSE all_in_price - runner_up_all_in_price
         END::numeric(1000,40) * 10000::numeric / runner_up_all_in_price, 18) AS advantage_bps,
     books_compared::integer AS books_compared,
-    capture_span
+    capture_span,
+    books_excluded::integer AS books_excluded,
+        CASE
+            WHEN books_excluded > 0 THEN ( SELECT string_agg(((((x.exchange || ':'::text) || x.market) || ' ('::text) || x.not_executable_reason) || ')'::text, ', '::text ORDER BY x.exchange, x.market) AS string_agg
+               FROM orderbook.v_snapshot x
+                 JOIN orderbook.fact_fill xf ON xf.snapshot_id = x.snapshot_id
+              WHERE x.run_id = ranked.run_id AND x.base = ranked.base AND NOT x.executable AND x.quote_is_usd AND xf.side = ranked.side AND xf.notional_usd = ranked.notional_usd AND xf.fully_filled)
+            ELSE NULL::text
+        END AS excluded
    FROM ranked
-  WHERE rank = 1;
-comment on view orderbook.v_best_venue is 'Per run × base asset × side × notional, the venue to prefer: the lowest all-in price to buy, the highest to sell, among fully filled fills of USD and USD-stablecoin markets, with the runner-up. One row per run × base × side × notional_usd.';
+  WHERE rank = 1 AND executable;
+comment on view orderbook.v_best_venue is 'Per run × base asset × side × notional, the venue to prefer: the lowest all-in price to buy, the highest to sell, among fully filled fills of executable books of USD and USD-stablecoin markets, with the runner-up; books not executable as shown are left out and named in excluded. One row per run × base × side × notional_usd with at least one executable book.';
 comment on column orderbook.v_best_venue.run_id is 'The run whose books are compared (etl_run.run_id; see v_run).';
 comment on column orderbook.v_best_venue.captured_at is 'When the winning book''s response arrived, UTC.';
 comment on column orderbook.v_best_venue.base is 'Base asset compared across venues, e.g. BTC.';
@@ -591,8 +606,10 @@ comment on column orderbook.v_best_venue.runner_up_exchange is 'Venue of the sec
 comment on column orderbook.v_best_venue.runner_up_market is 'Market of the second best book; null when only one book could fill.';
 comment on column orderbook.v_best_venue.runner_up_all_in_price is 'All-in price of the second best book; null when only one book could fill.';
 comment on column orderbook.v_best_venue.advantage_bps is 'How much better the winner is, bps of the runner-up price: buy (runner_up − winner) / runner_up × 10000, sell (winner − runner_up) / runner_up × 10000. Null without a runner-up.';
-comment on column orderbook.v_best_venue.books_compared is 'Books that competed: fully filled fills of USD and USD-stablecoin markets of this base in the run.';
+comment on column orderbook.v_best_venue.books_compared is 'Books that competed: executable books whose fill of USD and USD-stablecoin markets of this base in the run is fully filled.';
 comment on column orderbook.v_best_venue.capture_span is 'Largest minus smallest captured_at among the books compared: how far apart in time the venues were snapshotted (0 with one book).';
+comment on column orderbook.v_best_venue.books_excluded is 'Books that would have competed (fully filled, USD or USD-stablecoin quote) but are not executable as shown (v_snapshot.executable false), so neither won nor were runner-up; 0 when none.';
+comment on column orderbook.v_best_venue.excluded is 'The books left out and why, exchange:market (reason), by exchange and market, e.g. ''coinbase:BTC-USD (auction_mode)''; null when books_excluded is 0.';
 
 create view orderbook.v_book_levels as
 SELECT s.exchange,
@@ -654,7 +671,9 @@ SELECT s.exchange,
     t.best_ask_size,
     t.mid_price,
     t.spread,
-    t.spread_bps
+    t.spread_bps,
+    s.executable,
+    s.not_executable_reason
    FROM orderbook.v_snapshot s
      JOIN orderbook.fact_top t ON t.snapshot_id = s.snapshot_id;
 comment on view orderbook.v_book_top is 'Top of book per snapshot: best bid and ask with their sizes, mid price, spread and spread in bps. One row per snapshot.';
@@ -671,6 +690,8 @@ comment on column orderbook.v_book_top.best_ask_size is 'Size at the best ask, b
 comment on column orderbook.v_book_top.mid_price is 'Mid price, quote per base: (best_bid + best_ask) / 2.';
 comment on column orderbook.v_book_top.spread is 'best_ask − best_bid, quote units.';
 comment on column orderbook.v_book_top.spread_bps is 'Spread relative to mid, bps: spread / mid_price × 10000.';
+comment on column orderbook.v_book_top.executable is 'False when the book cannot be taken as shown (Coinbase auction_mode, or the market closed to takers in the run''s market list): its prices are not there to trade. See v_snapshot.executable.';
+comment on column orderbook.v_book_top.not_executable_reason is 'Why the book is not executable (auction_mode, status: BREAK …); null when executable.';
 
 create view orderbook.v_cost_curve as
 SELECT s.exchange,
@@ -1090,7 +1111,9 @@ WITH newest AS (
             s.ask_levels,
             s.stored_levels,
             s.raw_key,
-            s.market_id
+            s.market_id,
+            s.executable,
+            s.not_executable_reason
            FROM orderbook.dim_market m
              CROSS JOIN LATERAL ( SELECT v.exchange,
                     v.market,
@@ -1107,7 +1130,9 @@ WITH newest AS (
                     v.ask_levels,
                     v.stored_levels,
                     v.raw_key,
-                    v.market_id
+                    v.market_id,
+                    v.executable,
+                    v.not_executable_reason
                    FROM orderbook.v_snapshot v
                   WHERE v.market_id = m.market_id
                   ORDER BY v.captured_at DESC, v.snapshot_id DESC
@@ -1466,40 +1491,46 @@ WITH allocation AS (
                 END::numeric(1000,40) / NULLIF(t.total_base_exact, 0::numeric) AS blended_exact
            FROM total t
         )
- SELECT run_id,
-    captured_at,
-    base,
-    side,
-    notional_usd,
-    exchange,
-    market,
-    quote,
-    snapshot_id,
-    fee_bps,
-    usd_amount,
-    round(base_exact, 18) AS base_amount,
-    fee_usd,
-    round(usd_amount::numeric(1000,40) * 100::numeric / notional_usd, 18) AS share_pct,
-    levels_used,
-    worst_price,
-    filled_usd,
-    round(total_base_exact, 18) AS total_base,
-    total_fee_usd,
-    round(filled_usd::numeric(1000,40) / NULLIF(total_base_exact, 0::numeric), 18) AS blended_avg_price,
-    round(blended_exact, 18) AS blended_all_in_price,
-    filled_usd = notional_usd AS fully_filled,
-    venues_used::integer AS venues_used,
-    single_exchange AS best_single_exchange,
-    single_market AS best_single_market,
-    round(single_exact, 18) AS best_single_all_in_price,
+ SELECT blended.run_id,
+    blended.captured_at,
+    blended.base,
+    blended.side,
+    blended.notional_usd,
+    blended.exchange,
+    blended.market,
+    blended.quote,
+    blended.snapshot_id,
+    blended.fee_bps,
+    blended.usd_amount,
+    round(blended.base_exact, 18) AS base_amount,
+    blended.fee_usd,
+    round(blended.usd_amount::numeric(1000,40) * 100::numeric / blended.notional_usd, 18) AS share_pct,
+    blended.levels_used,
+    blended.worst_price,
+    blended.filled_usd,
+    round(blended.total_base_exact, 18) AS total_base,
+    blended.total_fee_usd,
+    round(blended.filled_usd::numeric(1000,40) / NULLIF(blended.total_base_exact, 0::numeric), 18) AS blended_avg_price,
+    round(blended.blended_exact, 18) AS blended_all_in_price,
+    blended.filled_usd = blended.notional_usd AS fully_filled,
+    blended.venues_used::integer AS venues_used,
+    blended.single_exchange AS best_single_exchange,
+    blended.single_market AS best_single_market,
+    round(blended.single_exact, 18) AS best_single_all_in_price,
     round(
-        CASE side
-            WHEN 'buy'::text THEN single_exact - blended_exact
-            ELSE blended_exact - single_exact
-        END * 10000::numeric / single_exact, 18) AS saving_bps,
-    capture_span
-   FROM blended;
-comment on view orderbook.v_optimal_split is 'The cheapest way to buy (most proceeds to sell) the base quantity that N USD buys (sells), split across venues: the run''s books of one base merged and walked from the best all-in level price, compared with the best venue alone for the same quantity. One row per run × base × side × size × competing book (USD and USD-stablecoin quotes). Sizes: NOTIONALS_USD and COST_CURVE_USD. Filter on run_id (and base).';
+        CASE blended.side
+            WHEN 'buy'::text THEN blended.single_exact - blended.blended_exact
+            ELSE blended.blended_exact - blended.single_exact
+        END * 10000::numeric / blended.single_exact, 18) AS saving_bps,
+    blended.capture_span,
+    gone.books_excluded,
+    gone.excluded
+   FROM blended
+     CROSS JOIN LATERAL ( SELECT count(*)::integer AS books_excluded,
+            string_agg(((((x.exchange || ':'::text) || x.market) || ' ('::text) || x.not_executable_reason) || ')'::text, ', '::text ORDER BY x.exchange, x.market) AS excluded
+           FROM orderbook.v_snapshot x
+          WHERE x.run_id = blended.run_id AND x.base = blended.base AND x.quote_is_usd AND NOT x.executable) gone;
+comment on view orderbook.v_optimal_split is 'The cheapest way to buy (most proceeds to sell) the base quantity that N USD buys (sells), split across venues: the run''s books of one base merged and walked from the best all-in level price, compared with the best venue alone for the same quantity. One row per run × base × side × size × competing book (executable books of USD and USD-stablecoin quotes; books_excluded names the others). Sizes: NOTIONALS_USD and COST_CURVE_USD. Filter on run_id (and base).';
 comment on column orderbook.v_optimal_split.run_id is 'The run whose books are split across (see v_run).';
 comment on column orderbook.v_optimal_split.captured_at is 'When the newest of the run''s books of this base arrived, UTC.';
 comment on column orderbook.v_optimal_split.base is 'Base asset, e.g. ETH.';
@@ -1528,6 +1559,8 @@ comment on column orderbook.v_optimal_split.best_single_market is 'Market of tha
 comment on column orderbook.v_optimal_split.best_single_all_in_price is 'That book''s all-in price for Q alone: USD of its own walk for Q × (1 ± fee/10000) / Q; null likewise.';
 comment on column orderbook.v_optimal_split.saving_bps is 'What splitting saves against the best venue alone for the same Q, bps: buy (single − blended) / single × 10000, sell (blended − single) / single × 10000. Never negative; 0 when the split uses one venue; null without a single.';
 comment on column orderbook.v_optimal_split.capture_span is 'Largest minus smallest captured_at among the books merged for this order: how far apart in time the venues were snapshotted (0 with one book).';
+comment on column orderbook.v_optimal_split.books_excluded is 'Books of this run and base (USD and USD-stablecoin quotes) left out of the split because they are not executable as shown (v_snapshot.executable false); 0 when none. Same on every row of the run × base.';
+comment on column orderbook.v_optimal_split.excluded is 'The books left out and why, exchange:market (reason), by exchange and market, e.g. ''coinbase:BTC-USD (auction_mode)''; null when books_excluded is 0.';
 
 create view orderbook.v_optimal_transactions as
 WITH walk AS (
@@ -1675,7 +1708,9 @@ SELECT e.code AS exchange,
     s.ask_levels,
     s.stored_levels,
     s.raw_key,
-    s.market_id
+    s.market_id,
+    s.executable,
+    s.not_executable_reason
    FROM orderbook.fact_snapshot s
      JOIN orderbook.dim_market m ON m.market_id = s.market_id
      JOIN orderbook.dim_exchange e ON e.exchange_id = m.exchange_id
@@ -1698,6 +1733,8 @@ comment on column orderbook.v_snapshot.ask_levels is 'Ask levels in the response
 comment on column orderbook.v_snapshot.stored_levels is 'Levels kept in fact_level, both sides: those within LEVELS_WITHIN_BPS of mid.';
 comment on column orderbook.v_snapshot.raw_key is 'Key of the raw response in the raw store (RAW_STORE_URL): the source of truth the snapshot was loaded from.';
 comment on column orderbook.v_snapshot.market_id is 'Internal market key (dim_market.market_id); exchange and market name it.';
+comment on column orderbook.v_snapshot.executable is 'False when the book cannot be taken as shown: a Coinbase book in auction_mode (an indicative auction quote), or a market the run''s market list shows closed to takers (halted, cancel-only, post-only…). Such a book never wins v_best_venue nor takes part in v_optimal_split.';
+comment on column orderbook.v_snapshot.not_executable_reason is 'Why the book is not executable, in the venue''s words: auction_mode, status: BREAK, state: suspend, cancel_only, post_only…, several joined by "; "; null when executable.';
 
 create view orderbook.v_spread_rolling as
 SELECT s.exchange,

@@ -11,12 +11,14 @@ with wanted as (
   select distinct g.run_id, g.base from unnest($1::uuid[], $2::text[]) as g (run_id, base)
 ),
 book as materialized (
-  -- The run's books of the base quoted in USD or a USD stablecoin, with the fee their fills
-  -- were priced at.
+  -- The run's executable books of the base quoted in USD or a USD stablecoin, with the fee
+  -- their fills were priced at. A book that is not executable as shown (fact_snapshot
+  -- .executable: an auction's indicative quote, a halted market) is no book to split an order
+  -- over: it is left out of every walk below, and v_optimal_split names it.
   select s.run_id, s.received_at as captured_at, b.code as base, b.asset_id as base_asset_id,
          q.code as quote, e.code as exchange, m.symbol as market, s.snapshot_id, fee.fee_bps
   from wanted w
-  join orderbook.fact_snapshot s on s.run_id = w.run_id
+  join orderbook.fact_snapshot s on s.run_id = w.run_id and s.executable
   join orderbook.dim_market m on m.market_id = s.market_id
   join orderbook.dim_exchange e on e.exchange_id = m.exchange_id
   join orderbook.dim_asset b on b.asset_id = m.base_asset_id and b.code = w.base

@@ -1,6 +1,7 @@
 -- v_snapshot: every loaded snapshot with its names — the join every other view starts from.
 -- Columns: exchange, market, base, quote, snapshot_id, captured_at (= received_at), run_id,
--- requested_at, exchange_time, exchange_sequence, bid_levels, ask_levels, stored_levels, raw_key.
+-- requested_at, exchange_time, exchange_sequence, bid_levels, ask_levels, stored_levels, raw_key,
+-- and whether the book is executable as shown (with the reason when it is not).
 create or replace view orderbook.v_snapshot as
 select
   e.code as exchange,
@@ -18,7 +19,9 @@ select
   s.ask_levels,
   s.stored_levels,
   s.raw_key,
-  s.market_id
+  s.market_id,
+  s.executable,
+  s.not_executable_reason
 from orderbook.fact_snapshot s
 join orderbook.dim_market m on m.market_id = s.market_id
 join orderbook.dim_exchange e on e.exchange_id = m.exchange_id
@@ -43,3 +46,5 @@ comment on column orderbook.v_snapshot.ask_levels is 'Ask levels in the response
 comment on column orderbook.v_snapshot.stored_levels is 'Levels kept in fact_level, both sides: those within LEVELS_WITHIN_BPS of mid.';
 comment on column orderbook.v_snapshot.raw_key is 'Key of the raw response in the raw store (RAW_STORE_URL): the source of truth the snapshot was loaded from.';
 comment on column orderbook.v_snapshot.market_id is 'Internal market key (dim_market.market_id); exchange and market name it.';
+comment on column orderbook.v_snapshot.executable is 'False when the book cannot be taken as shown: a Coinbase book in auction_mode (an indicative auction quote), or a market the run''s market list shows closed to takers (halted, cancel-only, post-only…). Such a book never wins v_best_venue nor takes part in v_optimal_split.';
+comment on column orderbook.v_snapshot.not_executable_reason is 'Why the book is not executable, in the venue''s words: auction_mode, status: BREAK, state: suspend, cancel_only, post_only…, several joined by "; "; null when executable.';

@@ -31,6 +31,11 @@
 -- LEVEL_RETENTION_DAYS; here each book's allocation gets its names and the order's totals.
 -- capture_span: the largest minus the smallest captured_at of the books the split merges, so
 -- an analyst sees when the venues were not snapshotted at the same moment.
+-- Executable books only: a book that cannot be taken as shown (v_snapshot.executable false:
+-- a Coinbase auction's indicative quote, a halted or cancel-only market) is left out of the
+-- split when it is derived, so it has no row here; books_excluded and excluded, the same on
+-- every row of a run × base, say which books were left out and why. A run × base whose every
+-- book is excluded has no split and no row.
 create or replace view orderbook.v_optimal_split as
 with allocation as (
   select f.run_id, f.captured_at, b.code as base, f.side, f.notional_usd,
@@ -81,11 +86,20 @@ select
   round(
     case side when 'buy' then single_exact - blended_exact else blended_exact - single_exact end
     * 10000 / single_exact, 18) as saving_bps,
-  capture_span
-from blended;
+  capture_span,
+  gone.books_excluded,
+  gone.excluded
+from blended
+cross join lateral (
+  select count(*)::integer as books_excluded,
+         string_agg(x.exchange || ':' || x.market || ' (' || x.not_executable_reason || ')', ', '
+                    order by x.exchange, x.market) as excluded
+  from orderbook.v_snapshot x
+  where x.run_id = blended.run_id and x.base = blended.base and x.quote_is_usd and not x.executable
+) gone;
 grant select on orderbook.v_optimal_split to orderbook_reader;
 -- Documentation (\d+ shows it), applied with the view and kept by create or replace.
-comment on view orderbook.v_optimal_split is 'The cheapest way to buy (most proceeds to sell) the base quantity that N USD buys (sells), split across venues: the run''s books of one base merged and walked from the best all-in level price, compared with the best venue alone for the same quantity. One row per run × base × side × size × competing book (USD and USD-stablecoin quotes). Sizes: NOTIONALS_USD and COST_CURVE_USD. Filter on run_id (and base).';
+comment on view orderbook.v_optimal_split is 'The cheapest way to buy (most proceeds to sell) the base quantity that N USD buys (sells), split across venues: the run''s books of one base merged and walked from the best all-in level price, compared with the best venue alone for the same quantity. One row per run × base × side × size × competing book (executable books of USD and USD-stablecoin quotes; books_excluded names the others). Sizes: NOTIONALS_USD and COST_CURVE_USD. Filter on run_id (and base).';
 comment on column orderbook.v_optimal_split.run_id is 'The run whose books are split across (see v_run).';
 comment on column orderbook.v_optimal_split.captured_at is 'When the newest of the run''s books of this base arrived, UTC.';
 comment on column orderbook.v_optimal_split.base is 'Base asset, e.g. ETH.';
@@ -114,3 +128,5 @@ comment on column orderbook.v_optimal_split.best_single_market is 'Market of tha
 comment on column orderbook.v_optimal_split.best_single_all_in_price is 'That book''s all-in price for Q alone: USD of its own walk for Q × (1 ± fee/10000) / Q; null likewise.';
 comment on column orderbook.v_optimal_split.saving_bps is 'What splitting saves against the best venue alone for the same Q, bps: buy (single − blended) / single × 10000, sell (blended − single) / single × 10000. Never negative; 0 when the split uses one venue; null without a single.';
 comment on column orderbook.v_optimal_split.capture_span is 'Largest minus smallest captured_at among the books merged for this order: how far apart in time the venues were snapshotted (0 with one book).';
+comment on column orderbook.v_optimal_split.books_excluded is 'Books of this run and base (USD and USD-stablecoin quotes) left out of the split because they are not executable as shown (v_snapshot.executable false); 0 when none. Same on every row of the run × base.';
+comment on column orderbook.v_optimal_split.excluded is 'The books left out and why, exchange:market (reason), by exchange and market, e.g. ''coinbase:BTC-USD (auction_mode)''; null when books_excluded is 0.';

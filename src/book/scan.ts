@@ -223,8 +223,13 @@ export interface ScanShape {
   readonly orderCounts: boolean;
   /** Key of an optional exchange-time string, and how it reads as microseconds (null: decline). */
   readonly time?: { readonly key: string; readonly toMicros: (text: string) => string | null };
-  /** Keys whose value is true, false or null, read and otherwise ignored. */
+  /** Keys whose value is true, false or null; what they say goes to `notExecutable`. */
   readonly flagKeys?: readonly string[];
+  /**
+   * The book's OrderBook.notExecutable from its flags (a key absent from the body is absent
+   * from the map): the same function the venue's normalize applies, so both paths agree.
+   */
+  readonly notExecutable?: (flags: ReadonlyMap<string, boolean | null>) => string | null;
 }
 
 /** The book in `text` when it has the plain shape `shape` describes; else null. */
@@ -244,6 +249,7 @@ export function scanBookShape(
   let time: string | undefined;
   const keys = ['bids', 'asks', shape.sequenceKey, ...(timeKey === undefined ? [] : [timeKey]), ...flagKeys];
   const seen = new Set<string>();
+  const flags = new Map<string, boolean | null>();
   try {
     s.expect(OPEN_OBJECT);
     if (!s.take(CLOSE_OBJECT)) {
@@ -264,7 +270,9 @@ export function scanBookShape(
           // The schema allows a boolean or null here.
           s.space();
           const c = text.charCodeAt(s.i);
-          s.word(c === 0x74 ? 'true' : c === 0x66 ? 'false' : 'null');
+          const value = c === 0x74 ? true : c === 0x66 ? false : null;
+          s.word(String(value));
+          flags.set(key, value);
         } else sequence = BigInt(s.digits());
       } while (s.take(COMMA));
       s.expect(CLOSE_OBJECT);
@@ -283,5 +291,6 @@ export function scanBookShape(
     exchangeTime = shape.time.toMicros(time);
     if (exchangeTime === null) return null;
   }
-  return { venue, symbol, sequence, exchangeTime, bids, asks };
+  const notExecutable = shape.notExecutable?.(flags) ?? null;
+  return { venue, symbol, sequence, exchangeTime, bids, asks, notExecutable };
 }

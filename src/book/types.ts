@@ -18,6 +18,12 @@ export interface OrderBook {
   exchangeTime: string | null;
   bids: Level[];
   asks: Level[];
+  /**
+   * Why the book cannot be taken as shown, in the venue's words (Coinbase `auction_mode`: the
+   * levels are an auction's indicative quote, not resting orders); null for a live book. The
+   * market's status (metadata) is the other reason, joined to this one when the book is loaded.
+   */
+  notExecutable: string | null;
 }
 
 export type Side = 'bids' | 'asks';

@@ -50,6 +50,7 @@ import { forEachConcurrent } from '../util/pool.ts';
 import { BoundedQueue } from '../util/queue.ts';
 import type { ProgressSink } from './progress.ts';
 import { BOOK, TRADES, type MarketKind } from './raw-kinds.ts';
+import { RunMetadata } from './run-metadata.ts';
 
 export interface BackfillOptions {
   from?: Date | undefined;
@@ -102,6 +103,13 @@ export interface BackfillSummary {
   forecasts: number;
   /** Snapshots whose levels, past retention, were read again from the raw store to derive them. */
   levelsReread: number;
+  /**
+   * Books loaded without their run's market list (no `_meta/` object of that run and venue in
+   * the raw store, one that does not read, or one that does not name the market): judged
+   * executable or not by their own flags (auction_mode) alone, as their market's status is not
+   * known (run-metadata.ts). Books already in the warehouse are not judged again.
+   */
+  marketStatusUnknown: number;
   /** fact_level partitions dropped at the end, past LEVEL_RETENTION_DAYS. */
   partitionsDropped: string[];
   durationMs: number;
@@ -209,6 +217,7 @@ export async function backfill(deps: BackfillDeps, options: BackfillOptions = {}
     splits: 0,
     forecasts: 0,
     levelsReread: 0,
+    marketStatusUnknown: 0,
     partitionsDropped: [],
     durationMs: 0,
   };
@@ -236,9 +245,11 @@ export async function backfill(deps: BackfillDeps, options: BackfillOptions = {}
   };
   if (!options.deriveOnly) {
     deps.progress?.phase('load');
-    await loadPhase(deps, options, BOOK, summary, outcome, log);
+    const status: MarketStatusSource = { metadata: new RunMetadata(deps.store, log), unknown: 0 };
+    await loadPhase(deps, options, BOOK, summary, outcome, log, status);
+    summary.marketStatusUnknown = status.unknown;
     deps.progress?.phase('trades');
-    await loadPhase(deps, options, TRADES, summary.trades, outcome, log);
+    await loadPhase(deps, options, TRADES, summary.trades, outcome, log, null);
   }
   deps.progress?.phase('derive');
   const reread = { count: 0 };
@@ -271,6 +282,7 @@ export async function backfill(deps: BackfillDeps, options: BackfillOptions = {}
     splits: summary.splits,
     forecasts: summary.forecasts,
     levelsReread: summary.levelsReread,
+    marketStatusUnknown: summary.marketStatusUnknown,
     partitionsDropped: summary.partitionsDropped,
     durationMs: summary.durationMs,
   };
@@ -407,6 +419,7 @@ async function loadPhase(
   summary: LoadCounts,
   outcome: Outcomes,
   log: Logger,
+  status: MarketStatusSource | null,
 ): Promise<void> {
   const chunkSize = Math.max(1, options.chunk ?? 500);
   const concurrency = Math.max(1, options.concurrency ?? deps.config.concurrency);
@@ -461,7 +474,7 @@ async function loadPhase(
 
   const work = async () => {
     for (let key = await queue.pull(); key !== undefined; key = await queue.pull()) {
-      await loadOne(deps, kind, key, summary, outcome, log);
+      await loadOne(deps, kind, key, summary, outcome, log, status);
       deps.progress?.object();
     }
   };
@@ -495,7 +508,17 @@ function usableResponse(
   return { meta, text: record.payloadText, base: meta.base, quote: meta.quote };
 }
 
-/** Reads, parses and loads one raw object of a kind. Never throws: every object ends loaded, present, invalid or failed. */
+/** Where books get their run's market status from, and how many loaded without it. */
+interface MarketStatusSource {
+  metadata: RunMetadata;
+  unknown: number;
+}
+
+/**
+ * Reads, parses and loads one raw object of a kind. Never throws: every object ends loaded,
+ * present, invalid or failed. With `status` (books), the market's status in the run's market
+ * list goes with the book, as it did in the run.
+ */
 async function loadOne<Parsed, Loaded extends { inserted: boolean }>(
   deps: BackfillDeps,
   kind: MarketKind<Parsed, Loaded>,
@@ -503,6 +526,7 @@ async function loadOne<Parsed, Loaded extends { inserted: boolean }>(
   summary: LoadCounts,
   outcome: Outcomes,
   log: Logger,
+  status: MarketStatusSource | null,
 ): Promise<void> {
   let record;
   try {
@@ -524,6 +548,12 @@ async function loadOne<Parsed, Loaded extends { inserted: boolean }>(
     return;
   }
   try {
+    const marketNotExecutable = await status?.metadata.marketNotExecutable(
+      meta.exchange,
+      meta.market,
+      meta.run_id,
+      meta.received_at,
+    );
     const result = await kind.load(
       deps.loader,
       parsed,
@@ -534,10 +564,12 @@ async function loadOne<Parsed, Loaded extends { inserted: boolean }>(
         runId: meta.run_id,
         requestedAt: meta.requested_at,
         receivedAt: meta.received_at,
+        ...(marketNotExecutable === undefined ? {} : { marketNotExecutable }),
       },
       { derive: false },
     );
     if (result.inserted) {
+      if (status && marketNotExecutable === undefined) status.unknown++;
       summary.loaded++;
       const done = kind.loaded(key, result);
       log.debug(done.fields, done.msg);

@@ -175,6 +175,7 @@ export function marketJob<Parsed, Loaded extends { inserted: boolean }>(
           runId,
           requestedAt: response.requestedAt.toISOString(),
           receivedAt: response.receivedAt.toISOString(),
+          marketNotExecutable: info.notExecutable,
         },
         options,
       ),

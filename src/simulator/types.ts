@@ -17,6 +17,13 @@ export interface SimMarket {
   startSequence?: bigint;
   /** Path of a recorded body served byte-for-byte as this market's book instead of a generated one. */
   recorded?: string;
+  /**
+   * The status word the venue's market list gives the market (Binance BREAK, OKX suspend,
+   * Kraken cancel_only, Coinbase offline…); absent: the venue's word for a market that trades.
+   */
+  status?: string;
+  /** Books served as an auction's indicative quote: Coinbase `auction_mode: true` (others ignore it). */
+  auctionMode?: boolean;
 }
 
 export interface SimulatorOptions {

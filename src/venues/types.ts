@@ -19,6 +19,12 @@ export interface MarketInfo {
   quote: string;
   /** False when the venue lists the market but does not trade it now. */
   trading: boolean;
+  /**
+   * Why a taker cannot take the market's book now, from the venue's own status words (e.g.
+   * 'status: BREAK', 'cancel_only'); null when it can. Stricter than `trading`: a market that
+   * accepts only cancels or only maker (post-only) orders trades, but not for a taker.
+   */
+  notExecutable: string | null;
 }
 
 export type MetadataEndpoint = MetaEndpoint;

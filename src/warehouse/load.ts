@@ -30,6 +30,24 @@ export interface LoadSource {
   runId: string;
   requestedAt: string;
   receivedAt: string;
+  /**
+   * Why the run's market list says a taker cannot take this market now (MarketInfo
+   * .notExecutable); null when it can. Absent when that list is not known (a backfill whose
+   * raw store lacks the run's metadata object): only the book's own flags then decide.
+   */
+  marketNotExecutable?: string | null;
+}
+
+/**
+ * Why a book is not executable as shown: its own flags (auction_mode) first, then its market's
+ * status; null when neither stops a taker.
+ */
+export function notExecutableReason(
+  book: OrderBook,
+  marketNotExecutable: string | null | undefined,
+): string | null {
+  const why = [book.notExecutable, marketNotExecutable ?? null].filter((w): w is string => w !== null);
+  return why.length === 0 ? null : why.join('; ');
 }
 
 export interface SnapshotToLoad extends LoadSource {
@@ -88,6 +106,7 @@ export class Loader {
     const { levels, stored } = this.levelParams(book);
     const bids = stored.bids;
     const asks = stored.asks;
+    const reason = notExecutableReason(book, snapshot.marketNotExecutable);
     const row = {
       run_id: snapshot.runId,
       requested_at: snapshot.requestedAt,
@@ -98,6 +117,8 @@ export class Loader {
       ask_levels: book.asks.length,
       stored_levels: bids + asks,
       raw_key: snapshot.rawKey,
+      executable: reason === null,
+      not_executable_reason: reason,
     };
     // Dimensions outside the load's transaction: an upsert row-locks its row until commit, and
     // concurrent loads of markets sharing an asset (every USD market) or of one market (backfill)

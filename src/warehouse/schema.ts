@@ -2,7 +2,7 @@
  * Kysely's view of the warehouse tables (migrations/ is the truth). numeric and bigint columns
  * come back as decimal strings, so nothing exact passes through a JS number.
  */
-import type { ColumnType, GeneratedAlways } from 'kysely';
+import type { ColumnType, Generated, GeneratedAlways } from 'kysely';
 import type { RawObject } from '../raw/index.ts';
 
 type Numeric = ColumnType<string, string, string>;
@@ -80,6 +80,9 @@ export interface FactSnapshotTable {
   ask_levels: number;
   stored_levels: number;
   raw_key: string;
+  /** Migration 0020; the default (true) for books loaded before it. */
+  executable: Generated<boolean>;
+  not_executable_reason: string | null;
 }
 
 export interface FactLevelTable {

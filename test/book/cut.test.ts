@@ -9,6 +9,7 @@ const book = (bids: string[], asks: string[]): OrderBook => ({
   symbol: 'BTCUSDT',
   sequence: 1n,
   exchangeTime: null,
+  notExecutable: null,
   bids: bids.map((price) => ({ price, size: '1', orderCount: null })),
   asks: asks.map((price) => ({ price, size: '1', orderCount: null })),
 });

@@ -166,9 +166,21 @@ describe('retrying GET against the simulator', () => {
   it('reads both venues’ market metadata', async () => {
     const { coinbase, binance } = clients();
     const products = coinbase.parseMetadata((await coinbase.fetchMetadata(['BTC-USD'])).body.toString());
-    expect(products.get('BTC-USD')).toEqual({ symbol: 'BTC-USD', base: 'BTC', quote: 'USD', trading: true });
+    expect(products.get('BTC-USD')).toEqual({
+      symbol: 'BTC-USD',
+      base: 'BTC',
+      quote: 'USD',
+      trading: true,
+      notExecutable: null,
+    });
     const info = binance.parseMetadata((await binance.fetchMetadata(['BTCUSDT', 'ETHUSDT'])).body.toString());
     expect([...info.keys()].sort()).toEqual(['BTCUSDT', 'ETHUSDT']);
-    expect(info.get('ETHUSDT')).toEqual({ symbol: 'ETHUSDT', base: 'ETH', quote: 'USDT', trading: true });
+    expect(info.get('ETHUSDT')).toEqual({
+      symbol: 'ETHUSDT',
+      base: 'ETH',
+      quote: 'USDT',
+      trading: true,
+      notExecutable: null,
+    });
   });
 });

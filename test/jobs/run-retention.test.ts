@@ -67,6 +67,7 @@ describe('a run and LEVEL_RETENTION_DAYS', () => {
         symbol: 'BTC-USD',
         sequence: 1n,
         exchangeTime: null,
+        notExecutable: null,
         bids: [{ price: '100', size: '1', orderCount: 1 }],
         asks: [{ price: '101', size: '1', orderCount: 1 }],
       },
@@ -116,6 +117,7 @@ describe('a run and LEVEL_COMPACT_AFTER_DAYS', () => {
         symbol: 'BTC-USD',
         sequence: 2n,
         exchangeTime: null,
+        notExecutable: null,
         bids: [
           { price: '100.123456789', size: '1.5', orderCount: 1 },
           { price: '99', size: '0.10000000', orderCount: 7 },

@@ -42,6 +42,7 @@ function book(bid: string, ask: string): OrderBook {
     symbol: 'BTCUSDT',
     sequence: 1n,
     exchangeTime: null,
+    notExecutable: null,
     bids: [{ price: bid, size: '1', orderCount: null }],
     asks: [{ price: ask, size: '2', orderCount: null }],
   };

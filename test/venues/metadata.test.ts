@@ -27,7 +27,13 @@ describe('recorded venue metadata', () => {
       fixtureText('coinbase-products-openbb.json'),
     );
     expect(products.size).toBe(497);
-    expect(products.get('BTC-USD')).toEqual({ symbol: 'BTC-USD', base: 'BTC', quote: 'USD', trading: true });
+    expect(products.get('BTC-USD')).toEqual({
+      symbol: 'BTC-USD',
+      base: 'BTC',
+      quote: 'USD',
+      trading: true,
+      notExecutable: null,
+    });
     expect(products.get('ETH-USDT')).toMatchObject({ base: 'ETH', quote: 'USDT' });
     const disabled = [...products.values()].filter((p) => !p.trading);
     expect(disabled.length).toBeGreaterThan(0);
@@ -38,7 +44,13 @@ describe('recorded venue metadata', () => {
       fixtureText('binance-exchangeinfo-nautilus.json'),
     );
     expect([...info.keys()]).toEqual(['BTCUSDT', 'ETHUSDT']);
-    expect(info.get('BTCUSDT')).toEqual({ symbol: 'BTCUSDT', base: 'BTC', quote: 'USDT', trading: true });
+    expect(info.get('BTCUSDT')).toEqual({
+      symbol: 'BTCUSDT',
+      base: 'BTC',
+      quote: 'USDT',
+      trading: true,
+      notExecutable: null,
+    });
   });
 });
 

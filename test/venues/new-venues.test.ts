@@ -45,7 +45,13 @@ describe('Kraken', () => {
     const pairs = venueOf('kraken').metadata.parse(
       fixtureText('../../../shared/fixtures/real/kraken-assetpairs-cryptofeed.json'),
     );
-    expect(pairs.get('XBTUSD')).toEqual({ symbol: 'XBTUSD', base: 'BTC', quote: 'USD', trading: true });
+    expect(pairs.get('XBTUSD')).toEqual({
+      symbol: 'XBTUSD',
+      base: 'BTC',
+      quote: 'USD',
+      trading: true,
+      notExecutable: null,
+    });
     expect(pairs.get('XXBTZUSD')?.base).toBe('BTC');
     expect(pairs.get('ETHUSD')).toMatchObject({ base: 'ETH', quote: 'USD' });
   });
@@ -82,7 +88,13 @@ describe('OKX', () => {
     const list = venueOf('okx').metadata.parse(
       fixtureText('../../../shared/fixtures/real/okx-instruments-SPOT-cryptofeed.json'),
     );
-    expect(list.get('BTC-USDT')).toEqual({ symbol: 'BTC-USDT', base: 'BTC', quote: 'USDT', trading: true });
+    expect(list.get('BTC-USDT')).toEqual({
+      symbol: 'BTC-USDT',
+      base: 'BTC',
+      quote: 'USDT',
+      trading: true,
+      notExecutable: null,
+    });
   });
 
   it('fails a 200 error body with the venue words', () => {
@@ -116,7 +128,13 @@ describe('Bybit', () => {
       },
     ]);
     const list = venueOf('bybit').metadata.parse(fixtureText('bybit-instruments-info-spot-xchange.json'));
-    expect(list.get('ETHUSDT')).toEqual({ symbol: 'ETHUSDT', base: 'ETH', quote: 'USDT', trading: true });
+    expect(list.get('ETHUSDT')).toEqual({
+      symbol: 'ETHUSDT',
+      base: 'ETH',
+      quote: 'USDT',
+      trading: true,
+      notExecutable: null,
+    });
   });
 
   it('fails the recorded 200 error body with the venue words', () => {

@@ -61,7 +61,15 @@ function deepBook(venue: 'coinbase' | 'binance', symbol: string, n: number): Ord
     asks.push(level(at30(1001n * DIGITS + BigInt(i) * 1_000_000_000_000_000_000_003n), i));
   }
   // A sequence past 2^53: the book's own number, kept exactly in fact_snapshot.
-  return { venue, symbol, sequence: 9_007_199_254_740_993n + BigInt(n), exchangeTime: null, bids, asks };
+  return {
+    venue,
+    symbol,
+    sequence: 9_007_199_254_740_993n + BigInt(n),
+    exchangeTime: null,
+    bids,
+    asks,
+    notExecutable: null,
+  };
 }
 
 const daysAgo = (days: number, hour = 12) => {

@@ -55,6 +55,7 @@ const coinbase: OrderBook = {
   symbol: 'LVL-USD',
   sequence: 7n,
   exchangeTime: null,
+  notExecutable: null,
   bids: [
     { price: '100.50', size: '0.00000001', orderCount: 3 },
     { price: '99', size: '12345678901234567890.123456789', orderCount: 0 },
@@ -85,6 +86,7 @@ describe('fact_level as the loader writes it', () => {
       symbol: 'LVLUSDT',
       sequence: 8n,
       exchangeTime: null,
+      notExecutable: null,
       bids: [{ price: '84705.63000000', size: '5.70639000', orderCount: null }],
       asks: [
         { price: '84705.64000000', size: '0.53003000', orderCount: null },

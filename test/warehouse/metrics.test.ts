@@ -66,6 +66,7 @@ const synthetic = (venue: 'coinbase' | 'binance', symbol: string): OrderBook => 
   symbol,
   sequence: 42n,
   exchangeTime: venue === 'coinbase' ? '2026-11-21T10:00:00.123456Z' : null,
+  notExecutable: null,
   bids: [
     { price: '100', size: '1', orderCount: 1 },
     { price: '99', size: '2', orderCount: 1 },

@@ -29,6 +29,7 @@ describe('migrations', () => {
       '0016_leaner_trades',
       '0017_utc_bucket_indexes',
       '0018_derived_index_fillfactor',
+      '0020_executable_books',
       '0021_depth_orders',
     ]);
     const second = await migrate(warehouse.db, undefined, DEFAULTS);

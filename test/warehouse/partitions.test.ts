@@ -31,6 +31,7 @@ const book = (symbol: string, venue: 'coinbase' | 'binance' = 'coinbase'): Order
   symbol,
   sequence: 7n,
   exchangeTime: null,
+  notExecutable: null,
   bids: [
     { price: '99', size: '2', orderCount: 1 },
     { price: '98', size: '3', orderCount: 2 },

@@ -47,6 +47,7 @@ async function load(
     symbol,
     sequence: 1n,
     exchangeTime: null,
+    notExecutable: null,
     bids: levels(book.bids),
     asks: levels(book.asks),
   };

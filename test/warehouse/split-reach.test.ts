@@ -71,6 +71,7 @@ async function load(
     symbol,
     sequence: 1n,
     exchangeTime: null,
+    notExecutable: null,
     bids: side(bidCents, -1, levels, seed),
     asks: side(askCents, 1, levels, seed + 1),
   };

@@ -296,6 +296,7 @@ describe('v_optimal_transactions and v_latest on a loaded book', () => {
     symbol: 'BTCUSDT',
     sequence: 7n,
     exchangeTime: null,
+    notExecutable: null,
     bids: [
       { price: '100', size: '1', orderCount: null },
       { price: '99', size: '2', orderCount: null },

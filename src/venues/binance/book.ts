@@ -30,6 +30,7 @@ function normalize(venue: Venue, symbol: string, json: unknown): OrderBook {
     exchangeTime: null,
     bids: binanceLevels(b.bids),
     asks: binanceLevels(b.asks),
+    notExecutable: null,
   };
 }
 

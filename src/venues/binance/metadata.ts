@@ -26,6 +26,8 @@ export const binanceMetadata: VenueMetadata = {
           base: s.baseAsset.toUpperCase(),
           quote: s.quoteAsset.toUpperCase(),
           trading: s.status === 'TRADING',
+          // BREAK, HALT, AUCTION_MATCH, PRE_TRADING, END_OF_DAY…: only TRADING matches orders.
+          notExecutable: s.status === 'TRADING' ? null : `status: ${s.status}`,
         },
       ]),
     );

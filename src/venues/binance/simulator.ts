@@ -269,7 +269,7 @@ function symbolInfo(runtime: MarketRuntime): Record<string, unknown> {
   const step = fixedToString({ units: BigInt(sizeStepUnits(market)), scale: SIZE_SCALE }, 8);
   return {
     symbol: market.symbol,
-    status: 'TRADING',
+    status: market.status ?? 'TRADING',
     baseAsset: market.base,
     baseAssetPrecision: 8,
     quoteAsset: market.quote,

@@ -48,6 +48,7 @@ function normalize(venue: Venue, symbol: string, json: unknown): OrderBook {
     exchangeTime,
     bids: levels(r.b),
     asks: levels(r.a),
+    notExecutable: null,
   };
 }
 

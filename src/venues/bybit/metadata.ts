@@ -31,6 +31,8 @@ export const bybitMetadata: VenueMetadata = {
           base: i.baseCoin.toUpperCase(),
           quote: i.quoteCoin.toUpperCase(),
           trading: i.status === 'Trading',
+          // PreLaunch, Delivering, Closed: only Trading matches orders.
+          notExecutable: i.status === 'Trading' ? null : `status: ${i.status}`,
         },
       ]),
     );

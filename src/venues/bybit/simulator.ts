@@ -173,7 +173,7 @@ function instrument(market: SimMarket): Record<string, unknown> {
     baseCoin: market.base,
     quoteCoin: market.quote,
     innovation: '0',
-    status: 'Trading',
+    status: market.status ?? 'Trading',
     marginTrading: 'utaOnly',
     stTag: '0',
     lotSizeFilter: {

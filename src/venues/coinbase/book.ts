@@ -41,6 +41,15 @@ export function coinbaseTimeToMicros(time: string): string | null {
   return `${whole}.${fraction.slice(0, 6).padEnd(6, '0')}Z`;
 }
 
+/**
+ * While a product is in an auction its book holds the auction's latest indicative quote and
+ * `auction_mode` is true (Coinbase's "Get product book", Auction Mode): no resting order stands
+ * behind those levels, so nothing can be taken at them. False, null or absent: a live book.
+ */
+export function coinbaseNotExecutable(auctionMode: boolean | null | undefined): string | null {
+  return auctionMode === true ? 'auction_mode' : null;
+}
+
 function normalize(venue: Venue, symbol: string, json: unknown): OrderBook {
   const parsed = coinbaseBookSchema.safeParse(json);
   if (!parsed.success) throw new BookError('schema', schemaMessage(parsed.error));
@@ -58,6 +67,7 @@ function normalize(venue: Venue, symbol: string, json: unknown): OrderBook {
     exchangeTime,
     bids: coinbaseLevels(b.bids),
     asks: coinbaseLevels(b.asks),
+    notExecutable: coinbaseNotExecutable(b.auction_mode),
   };
 }
 
@@ -69,5 +79,6 @@ export const coinbaseBook: BookFormat = {
     orderCounts: true,
     time: { key: 'time', toMicros: coinbaseTimeToMicros },
     flagKeys: ['auction_mode'],
+    notExecutable: (flags) => coinbaseNotExecutable(flags.get('auction_mode')),
   },
 };

@@ -66,6 +66,7 @@ export function createCoinbase(options: VenueApiOptions): VenueApi {
         level3: level === '3',
         schema: fault?.kind === 'schema',
         time: nanoTime(options.now()),
+        auctionMode: runtime.market.auctionMode === true,
       });
       return jsonReply(200, body, CONTENT_TYPE);
     },
@@ -137,6 +138,8 @@ interface BookJsonOptions {
   /** The wrong-shape variant: numbers instead of decimal strings and no sequence. */
   schema: boolean;
   time: string;
+  /** An auction's indicative quote rather than a live book (default false). */
+  auctionMode?: boolean;
 }
 
 /** Compact JSON, fields in the venue's order: bids, asks, sequence, auction_mode, auction, time. */
@@ -147,7 +150,7 @@ export function bookJson(book: Book, format: PriceFormat, opts: BookJsonOptions)
   out.text(',"asks":');
   writeSide(out, book.asks, format, opts);
   if (!opts.schema) out.text(`,"sequence":${book.sequence.toString()}`);
-  out.text(`,"auction_mode":false,"auction":null,"time":"${opts.time}"}`);
+  out.text(`,"auction_mode":${String(opts.auctionMode === true)},"auction":null,"time":"${opts.time}"}`);
   return out.toBuffer();
 }
 
@@ -204,9 +207,9 @@ function product(runtime: MarketRuntime, schema: boolean): string {
     limit_only: false,
     cancel_only: false,
     trading_disabled: false,
-    status: 'online',
+    status: market.status ?? 'online',
     status_message: '',
-    auction_mode: false,
+    auction_mode: market.auctionMode === true,
     high_bid_limit_percentage: '',
   };
   if (!schema) return JSON.stringify(fields);

@@ -66,6 +66,7 @@ function normalize(venue: Venue, symbol: string, json: unknown): OrderBook {
     exchangeTime: newest < 0 ? null : secondsToIso(newest),
     bids: levels(book.bids),
     asks: levels(book.asks),
+    notExecutable: null,
   };
 }
 

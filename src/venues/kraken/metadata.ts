@@ -22,6 +22,15 @@ const assetPairsSchema = z.looseObject({
   ),
 });
 
+/**
+ * online (or no status, 2021 answers) and limit_only (a marketable limit order still takes the
+ * book) are executable; cancel_only, post_only (maker orders only), reduce_only (margin
+ * position reductions only), and any other word (maintenance, delisted…) are not.
+ */
+function krakenPairNotExecutable(status: string | undefined): string | null {
+  return status === undefined || status === 'online' || status === 'limit_only' ? null : `status: ${status}`;
+}
+
 export const krakenMetadata: VenueMetadata = {
   endpoint: VENUE_NAMING.kraken.metadataEndpoint,
   parse(text: string): Map<string, MarketInfo> {
@@ -35,6 +44,7 @@ export const krakenMetadata: VenueMetadata = {
         base: krakenAsset(pair.base),
         quote: krakenAsset(pair.quote),
         trading: pair.status === undefined || pair.status === 'online',
+        notExecutable: krakenPairNotExecutable(pair.status),
       };
       out.set(key, { symbol: key, ...info });
       out.set(pair.altname, { symbol: pair.altname, ...info });

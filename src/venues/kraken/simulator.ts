@@ -206,7 +206,7 @@ function assetPair(market: SimMarket): Record<string, unknown> {
     ordermin: '0.00005',
     costmin: '0.5',
     tick_size: market.tickSize,
-    status: 'online',
+    status: market.status ?? 'online',
   };
 }
 

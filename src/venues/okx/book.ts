@@ -52,6 +52,7 @@ function normalize(venue: Venue, symbol: string, json: unknown): OrderBook {
     exchangeTime,
     bids: levels(book.bids),
     asks: levels(book.asks),
+    notExecutable: null,
   };
 }
 

@@ -29,6 +29,8 @@ export const okxMetadata: VenueMetadata = {
           base: i.baseCcy.toUpperCase(),
           quote: i.quoteCcy.toUpperCase(),
           trading: i.state === 'live',
+          // suspend, preopen (call auction before listing), test: only live matches orders.
+          notExecutable: i.state === 'live' ? null : `state: ${i.state}`,
         },
       ]),
     );

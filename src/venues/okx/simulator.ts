@@ -191,7 +191,7 @@ function instrument(market: SimMarket): Record<string, unknown> {
     quoteCcy: market.quote,
     ruleType: 'normal',
     settleCcy: '',
-    state: 'live',
+    state: market.status ?? 'live',
     stk: '',
     tickSz: market.tickSize,
     uly: '',
