@@ -59,7 +59,15 @@ const ASKS: Row[] = [
 const withoutCounts = (rows: Row[]): Row[] => rows.map(([p, s]) => [p, s, null]);
 
 function book(venue: OrderBook['venue'], symbol: string, bids: Row[], asks: Row[]): OrderBook {
-  return { venue, symbol, sequence: 1n, exchangeTime: null, bids: levels(bids), asks: levels(asks) };
+  return {
+    venue,
+    symbol,
+    sequence: 1n,
+    exchangeTime: null,
+    notExecutable: null,
+    bids: levels(bids),
+    asks: levels(asks),
+  };
 }
 
 const daysAgo = (days: number) => {
