@@ -144,6 +144,7 @@ describe('backfill', () => {
         base: record.meta.base ?? '',
         quote: record.meta.quote ?? '',
         rawKey: key,
+        url: record.meta.url,
         runId: record.meta.run_id,
         requestedAt: record.meta.requested_at,
         receivedAt: record.meta.received_at,

@@ -24,6 +24,7 @@ import { Loader, type LoadSettings } from '../../src/warehouse/load.ts';
 import { dropExpiredLevels } from '../../src/warehouse/partitions.ts';
 import type { Database } from '../../src/warehouse/schema.ts';
 import { useTestWarehouse } from '../helpers/db.ts';
+import { bookUrl } from '../helpers/book-url.ts';
 
 const SETTINGS: LoadSettings = {
   notionalsUsd: ['100', '5000'],
@@ -79,6 +80,7 @@ async function load(db: Kysely<Database>, book: OrderBook, at: string, runId = R
     base: 'CMP',
     quote,
     rawKey: `compact-test-${++keys}`,
+    url: bookUrl(book.venue, book.symbol),
     runId,
     requestedAt: at,
     receivedAt: at,
