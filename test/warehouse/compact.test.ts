@@ -108,7 +108,15 @@ async function viewsOf(db: Kysely<Database>, ids: string[]): Promise<{ book: str
   return { book: book.rows.map((r) => r.r), walk: walk.rows.map((r) => r.r) };
 }
 
-const DERIVED = ['fact_top', 'fact_depth', 'fact_fill', 'fact_cost_curve', 'fact_size_limit', 'fact_split'];
+const DERIVED = [
+  'fact_top',
+  'fact_depth',
+  'fact_fill',
+  'fact_cost_curve',
+  'fact_size_limit',
+  'fact_reach',
+  'fact_split',
+];
 
 /** The derived rows of these snapshots, every table, as text. */
 async function derivedOf(db: Kysely<Database>, ids: string[]): Promise<Record<string, string[]>> {

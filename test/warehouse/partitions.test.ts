@@ -181,6 +181,7 @@ describe('fact_level partitions', () => {
       'fact_fill',
       'fact_cost_curve',
       'fact_size_limit',
+      'fact_reach',
     ]) {
       expect(await count(warehouse, `orderbook.${table}`, expired.snapshotId), table).toBeGreaterThan(0);
     }
