@@ -122,6 +122,21 @@ export async function deriveSnapshots(
   await db.executeQuery(CompiledQuery.raw(SIZE_LIMIT, [ids, settings.slippageBpsThresholds]));
 }
 
+/**
+ * Replaces fact_reach of these snapshots from their stored levels (a snapshot whose levels are
+ * past retention gets none: a derive-only backfill reads them again from raw). For books stored
+ * before fact_reach existed; deriveSnapshots derives it with the other metrics.
+ */
+export async function deriveReach(db: Kysely<Database>, snapshotIds: readonly string[]): Promise<void> {
+  if (snapshotIds.length === 0) return;
+  const ids = [...snapshotIds];
+  await db
+    .deleteFrom('orderbook.fact_reach')
+    .where('snapshot_id', '=', sql<string>`any(${ids}::bigint[])`)
+    .execute();
+  await db.executeQuery(CompiledQuery.raw(REACH, [ids]));
+}
+
 /** A run's books of one base asset: the venues one split compares. */
 export interface SplitGroup {
   runId: string;
