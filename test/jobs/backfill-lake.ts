@@ -125,7 +125,8 @@ export async function contents(warehouse: Warehouse) {
     sizeLimits: await query(`select s.raw_key, z.side, z.threshold_bps, z.max_notional_usd, z.max_base,
         z.levels_used, z.worst_price, z.avg_price, z.slippage_bps, z.book_exhausted
         from ${snap} join orderbook.fact_size_limit z using (snapshot_id) order by 1, 2, 3`),
-    reach: await query(`select s.raw_key, r.side, r.levels_sent, r.levels_stored, r.far_price, r.reach_bps, r.cut
+    reach:
+      await query(`select s.raw_key, r.side, r.levels_sent, r.levels_stored, r.far_price, r.reach_bps, r.cut
         from ${snap} join orderbook.fact_reach r using (snapshot_id) order by 1, 2`),
     markets: await query(`select e.code, m.symbol, b.code, q.code, m.first_seen, m.last_seen
         from orderbook.dim_market m join orderbook.dim_exchange e using (exchange_id)

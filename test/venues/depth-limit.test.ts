@@ -56,7 +56,8 @@ describe('depthLimit', () => {
   });
 
   it('Bybit: limit, 1 without one, 1000 at most', () => {
-    const url = (query: string) => `https://api.bybit.com/v5/market/orderbook?category=spot&symbol=BTCUSDT${query}`;
+    const url = (query: string) =>
+      `https://api.bybit.com/v5/market/orderbook?category=spot&symbol=BTCUSDT${query}`;
     expect(limit('bybit', url('&limit=200'))).toBe(200);
     expect(limit('bybit', url(''))).toBe(1);
     expect(limit('bybit', url('&limit=5000'))).toBe(1000);

@@ -63,7 +63,9 @@ describe('migration 0019 on stored books', () => {
     await levels(binance, 2, 1);
     await levels(kraken, 500, 1);
     await levels(coinbase, 2, 1);
-    await warehouse.db.executeQuery(CompiledQuery.raw(sqlFile('sql/derive/top.sql'), [[binance, kraken, coinbase]]));
+    await warehouse.db.executeQuery(
+      CompiledQuery.raw(sqlFile('sql/derive/top.sql'), [[binance, kraken, coinbase]]),
+    );
     await sql`insert into orderbook.fact_top values (${expired}, 100, 1, 101, 1, 100.5, 1, 99.5)`.execute(
       warehouse.db,
     );
@@ -98,7 +100,11 @@ describe('migration 0019 on stored books', () => {
       [coinbase, 'bid', '50.74626865671641791', null],
     ]);
 
-    const { rows: fills } = await sql<{ fully_filled: boolean; reach_bps: string | null; ran_out: string | null }>`
+    const { rows: fills } = await sql<{
+      fully_filled: boolean;
+      reach_bps: string | null;
+      ran_out: string | null;
+    }>`
       select fully_filled, reach_bps, ran_out from orderbook.v_execution_cost where snapshot_id = ${expired}`.execute(
       warehouse.db,
     );

@@ -111,7 +111,9 @@ describe('fact_snapshot.depth_limit', () => {
   it('is the depth the request URL asked: Binance limit=3, Coinbase level 2 none', async () => {
     const { rows } = await sql<{ snapshot_id: string; depth_limit: number | null }>`
       select snapshot_id, depth_limit from orderbook.fact_snapshot
-      where snapshot_id = any (${[cut, coinbase, ours]}::bigint[]) order by snapshot_id`.execute(warehouse.db);
+      where snapshot_id = any (${[cut, coinbase, ours]}::bigint[]) order by snapshot_id`.execute(
+      warehouse.db,
+    );
     expect(Object.fromEntries(rows.map((r) => [r.snapshot_id, r.depth_limit]))).toEqual({
       [cut]: 3,
       [coinbase]: null,
@@ -269,7 +271,15 @@ describe('thin or not captured', () => {
        from orderbook.v_optimal_split where run_id = ${RUN_1} and base = 'RCH'
        order by side, notional_usd, exchange`.execute(warehouse.db);
     expect(
-      rows.map((r) => [r.exchange, r.side, r.size, r.fully_filled, canonical(r.reach_bps), r.books_cut, r.ran_out]),
+      rows.map((r) => [
+        r.exchange,
+        r.side,
+        r.size,
+        r.fully_filled,
+        canonical(r.reach_bps),
+        r.books_cut,
+        r.ran_out,
+      ]),
     ).toEqual([
       ['binance', 'buy', '200', true, '149.25373134328358209', 0, null],
       ['coinbase', 'buy', '200', true, '248.756218905472636816', 0, null],

@@ -55,5 +55,6 @@ function normalize(venue: Venue, symbol: string, json: unknown): OrderBook {
 
 export const bybitBook: BookFormat = {
   normalize,
-  depthLimit: (url) => requestedDepth(url, { name: 'limit', fallback: BYBIT_DEPTH_DEFAULT, max: BYBIT_DEPTH }),
+  depthLimit: (url) =>
+    requestedDepth(url, { name: 'limit', fallback: BYBIT_DEPTH_DEFAULT, max: BYBIT_DEPTH }),
 };

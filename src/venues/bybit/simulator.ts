@@ -12,7 +12,10 @@ import type { VenueSimulator } from '../types.ts';
 import {
   BYBIT_DEPTH,
   BYBIT_DEPTH_DEFAULT,
-  BYBIT_REQUESTS_PER_WINDOW, BYBIT_TRADES_LIMIT, BYBIT_WINDOW_MS } from './limits.ts';
+  BYBIT_REQUESTS_PER_WINDOW,
+  BYBIT_TRADES_LIMIT,
+  BYBIT_WINDOW_MS,
+} from './limits.ts';
 
 const CONTENT_TYPE = 'application/json; charset=utf-8';
 const DEFAULT_DEPTH = BYBIT_DEPTH_DEFAULT;

@@ -13,7 +13,10 @@ import {
   OKX_BOOKS_DEPTH,
   OKX_DEPTH,
   OKX_DEPTH_DEFAULT,
-  OKX_REQUESTS_PER_WINDOW, OKX_TRADES_LIMIT, OKX_WINDOW_MS } from './limits.ts';
+  OKX_REQUESTS_PER_WINDOW,
+  OKX_TRADES_LIMIT,
+  OKX_WINDOW_MS,
+} from './limits.ts';
 
 const CONTENT_TYPE = 'application/json';
 /** `/books` gives at most 400 a side, books-full 5000; both default to 1. */
