@@ -187,6 +187,28 @@ create table orderbook.fact_level_compact (
 
 create table orderbook.fact_level_legacy partition of orderbook.fact_level FOR VALUES FROM (MINVALUE) TO ('197001010000000000');
 
+create table orderbook.fact_reach (
+  snapshot_id bigint not null,
+  side text not null,
+  levels_sent integer not null,
+  levels_stored integer not null,
+  far_price numeric not null,
+  reach_bps numeric not null,
+  cut text,
+  constraint fact_reach_cut_check CHECK (cut = ANY (ARRAY['venue_depth_limit'::text, 'levels_within_bps'::text])),
+  constraint fact_reach_pkey PRIMARY KEY (snapshot_id, side),
+  constraint fact_reach_side_check CHECK (side = ANY (ARRAY['bid'::text, 'ask'::text])),
+  constraint fact_reach_snapshot_id_fkey FOREIGN KEY (snapshot_id) REFERENCES orderbook.fact_snapshot(snapshot_id) ON DELETE CASCADE
+);
+comment on table orderbook.fact_reach is 'Per snapshot × side, how far from mid the stored book reaches and whether it was cut (sql/derive/reach.sql). Kept forever, like the other derived facts.';
+comment on column orderbook.fact_reach.snapshot_id is 'The order book snapshot (fact_snapshot.snapshot_id).';
+comment on column orderbook.fact_reach.side is 'bid or ask.';
+comment on column orderbook.fact_reach.levels_sent is 'Levels the venue sent on this side (fact_snapshot.bid_levels / ask_levels).';
+comment on column orderbook.fact_reach.levels_stored is 'Levels stored on this side (those within LEVELS_WITHIN_BPS of mid; the best one always).';
+comment on column orderbook.fact_reach.far_price is 'Price of the farthest stored level: the lowest stored bid, the highest stored ask.';
+comment on column orderbook.fact_reach.reach_bps is 'Distance of far_price from mid, bps: bids (mid − far_price) / mid × 10000, asks (far_price − mid) / mid × 10000, rounded to 18 decimals.';
+comment on column orderbook.fact_reach.cut is 'Why the stored side ends where it does, if not with the venue''s book: levels_within_bps (LEVELS_WITHIN_BPS dropped levels the venue sent), venue_depth_limit (the venue sent as many levels as were asked, fact_snapshot.depth_limit, so its book may go on). Null: the side stored is the venue''s whole side.';
+
 create table orderbook.fact_size_limit (
   snapshot_id bigint not null,
   side text not null,
@@ -216,8 +238,10 @@ create table orderbook.fact_snapshot (
   ask_levels integer not null,
   stored_levels integer not null,
   raw_key text not null,
+  depth_limit integer,
   executable boolean default true not null,
   not_executable_reason text,
+  constraint fact_snapshot_depth_limit_check CHECK (depth_limit >= 1),
   constraint fact_snapshot_executable_reason CHECK (executable = (not_executable_reason IS NULL)) NOT VALID,
   constraint fact_snapshot_market_id_fkey FOREIGN KEY (market_id) REFERENCES orderbook.dim_market(market_id),
   constraint fact_snapshot_pkey PRIMARY KEY (snapshot_id),
@@ -232,6 +256,7 @@ CREATE INDEX fact_snapshot_utc_hour ON orderbook.fact_snapshot USING btree ((dat
 CREATE TRIGGER fact_snapshot_assign_id BEFORE INSERT ON orderbook.fact_snapshot FOR EACH ROW EXECUTE FUNCTION orderbook.fact_snapshot_assign_id();
 CREATE TRIGGER fact_snapshot_delete_levels AFTER DELETE ON orderbook.fact_snapshot REFERENCING OLD TABLE AS old_snapshots FOR EACH STATEMENT EXECUTE FUNCTION orderbook.fact_snapshot_delete_levels();
 CREATE TRIGGER fact_snapshot_truncate_levels AFTER TRUNCATE ON orderbook.fact_snapshot FOR EACH STATEMENT EXECUTE FUNCTION orderbook.fact_snapshot_truncate_levels();
+comment on column orderbook.fact_snapshot.depth_limit is 'Levels per side the book request asked of the venue (its default and ceiling applied), read from the request URL; null when the venue sends its whole book (Coinbase level 2). A side with this many levels may go on past what was sent.';
 comment on column orderbook.fact_snapshot.executable is 'False when the book cannot be taken as shown (Coinbase auction_mode, or the market not open to takers in the run''s market list); such a book never wins v_best_venue nor takes part in a split.';
 comment on column orderbook.fact_snapshot.not_executable_reason is 'Why the book is not executable, in the venue''s words (auction_mode; status: BREAK; cancel_only …), several joined by "; "; null when executable.';
 
@@ -740,10 +765,24 @@ SELECT s.exchange,
         CASE
             WHEN c.fully_filled THEN c.levels_used
             ELSE NULL::integer
-        END AS levels_used
+        END AS levels_used,
+    r.reach_bps,
+        CASE
+            WHEN NOT c.fully_filled AND r.snapshot_id IS NOT NULL THEN
+            CASE
+                WHEN r.cut IS NULL THEN 'book_thin'::text
+                ELSE 'not_captured'::text
+            END
+            ELSE NULL::text
+        END AS ran_out
    FROM orderbook.v_snapshot s
      JOIN orderbook.fact_cost_curve c ON c.snapshot_id = s.snapshot_id
-     JOIN orderbook.fact_top t ON t.snapshot_id = s.snapshot_id;
+     JOIN orderbook.fact_top t ON t.snapshot_id = s.snapshot_id
+     LEFT JOIN orderbook.fact_reach r ON r.snapshot_id = s.snapshot_id AND r.side =
+        CASE c.side
+            WHEN 'buy'::text THEN 'ask'::text
+            ELSE 'bid'::text
+        END;
 comment on view orderbook.v_cost_curve is 'What each COST_CURVE_USD size costs on each book: the DESIGN §6 fill (as v_execution_cost, at more sizes), with price columns null where the stored book cannot fill the size. One row per snapshot × side × size.';
 comment on column orderbook.v_cost_curve.exchange is 'Venue code: coinbase or binance (dim_exchange.code).';
 comment on column orderbook.v_cost_curve.market is 'The venue''s own symbol of the market, as in MARKETS: BTC-USD on Coinbase, BTCUSDT on Binance.';
@@ -764,6 +803,8 @@ comment on column orderbook.v_cost_curve.filled_base is 'Base units N buys or se
 comment on column orderbook.v_cost_curve.fee_usd is 'Fee in USD: N × fee_bps / 10000. Null when not fully filled.';
 comment on column orderbook.v_cost_curve.worst_price is 'Price of the last level touched (the partial one included). Null when not fully filled.';
 comment on column orderbook.v_cost_curve.levels_used is 'Levels touched, the partly taken last one included. Null when not fully filled.';
+comment on column orderbook.v_cost_curve.reach_bps is 'How far from mid the stored side this order walks reaches (buy: asks, sell: bids), bps (v_reach.reach_bps); null for a snapshot not derived since fact_reach existed.';
+comment on column orderbook.v_cost_curve.ran_out is 'Why the size could not be filled (fully_filled false, price columns null): book_thin, the venue''s whole side was captured and holds less than N; not_captured, the side was cut (venue depth limit or LEVELS_WITHIN_BPS, v_reach.cut), so the book may hold N past what we kept. Null when fully filled.';
 
 create view orderbook.v_depth as
 SELECT s.exchange,
@@ -864,10 +905,24 @@ SELECT s.exchange,
     f.fee_usd,
     f.all_in_price,
     f.fully_filled,
-    t.mid_price
+    t.mid_price,
+    r.reach_bps,
+        CASE
+            WHEN NOT f.fully_filled AND r.snapshot_id IS NOT NULL THEN
+            CASE
+                WHEN r.cut IS NULL THEN 'book_thin'::text
+                ELSE 'not_captured'::text
+            END
+            ELSE NULL::text
+        END AS ran_out
    FROM orderbook.v_snapshot s
      JOIN orderbook.fact_fill f ON f.snapshot_id = s.snapshot_id
-     JOIN orderbook.fact_top t ON t.snapshot_id = s.snapshot_id;
+     JOIN orderbook.fact_top t ON t.snapshot_id = s.snapshot_id
+     LEFT JOIN orderbook.fact_reach r ON r.snapshot_id = s.snapshot_id AND r.side =
+        CASE f.side
+            WHEN 'buy'::text THEN 'ask'::text
+            ELSE 'bid'::text
+        END;
 comment on view orderbook.v_execution_cost is 'What buying or selling each NOTIONALS_USD amount costs on each book, fee included (DESIGN §6 fill). One row per snapshot × side × notional; markets quoted in USD or a USD stablecoin only.';
 comment on column orderbook.v_execution_cost.exchange is 'Venue code: coinbase or binance (dim_exchange.code).';
 comment on column orderbook.v_execution_cost.market is 'The venue''s own symbol of the market, as in MARKETS: BTC-USD on Coinbase, BTCUSDT on Binance.';
@@ -887,6 +942,8 @@ comment on column orderbook.v_execution_cost.fee_usd is 'Fee in USD: N × fee_bp
 comment on column orderbook.v_execution_cost.all_in_price is 'Price per base unit fee included: buy avg_price × (1 + fee_bps/10000), sell avg_price × (1 − fee_bps/10000).';
 comment on column orderbook.v_execution_cost.fully_filled is 'True when the stored book holds N; false: the fill is priced over the whole side and never wins v_best_venue.';
 comment on column orderbook.v_execution_cost.mid_price is 'Mid price of the snapshot, quote per base: (best_bid + best_ask) / 2.';
+comment on column orderbook.v_execution_cost.reach_bps is 'How far from mid the stored side this order walks reaches (buy: asks, sell: bids), bps (v_reach.reach_bps); null for a snapshot not derived since fact_reach existed.';
+comment on column orderbook.v_execution_cost.ran_out is 'Why the order could not be filled (fully_filled false): book_thin, the venue''s whole side was captured and holds less than N; not_captured, the side was cut (venue depth limit or LEVELS_WITHIN_BPS, v_reach.cut), so the book may hold N past what we kept. Null when fully filled.';
 
 create view orderbook.v_forecast_error as
 SELECT s.exchange,
@@ -1197,10 +1254,24 @@ SELECT s.exchange,
     z.worst_price,
     z.avg_price,
     z.slippage_bps,
-    z.book_exhausted
+    z.book_exhausted,
+    r.reach_bps,
+        CASE
+            WHEN z.book_exhausted AND r.snapshot_id IS NOT NULL THEN
+            CASE
+                WHEN r.cut IS NULL THEN 'book_thin'::text
+                ELSE 'not_captured'::text
+            END
+            ELSE NULL::text
+        END AS ran_out
    FROM orderbook.v_snapshot s
      JOIN orderbook.fact_size_limit z ON z.snapshot_id = s.snapshot_id
-     JOIN orderbook.fact_top t ON t.snapshot_id = s.snapshot_id;
+     JOIN orderbook.fact_top t ON t.snapshot_id = s.snapshot_id
+     LEFT JOIN orderbook.fact_reach r ON r.snapshot_id = s.snapshot_id AND r.side =
+        CASE z.side
+            WHEN 'buy'::text THEN 'ask'::text
+            ELSE 'bid'::text
+        END;
 comment on view orderbook.v_max_size is 'How large an order can be before slippage passes each SLIPPAGE_BPS_THRESHOLDS threshold, solved exactly inside the level where the limit falls. One row per snapshot × side × threshold; markets quoted in USD or a USD stablecoin.';
 comment on column orderbook.v_max_size.exchange is 'Venue code: coinbase or binance (dim_exchange.code).';
 comment on column orderbook.v_max_size.market is 'The venue''s own symbol of the market, as in MARKETS: BTC-USD on Coinbase, BTCUSDT on Binance.';
@@ -1218,6 +1289,8 @@ comment on column orderbook.v_max_size.worst_price is 'Price of the last level i
 comment on column orderbook.v_max_size.avg_price is 'max_notional_usd / max_base, quote per base; null when max is 0.';
 comment on column orderbook.v_max_size.slippage_bps is 'Slippage of that order against mid, bps (fees not included): threshold_bps itself unless book_exhausted; null when max is 0.';
 comment on column orderbook.v_max_size.book_exhausted is 'True when the whole stored side is within the threshold: the real limit is larger than the book kept (LEVELS_WITHIN_BPS, venue depth limit).';
+comment on column orderbook.v_max_size.reach_bps is 'How far from mid the stored side this order walks reaches (buy: asks, sell: bids), bps (v_reach.reach_bps); null for a snapshot not derived since fact_reach existed.';
+comment on column orderbook.v_max_size.ran_out is 'Why the limit is the whole stored side (book_exhausted true): book_thin, the venue''s whole side was captured, so max_notional_usd is the real limit (the book ends there); not_captured, the side was cut (venue depth limit or LEVELS_WITHIN_BPS, v_reach.cut), so the real limit may be larger. Null when not book_exhausted.';
 
 create view orderbook.v_max_spread as
 WITH s AS NOT MATERIALIZED (
@@ -1428,11 +1501,19 @@ WITH allocation AS (
             f.worst_price,
             ss.exchange AS single_exchange,
             ss.market AS single_market,
-            f.single_exact
+            f.single_exact,
+            r.snapshot_id AS reach_snapshot_id,
+            r.reach_bps,
+            r.cut
            FROM orderbook.fact_split f
              JOIN orderbook.dim_asset b ON b.asset_id = f.base_asset_id
              JOIN orderbook.v_snapshot s ON s.snapshot_id = f.snapshot_id AND s.run_id = f.run_id
              LEFT JOIN orderbook.v_snapshot ss ON ss.snapshot_id = f.single_snapshot_id AND ss.run_id = f.run_id
+             LEFT JOIN orderbook.fact_reach r ON r.snapshot_id = f.snapshot_id AND r.side =
+                CASE f.side
+                    WHEN 'buy'::text THEN 'ask'::text
+                    ELSE 'bid'::text
+                END
         ), total AS (
          SELECT v.run_id,
             v.captured_at,
@@ -1452,12 +1533,17 @@ WITH allocation AS (
             v.single_exchange,
             v.single_market,
             v.single_exact,
+            v.reach_snapshot_id,
+            v.reach_bps,
+            v.cut,
             v.usd_amount * v.fee_bps / 10000::numeric AS fee_usd,
             sum(v.usd_amount) OVER o AS filled_usd,
             sum(v.base_exact) OVER o AS total_base_exact,
             sum(v.usd_amount * v.fee_bps / 10000::numeric) OVER o AS total_fee_usd,
             count(*) FILTER (WHERE v.usd_amount > 0::numeric) OVER o AS venues_used,
-            max(v.book_captured_at) OVER o - min(v.book_captured_at) OVER o AS capture_span
+            max(v.book_captured_at) OVER o - min(v.book_captured_at) OVER o AS capture_span,
+            count(*) FILTER (WHERE v.cut IS NOT NULL) OVER o AS books_cut,
+            count(*) FILTER (WHERE v.reach_snapshot_id IS NULL) OVER o AS books_without_reach
            FROM allocation v
           WINDOW o AS (PARTITION BY v.run_id, v.base, v.side, v.notional_usd)
         ), blended AS (
@@ -1479,12 +1565,17 @@ WITH allocation AS (
             t.single_exchange,
             t.single_market,
             t.single_exact,
+            t.reach_snapshot_id,
+            t.reach_bps,
+            t.cut,
             t.fee_usd,
             t.filled_usd,
             t.total_base_exact,
             t.total_fee_usd,
             t.venues_used,
             t.capture_span,
+            t.books_cut,
+            t.books_without_reach,
                 CASE t.side
                     WHEN 'buy'::text THEN t.filled_usd + t.total_fee_usd
                     ELSE t.filled_usd - t.total_fee_usd
@@ -1524,7 +1615,17 @@ WITH allocation AS (
         END * 10000::numeric / blended.single_exact, 18) AS saving_bps,
     blended.capture_span,
     gone.books_excluded,
-    gone.excluded
+    gone.excluded,
+    blended.reach_bps,
+    blended.books_cut::integer AS books_cut,
+        CASE
+            WHEN blended.filled_usd < blended.notional_usd AND blended.books_without_reach = 0 THEN
+            CASE
+                WHEN blended.books_cut = 0 THEN 'book_thin'::text
+                ELSE 'not_captured'::text
+            END
+            ELSE NULL::text
+        END AS ran_out
    FROM blended
      CROSS JOIN LATERAL ( SELECT count(*)::integer AS books_excluded,
             string_agg(((((x.exchange || ':'::text) || x.market) || ' ('::text) || x.not_executable_reason) || ')'::text, ', '::text ORDER BY x.exchange, x.market) AS excluded
@@ -1561,6 +1662,9 @@ comment on column orderbook.v_optimal_split.saving_bps is 'What splitting saves 
 comment on column orderbook.v_optimal_split.capture_span is 'Largest minus smallest captured_at among the books merged for this order: how far apart in time the venues were snapshotted (0 with one book).';
 comment on column orderbook.v_optimal_split.books_excluded is 'Books of this run and base (USD and USD-stablecoin quotes) left out of the split because they are not executable as shown (v_snapshot.executable false); 0 when none. Same on every row of the run × base.';
 comment on column orderbook.v_optimal_split.excluded is 'The books left out and why, exchange:market (reason), by exchange and market, e.g. ''coinbase:BTC-USD (auction_mode)''; null when books_excluded is 0.';
+comment on column orderbook.v_optimal_split.reach_bps is 'How far from mid this book''s stored side the split walks reaches (buy: asks, sell: bids), bps (v_reach.reach_bps); null for a book not derived since fact_reach existed.';
+comment on column orderbook.v_optimal_split.books_cut is 'Books of the split whose walked side was cut (venue depth limit or LEVELS_WITHIN_BPS, v_reach.cut): they may hold more than was kept. Same on every row.';
+comment on column orderbook.v_optimal_split.ran_out is 'Why the books together could not take N (fully_filled false): book_thin, every book''s whole side was captured; not_captured, books_cut of them were cut, so the venues may hold N past what we kept. Null when fully filled. Same on every row.';
 
 create view orderbook.v_optimal_transactions as
 WITH walk AS (
@@ -1659,6 +1763,41 @@ comment on column orderbook.v_optimal_transactions.taken_base is 'Base units the
 comment on column orderbook.v_optimal_transactions.taken_quote is 'Quote the order spends (buy) or receives (sell) at the level before fees: taken_base × price (the last level: exactly what N still needed).';
 comment on column orderbook.v_optimal_transactions.cum_base is 'Σ taken_base up to and including this level, base units.';
 comment on column orderbook.v_optimal_transactions.cum_quote is 'Σ taken_quote up to and including this level, quote units; ends at N when the book fills the order.';
+
+create view orderbook.v_reach as
+SELECT s.exchange,
+    s.market,
+    s.base,
+    s.quote,
+    s.snapshot_id,
+    s.captured_at,
+    r.side,
+    f.depth_limit,
+    r.levels_sent,
+    r.levels_stored,
+    r.far_price,
+    t.mid_price,
+    r.reach_bps,
+    r.cut
+   FROM orderbook.v_snapshot s
+     JOIN orderbook.fact_snapshot f ON f.snapshot_id = s.snapshot_id
+     JOIN orderbook.fact_reach r ON r.snapshot_id = s.snapshot_id
+     JOIN orderbook.fact_top t ON t.snapshot_id = s.snapshot_id;
+comment on view orderbook.v_reach is 'How far from mid each stored book reaches, per snapshot × side, and whether it was cut (by the venue''s depth limit or by LEVELS_WITHIN_BPS): tells "the book is thin" from "we did not capture that far". One row per snapshot × side.';
+comment on column orderbook.v_reach.exchange is 'Venue code: coinbase or binance (dim_exchange.code).';
+comment on column orderbook.v_reach.market is 'The venue''s own symbol of the market, as in MARKETS: BTC-USD on Coinbase, BTCUSDT on Binance.';
+comment on column orderbook.v_reach.base is 'Base asset code (what is bought or sold), e.g. BTC.';
+comment on column orderbook.v_reach.quote is 'Quote asset code (what prices are in), e.g. USD or USDT.';
+comment on column orderbook.v_reach.snapshot_id is 'The order book snapshot (fact_snapshot.snapshot_id): one fetched book of one market.';
+comment on column orderbook.v_reach.captured_at is 'When the venue''s response arrived (fact_snapshot.received_at), UTC.';
+comment on column orderbook.v_reach.side is 'bid or ask.';
+comment on column orderbook.v_reach.depth_limit is 'Levels per side the book request asked of the venue (its default and ceiling applied, e.g. Binance limit, Kraken count, OKX sz, Bybit limit), read from the request URL; null when the venue sends its whole book (Coinbase level 2).';
+comment on column orderbook.v_reach.levels_sent is 'Levels the venue sent on this side.';
+comment on column orderbook.v_reach.levels_stored is 'Levels stored on this side: those within LEVELS_WITHIN_BPS of mid (the best one always).';
+comment on column orderbook.v_reach.far_price is 'Price of the farthest stored level: the lowest stored bid, the highest stored ask.';
+comment on column orderbook.v_reach.mid_price is 'Mid price of the snapshot, quote per base: (best_bid + best_ask) / 2.';
+comment on column orderbook.v_reach.reach_bps is 'How far from mid the stored side reaches, bps: bids (mid − far_price) / mid × 10000, asks (far_price − mid) / mid × 10000 (exact, rounded to 18 decimals).';
+comment on column orderbook.v_reach.cut is 'Why the stored side ends at reach_bps, if not with the venue''s book: levels_within_bps (LEVELS_WITHIN_BPS dropped levels the venue sent; it wins when both apply), venue_depth_limit (the venue sent depth_limit levels, so its side may go on). Null: the whole side was captured, past reach_bps the book is empty.';
 
 create view orderbook.v_run as
 SELECT r.run_id,
@@ -1938,6 +2077,7 @@ grant select on orderbook.v_mid_price_hour to orderbook_reader;
 grant select on orderbook.v_mid_price_minute to orderbook_reader;
 grant select on orderbook.v_optimal_split to orderbook_reader;
 grant select on orderbook.v_optimal_transactions to orderbook_reader;
+grant select on orderbook.v_reach to orderbook_reader;
 grant select on orderbook.v_run to orderbook_reader;
 grant select on orderbook.v_snapshot to orderbook_reader;
 grant select on orderbook.v_spread_rolling to orderbook_reader;

@@ -10,6 +10,7 @@ import { levelRowsCopyText } from '../copy.ts';
 import type { BenchEnv } from '../setup.ts';
 import { median, round, sampled, timed, type Sampled } from '../stats.ts';
 import type { FetchedBook } from './snapshot.ts';
+import { bookUrl } from '../../test/helpers/book-url.ts';
 
 export interface LoadVsCopyResult {
   market: string;
@@ -51,6 +52,7 @@ export async function benchLoadVsCopy(
           base: market.base,
           quote: market.quote,
           rawKey: `bench/loader/${runId}.json.gz`,
+          url: bookUrl(book.venue, book.symbol),
           runId,
           requestedAt: at,
           receivedAt: at,

@@ -14,6 +14,7 @@ import { Loader } from '../../src/warehouse/load.ts';
 import type { BenchEnv, BenchWarehouse } from '../setup.ts';
 import type { RssSampler } from '../memory.ts';
 import { round, sampled, timed, type Sampled } from '../stats.ts';
+import { bookUrl } from '../../test/helpers/book-url.ts';
 
 export interface SnapshotResult {
   venue: string;
@@ -87,6 +88,7 @@ export async function benchSnapshot(
           base: market.base,
           quote: market.quote,
           rawKey: put.value,
+          url: response.url,
           runId,
           requestedAt: response.requestedAt.toISOString(),
           receivedAt: response.receivedAt.toISOString(),
@@ -165,6 +167,7 @@ export async function benchLoadDerive(
           base: market.base,
           quote: market.quote,
           rawKey: `bench/${runId}.json.gz`,
+          url: bookUrl(book.venue, book.symbol),
           runId,
           requestedAt: at,
           receivedAt: at,

@@ -9,10 +9,16 @@ select
   s.exchange, s.market, s.base, s.quote, s.snapshot_id, s.captured_at,
   z.side, z.threshold_bps, t.mid_price,
   z.max_notional_usd, z.max_base, z.levels_used, z.worst_price, z.avg_price, z.slippage_bps,
-  z.book_exhausted
+  z.book_exhausted,
+  -- The side walked (buy: asks, sell: bids); left join as in v_execution_cost.
+  r.reach_bps,
+  case when z.book_exhausted and r.snapshot_id is not null
+       then case when r.cut is null then 'book_thin' else 'not_captured' end end as ran_out
 from orderbook.v_snapshot s
 join orderbook.fact_size_limit z on z.snapshot_id = s.snapshot_id
-join orderbook.fact_top t on t.snapshot_id = s.snapshot_id;
+join orderbook.fact_top t on t.snapshot_id = s.snapshot_id
+left join orderbook.fact_reach r
+  on r.snapshot_id = s.snapshot_id and r.side = case z.side when 'buy' then 'ask' else 'bid' end;
 grant select on orderbook.v_max_size to orderbook_reader;
 -- Documentation (\d+ shows it), applied with the view and kept by create or replace.
 comment on view orderbook.v_max_size is 'How large an order can be before slippage passes each SLIPPAGE_BPS_THRESHOLDS threshold, solved exactly inside the level where the limit falls. One row per snapshot × side × threshold; markets quoted in USD or a USD stablecoin.';
@@ -32,3 +38,5 @@ comment on column orderbook.v_max_size.worst_price is 'Price of the last level i
 comment on column orderbook.v_max_size.avg_price is 'max_notional_usd / max_base, quote per base; null when max is 0.';
 comment on column orderbook.v_max_size.slippage_bps is 'Slippage of that order against mid, bps (fees not included): threshold_bps itself unless book_exhausted; null when max is 0.';
 comment on column orderbook.v_max_size.book_exhausted is 'True when the whole stored side is within the threshold: the real limit is larger than the book kept (LEVELS_WITHIN_BPS, venue depth limit).';
+comment on column orderbook.v_max_size.reach_bps is 'How far from mid the stored side this order walks reaches (buy: asks, sell: bids), bps (v_reach.reach_bps); null for a snapshot not derived since fact_reach existed.';
+comment on column orderbook.v_max_size.ran_out is 'Why the limit is the whole stored side (book_exhausted true): book_thin, the venue''s whole side was captured, so max_notional_usd is the real limit (the book ends there); not_captured, the side was cut (venue depth limit or LEVELS_WITHIN_BPS, v_reach.cut), so the real limit may be larger. Null when not book_exhausted.';

@@ -15,10 +15,16 @@ select
   case when c.fully_filled then c.filled_base end as filled_base,
   case when c.fully_filled then c.fee_usd end as fee_usd,
   case when c.fully_filled then c.worst_price end as worst_price,
-  case when c.fully_filled then c.levels_used end as levels_used
+  case when c.fully_filled then c.levels_used end as levels_used,
+  -- The side walked (buy: asks, sell: bids); left join as in v_execution_cost.
+  r.reach_bps,
+  case when not c.fully_filled and r.snapshot_id is not null
+       then case when r.cut is null then 'book_thin' else 'not_captured' end end as ran_out
 from orderbook.v_snapshot s
 join orderbook.fact_cost_curve c on c.snapshot_id = s.snapshot_id
-join orderbook.fact_top t on t.snapshot_id = s.snapshot_id;
+join orderbook.fact_top t on t.snapshot_id = s.snapshot_id
+left join orderbook.fact_reach r
+  on r.snapshot_id = s.snapshot_id and r.side = case c.side when 'buy' then 'ask' else 'bid' end;
 grant select on orderbook.v_cost_curve to orderbook_reader;
 -- Documentation (\d+ shows it), applied with the view and kept by create or replace.
 comment on view orderbook.v_cost_curve is 'What each COST_CURVE_USD size costs on each book: the DESIGN §6 fill (as v_execution_cost, at more sizes), with price columns null where the stored book cannot fill the size. One row per snapshot × side × size.';
@@ -41,3 +47,5 @@ comment on column orderbook.v_cost_curve.filled_base is 'Base units N buys or se
 comment on column orderbook.v_cost_curve.fee_usd is 'Fee in USD: N × fee_bps / 10000. Null when not fully filled.';
 comment on column orderbook.v_cost_curve.worst_price is 'Price of the last level touched (the partial one included). Null when not fully filled.';
 comment on column orderbook.v_cost_curve.levels_used is 'Levels touched, the partly taken last one included. Null when not fully filled.';
+comment on column orderbook.v_cost_curve.reach_bps is 'How far from mid the stored side this order walks reaches (buy: asks, sell: bids), bps (v_reach.reach_bps); null for a snapshot not derived since fact_reach existed.';
+comment on column orderbook.v_cost_curve.ran_out is 'Why the size could not be filled (fully_filled false, price columns null): book_thin, the venue''s whole side was captured and holds less than N; not_captured, the side was cut (venue depth limit or LEVELS_WITHIN_BPS, v_reach.cut), so the book may hold N past what we kept. Null when fully filled.';

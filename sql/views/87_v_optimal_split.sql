@@ -36,16 +36,23 @@
 -- split when it is derived, so it has no row here; books_excluded and excluded, the same on
 -- every row of a run × base, say which books were left out and why. A run × base whose every
 -- book is excluded has no split and no row.
+-- reach_bps, books_cut, ran_out (fact_reach of the side walked): a split that cannot take N has
+-- used up every stored book; if one of them was cut (venue depth limit, LEVELS_WITHIN_BPS) the
+-- venues hold more than we kept (not_captured), else the books are that thin (book_thin).
 create or replace view orderbook.v_optimal_split as
 with allocation as (
   select f.run_id, f.captured_at, b.code as base, f.side, f.notional_usd,
          f.snapshot_id, s.exchange, s.market, s.quote, f.fee_bps, s.captured_at as book_captured_at,
          f.usd_amount, f.base_exact, f.levels_used, f.worst_price,
-         ss.exchange as single_exchange, ss.market as single_market, f.single_exact
+         ss.exchange as single_exchange, ss.market as single_market, f.single_exact,
+         r.snapshot_id as reach_snapshot_id, r.reach_bps, r.cut
   from orderbook.fact_split f
   join orderbook.dim_asset b on b.asset_id = f.base_asset_id
   join orderbook.v_snapshot s on s.snapshot_id = f.snapshot_id and s.run_id = f.run_id
   left join orderbook.v_snapshot ss on ss.snapshot_id = f.single_snapshot_id and ss.run_id = f.run_id
+  -- The side of this book the split walks; a left join, as in v_execution_cost.
+  left join orderbook.fact_reach r
+    on r.snapshot_id = f.snapshot_id and r.side = case f.side when 'buy' then 'ask' else 'bid' end
 ),
 total as (
   select v.*,
@@ -54,7 +61,9 @@ total as (
          sum(v.base_exact) over o as total_base_exact,
          sum(v.usd_amount * v.fee_bps / 10000) over o as total_fee_usd,
          count(*) filter (where v.usd_amount > 0) over o as venues_used,
-         max(v.book_captured_at) over o - min(v.book_captured_at) over o as capture_span
+         max(v.book_captured_at) over o - min(v.book_captured_at) over o as capture_span,
+         count(*) filter (where v.cut is not null) over o as books_cut,
+         count(*) filter (where v.reach_snapshot_id is null) over o as books_without_reach
   from allocation v
   window o as (partition by v.run_id, v.base, v.side, v.notional_usd)
 ),
@@ -88,7 +97,11 @@ select
     * 10000 / single_exact, 18) as saving_bps,
   capture_span,
   gone.books_excluded,
-  gone.excluded
+  gone.excluded,
+  reach_bps,
+  books_cut::integer as books_cut,
+  case when filled_usd < notional_usd and books_without_reach = 0
+       then case when books_cut = 0 then 'book_thin' else 'not_captured' end end as ran_out
 from blended
 cross join lateral (
   select count(*)::integer as books_excluded,
@@ -130,3 +143,6 @@ comment on column orderbook.v_optimal_split.saving_bps is 'What splitting saves 
 comment on column orderbook.v_optimal_split.capture_span is 'Largest minus smallest captured_at among the books merged for this order: how far apart in time the venues were snapshotted (0 with one book).';
 comment on column orderbook.v_optimal_split.books_excluded is 'Books of this run and base (USD and USD-stablecoin quotes) left out of the split because they are not executable as shown (v_snapshot.executable false); 0 when none. Same on every row of the run × base.';
 comment on column orderbook.v_optimal_split.excluded is 'The books left out and why, exchange:market (reason), by exchange and market, e.g. ''coinbase:BTC-USD (auction_mode)''; null when books_excluded is 0.';
+comment on column orderbook.v_optimal_split.reach_bps is 'How far from mid this book''s stored side the split walks reaches (buy: asks, sell: bids), bps (v_reach.reach_bps); null for a book not derived since fact_reach existed.';
+comment on column orderbook.v_optimal_split.books_cut is 'Books of the split whose walked side was cut (venue depth limit or LEVELS_WITHIN_BPS, v_reach.cut): they may hold more than was kept. Same on every row.';
+comment on column orderbook.v_optimal_split.ran_out is 'Why the books together could not take N (fully_filled false): book_thin, every book''s whole side was captured; not_captured, books_cut of them were cut, so the venues may hold N past what we kept. Null when fully filled. Same on every row.';

@@ -35,6 +35,12 @@ export interface BookFormat {
   normalize(venue: Venue, symbol: string, json: unknown): OrderBook;
   /** The plain shape of the usual body, for the fast scan (scan.ts); absent: always the general way. */
   readonly scan?: ScanShape;
+  /**
+   * Levels per side the book request at `url` (the raw envelope's) could get at most, the
+   * venue's own default and ceiling applied; null when the venue sends its whole book. A side
+   * with that many levels may go on past what was sent (fact_reach's venue_depth_limit).
+   */
+  depthLimit(url: string): number | null;
 }
 
 /** Parses, normalizes and validates one book response body; throws BookError with the reason. */

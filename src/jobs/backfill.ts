@@ -562,6 +562,7 @@ async function loadOne<Parsed, Loaded extends { inserted: boolean }>(
         quote,
         rawKey: key,
         runId: meta.run_id,
+        url: meta.url,
         requestedAt: meta.requested_at,
         receivedAt: meta.received_at,
         ...(marketNotExecutable === undefined ? {} : { marketNotExecutable }),

@@ -37,6 +37,9 @@ export interface LoadOptions {
   split?: boolean;
 }
 
+/** What a load takes from a raw object's envelope: LoadSource and the request URL (a book's depth limit). */
+export type RawSource = LoadSource & { url: string };
+
 /** A raw kind of one market, fetched by the run and loaded again by backfill. */
 export interface MarketKind<Parsed, Loaded extends { inserted: boolean }> {
   object: 'book' | 'trades';
@@ -51,7 +54,7 @@ export interface MarketKind<Parsed, Loaded extends { inserted: boolean }> {
   parse(venue: Venue, symbol: string, text: string): Parsed;
   /** etl_error.kind of a body this kind cannot read; null for anything else thrown. */
   parseFailure(error: unknown): string | null;
-  load(loader: Loader, parsed: Parsed, source: LoadSource, options: LoadOptions): Promise<Loaded>;
+  load(loader: Loader, parsed: Parsed, source: RawSource, options: LoadOptions): Promise<Loaded>;
   /** Backfill's debug line for a loaded object. */
   loaded(rawKey: string, loaded: Loaded): { fields: Record<string, unknown>; msg: string };
   words(market: Market, client: VenueClient): StageWords;
@@ -97,7 +100,8 @@ export const TRADES: MarketKind<TradeBatch, TradesLoadResult> = {
   list: listTrades,
   parse: parseTrades,
   parseFailure: failedKind(TradesError),
-  load: (loader, batch, source) => loader.loadTrades({ batch, ...source }),
+  // Trades do not depend on the request's parameters beyond what the batch holds.
+  load: (loader, batch, { url: _url, ...source }) => loader.loadTrades({ batch, ...source }),
   loaded: (rawKey, loaded) => ({
     fields: { rawKey, fetchId: loaded.fetchId, trades: loaded.trades },
     msg: 'raw trades loaded',
@@ -173,6 +177,7 @@ export function marketJob<Parsed, Loaded extends { inserted: boolean }>(
           quote: info.quote,
           rawKey,
           runId,
+          url: response.url,
           requestedAt: response.requestedAt.toISOString(),
           receivedAt: response.receivedAt.toISOString(),
           marketNotExecutable: info.notExecutable,

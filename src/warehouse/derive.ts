@@ -1,6 +1,6 @@
 /**
- * Derived metrics (fact_top, fact_depth, fact_fill, and for sizing fact_cost_curve and
- * fact_size_limit) for a set of snapshots, computed in the database by the SQL in sql/derive/ —
+ * Derived metrics (fact_top, fact_depth, fact_fill, fact_reach, and for sizing fact_cost_curve
+ * and fact_size_limit) for a set of snapshots, computed in the database by the SQL in sql/derive/ —
  * the one place each metric is defined. The same call serves one freshly loaded snapshot and a
  * backfill's thousands: it is set-based either way. Facts that span snapshots — a run's optimal
  * split across venues, a market's forecasts over its trailing window — are derived by their own
@@ -25,6 +25,7 @@ export interface DeriveSettings {
 
 const TOP = sqlFile('sql/derive/top.sql');
 const DEPTH = sqlFile('sql/derive/depth.sql');
+const REACH = sqlFile('sql/derive/reach.sql');
 const FILL = sqlFile('sql/derive/fill.sql');
 const SIZE_LIMIT = sqlFile('sql/derive/size_limit.sql');
 const SPLIT = sqlFile('sql/derive/split.sql');
@@ -73,6 +74,7 @@ insert into orderbook.fact_cost_curve (${FILL_COLUMNS})
 select ${FILL_COLUMNS} from fill where notional_usd = any ($6::numeric[])`;
 
 const DERIVED = [
+  'orderbook.fact_reach',
   'orderbook.fact_size_limit',
   'orderbook.fact_cost_curve',
   'orderbook.fact_fill',
@@ -111,12 +113,28 @@ export async function deriveSnapshots(
   const fees = Object.values(settings.takerFeeBps);
   await db.executeQuery(CompiledQuery.raw(TOP, [ids]));
   await db.executeQuery(CompiledQuery.raw(DEPTH, [ids, settings.depthBandsBps]));
+  await db.executeQuery(CompiledQuery.raw(REACH, [ids]));
   const { notionalsUsd, costCurveUsd } = settings;
   const sizes = [...notionalsUsd, ...costCurveUsd];
   await db.executeQuery(
     CompiledQuery.raw(INSERT_FILLS, [ids, sizes, codes, fees, notionalsUsd, costCurveUsd]),
   );
   await db.executeQuery(CompiledQuery.raw(SIZE_LIMIT, [ids, settings.slippageBpsThresholds]));
+}
+
+/**
+ * Replaces fact_reach of these snapshots from their stored levels (a snapshot whose levels are
+ * past retention gets none: a derive-only backfill reads them again from raw). For books stored
+ * before fact_reach existed; deriveSnapshots derives it with the other metrics.
+ */
+export async function deriveReach(db: Kysely<Database>, snapshotIds: readonly string[]): Promise<void> {
+  if (snapshotIds.length === 0) return;
+  const ids = [...snapshotIds];
+  await db
+    .deleteFrom('orderbook.fact_reach')
+    .where('snapshot_id', '=', sql<string>`any(${ids}::bigint[])`)
+    .execute();
+  await db.executeQuery(CompiledQuery.raw(REACH, [ids]));
 }
 
 /** A run's books of one base asset: the venues one split compares. */

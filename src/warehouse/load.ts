@@ -52,6 +52,11 @@ export function notExecutableReason(
 
 export interface SnapshotToLoad extends LoadSource {
   book: OrderBook;
+  /**
+   * The request URL the book answered (the raw envelope's url): the venue reads from it the depth
+   * it was asked for (fact_snapshot.depth_limit), so a backfill records what the run asked.
+   */
+  url: string;
 }
 
 export interface LoadResult {
@@ -115,6 +120,7 @@ export class Loader {
       exchange_sequence: book.sequence.toString(),
       bid_levels: book.bids.length,
       ask_levels: book.asks.length,
+      depth_limit: venueOf(book.venue).book.depthLimit(snapshot.url),
       stored_levels: bids + asks,
       raw_key: snapshot.rawKey,
       executable: reason === null,

@@ -12,7 +12,7 @@ import { sql, type Kysely } from 'kysely';
 import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
 import type { Logger } from '../log.ts';
 import type { Database } from './schema.ts';
-import { deriveSpreadRolling } from './derive.ts';
+import { deriveReach, deriveSpreadRolling } from './derive.ts';
 import { sqlFiles } from './sqlfiles.ts';
 import { MigrationError, syncViews, type SyncOptions, type SyncResult, type ViewSettings } from './views.ts';
 
@@ -67,6 +67,7 @@ export async function migrate(
     try {
       const applied = await applyMigrations(connection, log, {
         [STORED_WINDOWS]: (tx) => deriveStoredWindows(tx, log, settings.forecastWindow),
+        [CAPTURED_REACH]: (tx) => deriveStoredReach(tx, log),
       });
       const views = await syncViews(connection, log, settings, { ...options, force: applied.length > 0 });
       if (views.applied.length > 0) log?.info({ views: views.applied }, 'views created or replaced');
@@ -108,6 +109,35 @@ async function deriveStoredWindows(
     after = last.snapshot_id;
   }
   if (derived > 0) log?.info({ snapshots: derived }, 'rolling spread averages derived for stored snapshots');
+}
+
+/** The migration that began recording each book's depth limit and reach (fact_reach). */
+const CAPTURED_REACH = '0019_captured_reach';
+
+/**
+ * The reach of the snapshots stored before it was derived, from the levels still kept, a few
+ * thousand snapshots at a time: so an upgraded warehouse's sizing views say at once whether a
+ * book ran out or was cut. Books whose levels are past retention get theirs from a derive-only
+ * backfill (which reads them from raw); until then the views show null reach for them.
+ */
+async function deriveStoredReach(db: Kysely<Database>, log: Logger | undefined): Promise<void> {
+  let after = '0';
+  let derived = 0;
+  for (;;) {
+    const { rows } = await sql<{ snapshot_id: string }>`
+      select t.snapshot_id from orderbook.fact_top t
+      where t.snapshot_id > ${after}::bigint
+      order by t.snapshot_id limit 5000`.execute(db);
+    const last = rows.at(-1);
+    if (!last) break;
+    await deriveReach(
+      db,
+      rows.map((r) => r.snapshot_id),
+    );
+    derived += rows.length;
+    after = last.snapshot_id;
+  }
+  if (derived > 0) log?.info({ snapshots: derived }, 'reach derived for stored snapshots');
 }
 
 async function applyMigrations(

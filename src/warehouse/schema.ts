@@ -78,6 +78,8 @@ export interface FactSnapshotTable {
   exchange_sequence: BigIntId;
   bid_levels: number;
   ask_levels: number;
+  /** Levels per side the request asked (migration 0019); null: the venue sends its whole book. */
+  depth_limit: ColumnType<number | null, number | null | undefined, number | null>;
   stored_levels: number;
   raw_key: string;
   /** Migration 0020; the default (true) for books loaded before it. */
@@ -159,6 +161,17 @@ export interface FactSizeLimitTable {
   avg_price: Numeric | null;
   slippage_bps: Numeric | null;
   book_exhausted: boolean;
+}
+
+/** Per snapshot × side, how far the stored book reaches and what cut it (sql/derive/reach.sql). */
+export interface FactReachTable {
+  snapshot_id: BigIntId;
+  side: 'bid' | 'ask';
+  levels_sent: number;
+  levels_stored: number;
+  far_price: Numeric;
+  reach_bps: Numeric;
+  cut: 'venue_depth_limit' | 'levels_within_bps' | null;
 }
 
 export interface FactTradeFetchTable {
@@ -274,6 +287,7 @@ export interface Database {
   'orderbook.fact_fill': FactFillTable;
   'orderbook.fact_cost_curve': FactCostCurveTable;
   'orderbook.fact_size_limit': FactSizeLimitTable;
+  'orderbook.fact_reach': FactReachTable;
   'orderbook.fact_split': FactSplitTable;
   'orderbook.fact_forecast': FactForecastTable;
   'orderbook.fact_forecast_error': FactForecastErrorTable;

@@ -108,7 +108,7 @@ export async function contents(warehouse: Warehouse) {
   return {
     snapshots:
       await query(`select s.raw_key, m.symbol, s.run_id, s.requested_at, s.received_at, s.exchange_time,
-        s.exchange_sequence, s.bid_levels, s.ask_levels, s.stored_levels from ${snap} order by 1`),
+        s.exchange_sequence, s.bid_levels, s.ask_levels, s.stored_levels, s.depth_limit from ${snap} order by 1`),
     levels: await query(`select s.raw_key, l.side, l.level_no, l.price, l.size, l.order_count
         from ${snap} join orderbook.fact_level l using (snapshot_id) order by 1, 2, 3`),
     top: await query(`select s.raw_key, t.best_bid, t.best_bid_size, t.best_ask, t.best_ask_size, t.mid_price,
@@ -126,6 +126,9 @@ export async function contents(warehouse: Warehouse) {
     sizeLimits: await query(`select s.raw_key, z.side, z.threshold_bps, z.max_notional_usd, z.max_base,
         z.levels_used, z.worst_price, z.avg_price, z.slippage_bps, z.book_exhausted
         from ${snap} join orderbook.fact_size_limit z using (snapshot_id) order by 1, 2, 3`),
+    reach:
+      await query(`select s.raw_key, r.side, r.levels_sent, r.levels_stored, r.far_price, r.reach_bps, r.cut
+        from ${snap} join orderbook.fact_reach r using (snapshot_id) order by 1, 2`),
     markets: await query(`select e.code, m.symbol, b.code, q.code, m.first_seen, m.last_seen
         from orderbook.dim_market m join orderbook.dim_exchange e using (exchange_id)
         join orderbook.dim_asset b on b.asset_id = m.base_asset_id

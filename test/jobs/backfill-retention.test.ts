@@ -98,6 +98,9 @@ async function facts(target: Warehouse) {
       await q(sql`select s.exchange, s.captured_at, z.side, z.threshold_bps::text, z.max_notional_usd::text
                         from orderbook.fact_size_limit z join orderbook.v_snapshot s using (snapshot_id)
                         order by 1, 2, 3, 4`),
+    reach:
+      await q(sql`select exchange, captured_at, side, depth_limit, levels_sent, levels_stored, reach_bps::text, cut
+                       from orderbook.v_reach order by 1, 2, 3`),
     splits:
       await q(sql`select captured_at, side, notional_usd::text, exchange, usd_amount::text, base_amount::text,
                                blended_all_in_price::text, best_single_exchange, saving_bps::text
@@ -155,6 +158,8 @@ describe('backfill and LEVEL_RETENTION_DAYS', () => {
     const got = await facts(target);
     expect(got.fills.map((f) => f.notional_usd)).toEqual(Array(12).fill('12345'));
     expect(got.splits.length).toBeGreaterThan(0);
+    // Every side of the six books, derived from levels read again from raw.
+    expect(got.reach).toHaveLength(12);
     expect(new Set(got.splits.map((s) => s.notional_usd))).toEqual(new Set(['777', '12345', '250000']));
     expect(got.forecasts.map((f) => f.window_snapshots)).toEqual(Array(4).fill('2'));
     // Orders per band from levels read again from raw: the recorded Coinbase book's 30 bids hold

@@ -75,6 +75,7 @@ describe('backfill', () => {
       fills: 40,
       costCurve: 180,
       sizeLimits: 100,
+      reach: 20,
       markets: 4,
       assets: 4,
     });
@@ -143,6 +144,34 @@ describe('backfill', () => {
     expect(await contents(rebuilt)).toEqual(before);
   });
 
+  it('reads the depth limit of each book from its raw URL again, and derives the same reach', async () => {
+    const rebuilt = await database();
+    await run(rebuilt);
+    const byVenue = async (w: Warehouse) =>
+      (
+        await sql<{ row: string }>`
+          select g::text as row from (
+            select e.code, coalesce(s.depth_limit::text, 'none'), r.side, r.levels_sent,
+                   r.levels_stored < r.levels_sent, coalesce(r.cut, 'whole'), count(*)
+            from orderbook.fact_snapshot s
+            join orderbook.dim_market m using (market_id)
+            join orderbook.dim_exchange e using (exchange_id)
+            join orderbook.fact_reach r using (snapshot_id)
+            group by 1, 2, 3, 4, 5, 6) g
+          order by 1`.execute(w.db)
+      ).rows.map((r) => r.row);
+    // LAKE_ENV: Binance asked for 100 of the simulator's 150 levels a side, so got them all and
+    // is cut by its limit; Coinbase sends all 150 (level 2, no limit). LEVELS_WITHIN_BPS=50 keeps
+    // every level of books this tight (levels_stored < levels_sent false). Five books of each.
+    expect(await byVenue(rebuilt)).toEqual([
+      '(binance,100,ask,100,f,venue_depth_limit,5)',
+      '(binance,100,bid,100,f,venue_depth_limit,5)',
+      '(coinbase,none,ask,150,f,whole,5)',
+      '(coinbase,none,bid,150,f,whole,5)',
+    ]);
+    expect(await byVenue(rebuilt)).toEqual(await byVenue(lake.original));
+  });
+
   it('converges after dying half-way: part loaded, part loaded without derived rows', async () => {
     const crashed = await database();
     // A first backfill that only got through the first run's objects…
@@ -157,6 +186,7 @@ describe('backfill', () => {
         base: record.meta.base ?? '',
         quote: record.meta.quote ?? '',
         rawKey: key,
+        url: record.meta.url,
         runId: record.meta.run_id,
         requestedAt: record.meta.requested_at,
         receivedAt: record.meta.received_at,

@@ -16,6 +16,7 @@ import { defaultSimMarkets, startSimulator, type Simulator } from '../../src/sim
 import { Loader } from '../../src/warehouse/load.ts';
 import { useTestWarehouse } from '../helpers/db.ts';
 import { capturingLogger } from '../helpers/log.ts';
+import { bookUrl } from '../helpers/book-url.ts';
 
 let sim: Simulator;
 const { warehouse } = useTestWarehouse();
@@ -74,6 +75,7 @@ describe('a run and LEVEL_RETENTION_DAYS', () => {
       base: 'BTC',
       quote: 'USD',
       rawKey: 'run-retention-old',
+      url: bookUrl('coinbase', 'BTC-USD'),
       runId: '01900000-0000-7000-8000-0000000e0001',
       requestedAt: old.toISOString(),
       receivedAt: old.toISOString(),
@@ -127,6 +129,7 @@ describe('a run and LEVEL_COMPACT_AFTER_DAYS', () => {
       base: 'BTC',
       quote: 'USD',
       rawKey: 'run-compact-old',
+      url: bookUrl('coinbase', 'BTC-USD'),
       runId: '01900000-0000-7000-8000-0000000e0002',
       requestedAt: old.toISOString(),
       receivedAt: old.toISOString(),

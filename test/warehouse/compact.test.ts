@@ -24,6 +24,7 @@ import { Loader, type LoadSettings } from '../../src/warehouse/load.ts';
 import { dropExpiredLevels } from '../../src/warehouse/partitions.ts';
 import type { Database } from '../../src/warehouse/schema.ts';
 import { useTestWarehouse } from '../helpers/db.ts';
+import { bookUrl } from '../helpers/book-url.ts';
 
 const SETTINGS: LoadSettings = {
   notionalsUsd: ['100', '5000'],
@@ -87,6 +88,7 @@ async function load(db: Kysely<Database>, book: OrderBook, at: string, runId = R
     base: 'CMP',
     quote,
     rawKey: `compact-test-${++keys}`,
+    url: bookUrl(book.venue, book.symbol),
     runId,
     requestedAt: at,
     receivedAt: at,
@@ -114,7 +116,15 @@ async function viewsOf(db: Kysely<Database>, ids: string[]): Promise<{ book: str
   return { book: book.rows.map((r) => r.r), walk: walk.rows.map((r) => r.r) };
 }
 
-const DERIVED = ['fact_top', 'fact_depth', 'fact_fill', 'fact_cost_curve', 'fact_size_limit', 'fact_split'];
+const DERIVED = [
+  'fact_top',
+  'fact_depth',
+  'fact_fill',
+  'fact_cost_curve',
+  'fact_size_limit',
+  'fact_reach',
+  'fact_split',
+];
 
 /** The derived rows of these snapshots, every table, as text. */
 async function derivedOf(db: Kysely<Database>, ids: string[]): Promise<Record<string, string[]>> {

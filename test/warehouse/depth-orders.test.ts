@@ -21,6 +21,7 @@ import { useTestWarehouse } from '../helpers/db.ts';
 import { fixtureText } from '../helpers/fixtures.ts';
 import { capturingLogger } from '../helpers/log.ts';
 import { canonical } from '../helpers/numeric.ts';
+import { bookUrl } from '../helpers/book-url.ts';
 
 const SETTINGS: LoadSettings = {
   notionalsUsd: ['100'],
@@ -85,6 +86,7 @@ async function load(db: Kysely<Database>, b: OrderBook, quote: string, base = 'O
     base,
     quote,
     rawKey: `depth-orders-test-${++keys}`,
+    url: bookUrl(b.venue, b.symbol),
     runId: RUN,
     requestedAt: AT,
     receivedAt: AT,

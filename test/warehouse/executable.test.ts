@@ -12,6 +12,7 @@ import { Loader, type LoadSettings } from '../../src/warehouse/load.ts';
 import type { Venue } from '../../src/markets.ts';
 import { useTestWarehouse } from '../helpers/db.ts';
 import { canonical } from '../helpers/numeric.ts';
+import { bookUrl } from '../helpers/book-url.ts';
 
 const { warehouse } = useTestWarehouse();
 
@@ -57,6 +58,7 @@ async function load(
     base: 'EXA',
     quote,
     rawKey: `executable-test-${++keys}`,
+    url: bookUrl(venue, symbol),
     runId,
     requestedAt: '2026-06-01T00:00:00Z',
     receivedAt: `2026-06-01T00:00:0${keys % 10}Z`,

@@ -16,6 +16,7 @@ const DERIVED = [
   'fact_fill',
   'fact_cost_curve',
   'fact_size_limit',
+  'fact_reach',
   'fact_split',
   'fact_forecast',
   'fact_forecast_error',

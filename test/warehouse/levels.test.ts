@@ -4,6 +4,7 @@ import type { OrderBook } from '../../src/book/index.ts';
 import { Loader, type LoadSettings } from '../../src/warehouse/load.ts';
 import { useTestWarehouse } from '../helpers/db.ts';
 import { canonical } from '../helpers/numeric.ts';
+import { bookUrl } from '../helpers/book-url.ts';
 
 const { warehouse } = useTestWarehouse();
 
@@ -24,6 +25,7 @@ function load(book: OrderBook, base: string, quote: string) {
     base,
     quote,
     rawKey: `exchange=${book.venue}/market=${book.symbol}/levels-${++keys}.json.gz`,
+    url: bookUrl(book.venue, book.symbol),
     runId: '01900000-0000-7000-8000-000000000009',
     requestedAt: '2026-11-21T10:00:00.000Z',
     receivedAt: '2026-11-21T10:00:00.250Z',

@@ -6,6 +6,7 @@ import { Loader, type LoadSettings } from '../../src/warehouse/load.ts';
 import { useTestWarehouse } from '../helpers/db.ts';
 import { fixtureText } from '../helpers/fixtures.ts';
 import { canonical } from '../helpers/numeric.ts';
+import { bookUrl } from '../helpers/book-url.ts';
 
 const { warehouse } = useTestWarehouse();
 
@@ -27,6 +28,7 @@ async function load(book: OrderBook, base: string, quote: string, settings: Part
     base,
     quote,
     rawKey: `exchange=${book.venue}/market=${book.symbol}/test-${++keys}.json.gz`,
+    url: bookUrl(book.venue, book.symbol),
     runId: '01900000-0000-7000-8000-000000000001',
     requestedAt: '2026-11-21T10:00:00.000Z',
     receivedAt: '2026-11-21T10:00:00.250Z',
@@ -355,6 +357,7 @@ describe('loading', () => {
       base: 'SYN',
       quote: 'USDT',
       rawKey: 'exchange=binance/market=SYNUSDT/same.json.gz',
+      url: bookUrl('binance', 'SYNUSDT'),
       runId: '01900000-0000-7000-8000-000000000002',
       requestedAt: '2026-11-21T11:00:00.000Z',
       receivedAt: '2026-11-21T11:00:00.100Z',

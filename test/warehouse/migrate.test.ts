@@ -29,6 +29,7 @@ describe('migrations', () => {
       '0016_leaner_trades',
       '0017_utc_bucket_indexes',
       '0018_derived_index_fillfactor',
+      '0019_captured_reach',
       '0020_executable_books',
       '0021_depth_orders',
     ]);
@@ -54,6 +55,7 @@ describe('migrations', () => {
       'fact_level_compact',
       // Partition of fact_level for the ids of snapshots loaded before it was partitioned.
       'fact_level_legacy',
+      'fact_reach',
       'fact_size_limit',
       'fact_snapshot',
       'fact_split',

@@ -12,6 +12,7 @@ import { migrate, MigrationError } from '../../src/warehouse/migrate.ts';
 import { dropExpiredLevels } from '../../src/warehouse/partitions.ts';
 import { loadConfig } from '../../src/config.ts';
 import { migrateBefore, useTestWarehouse } from '../helpers/db.ts';
+import { bookUrl } from '../helpers/book-url.ts';
 
 const DEFAULTS = loadConfig({});
 
@@ -55,6 +56,7 @@ function load(
     base: 'PRT',
     quote: symbol.endsWith('USDT') ? 'USDT' : 'USD',
     rawKey: `partitions-test-${++keys}`,
+    url: bookUrl(venue, symbol),
     runId,
     requestedAt: at,
     receivedAt: at,
@@ -180,6 +182,7 @@ describe('fact_level partitions', () => {
       'fact_fill',
       'fact_cost_curve',
       'fact_size_limit',
+      'fact_reach',
     ]) {
       expect(await count(warehouse, `orderbook.${table}`, expired.snapshotId), table).toBeGreaterThan(0);
     }
@@ -258,6 +261,7 @@ describe('upgrading a warehouse from before partitioning', () => {
       base: 'OLD',
       quote: 'USD',
       rawKey: 'new-1',
+      url: bookUrl('coinbase', 'OLD-USD'),
       runId: '01900000-0000-7000-8000-00000000c302',
       requestedAt: new Date().toISOString(),
       receivedAt: new Date().toISOString(),

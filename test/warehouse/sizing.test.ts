@@ -11,6 +11,7 @@ import { sqlFile } from '../../src/warehouse/sqlfiles.ts';
 import { levelRowsRead as levelRowsReadBy } from '../helpers/level-reads.ts';
 import { useTestWarehouse } from '../helpers/db.ts';
 import { canonical } from '../helpers/numeric.ts';
+import { bookUrl } from '../helpers/book-url.ts';
 
 const { warehouse } = useTestWarehouse();
 
@@ -56,6 +57,7 @@ async function load(
     base,
     quote,
     rawKey: `sizing-test-${++keys}`,
+    url: bookUrl(orderBook.venue, orderBook.symbol),
     runId,
     requestedAt: '2026-05-01T00:00:00Z',
     receivedAt: '2026-05-01T00:00:01Z',

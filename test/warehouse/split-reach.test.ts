@@ -14,6 +14,7 @@ import { sqlFile } from '../../src/warehouse/sqlfiles.ts';
 import { levelRowsRead } from '../helpers/level-reads.ts';
 import { useTestWarehouse } from '../helpers/db.ts';
 import { canonical } from '../helpers/numeric.ts';
+import { bookUrl } from '../helpers/book-url.ts';
 
 const { warehouse } = useTestWarehouse();
 
@@ -81,6 +82,7 @@ async function load(
     base: 'DEEP',
     quote,
     rawKey: `split-reach-${String(++keys)}`,
+    url: bookUrl(venue, symbol),
     runId,
     requestedAt: '2026-06-01T00:00:00Z',
     receivedAt: '2026-06-01T00:00:01Z',

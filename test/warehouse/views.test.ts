@@ -5,6 +5,7 @@ import type { Database } from '../../src/warehouse/db.ts';
 import { Loader } from '../../src/warehouse/load.ts';
 import { useTestWarehouse } from '../helpers/db.ts';
 import { canonical } from '../helpers/numeric.ts';
+import { bookUrl } from '../helpers/book-url.ts';
 
 const { warehouse } = useTestWarehouse();
 
@@ -32,6 +33,7 @@ const VIEWS = [
   'v_mid_price_minute',
   'v_optimal_split',
   'v_optimal_transactions',
+  'v_reach',
   'v_run',
   'v_snapshot',
   'v_spread_rolling',
@@ -325,6 +327,7 @@ describe('v_optimal_transactions and v_latest on a loaded book', () => {
       base: 'BTC',
       quote: 'USDT',
       rawKey: 'views-test-loaded',
+      url: bookUrl(book.venue, book.symbol),
       runId: '01900000-0000-7000-8000-0000000000d0',
       requestedAt: '2026-03-01T00:00:00Z',
       receivedAt: '2026-03-01T00:00:01Z',
@@ -366,6 +369,7 @@ describe('v_optimal_transactions and v_latest on a loaded book', () => {
         base: 'BTC',
         quote: 'USDT',
         rawKey: `views-test-other-${String(i)}`,
+        url: bookUrl(book.venue, book.symbol),
         runId: '01900000-0000-7000-8000-0000000000d1',
         requestedAt: '2026-02-28T00:00:00Z',
         receivedAt: `2026-02-28T0${String(i)}:00:01Z`,

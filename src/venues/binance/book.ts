@@ -4,6 +4,8 @@ import { BookError, type BookFormat, type Level, type OrderBook } from '../../bo
 import { MAX_BIGINT } from '../../util/decimal.ts';
 import { schemaMessage } from '../../util/schema-message.ts';
 import type { Venue } from '../codes.ts';
+import { requestedDepth } from '../depth.ts';
+import { BINANCE_DEPTH_DEFAULT, BINANCE_DEPTH_MAX } from './limits.ts';
 
 const level = z.tuple([z.string(), z.string()]);
 
@@ -38,4 +40,7 @@ function normalize(venue: Venue, symbol: string, json: unknown): OrderBook {
 export const binanceBook: BookFormat = {
   normalize,
   scan: { sequenceKey: 'lastUpdateId', orderCounts: false },
+  // BINANCE_DEPTH_LIMIT as the request asked it (a limit past 5000 gets 5000).
+  depthLimit: (url) =>
+    requestedDepth(url, { name: 'limit', fallback: BINANCE_DEPTH_DEFAULT, max: BINANCE_DEPTH_MAX }),
 };

@@ -15,11 +15,12 @@ import {
   type VenueApiOptions,
 } from '../../simulator/venue.ts';
 import type { VenueSimulator } from '../types.ts';
+import { BINANCE_DEPTH_DEFAULT, BINANCE_DEPTH_MAX } from './limits.ts';
 import { depthWeight, EXCHANGE_INFO_WEIGHT, TRADES_WEIGHT, WEIGHT_LIMIT_PER_MINUTE } from './weights.ts';
 
 const CONTENT_TYPE = 'application/json;charset=UTF-8';
-const DEFAULT_LIMIT = 100;
-const MAX_LIMIT = 5000;
+const DEFAULT_LIMIT = BINANCE_DEPTH_DEFAULT;
+const MAX_LIMIT = BINANCE_DEPTH_MAX;
 const TRADES_DEFAULT_LIMIT = 500;
 const TRADES_MAX_LIMIT = 1000;
 const SYMBOL_PATTERN = /^[A-Z0-9-_.]{1,20}$/;

@@ -11,7 +11,9 @@ import { MAX_BIGINT } from '../../util/decimal.ts';
 import { schemaMessage } from '../../util/schema-message.ts';
 import type { Venue } from '../codes.ts';
 import { msToIso } from '../time.ts';
+import { requestedDepth } from '../depth.ts';
 import { bybitError } from './errors.ts';
+import { BYBIT_DEPTH, BYBIT_DEPTH_DEFAULT } from './limits.ts';
 
 const level = z.tuple([z.string(), z.string()]);
 const integer = z.union([z.number().int().nonnegative(), z.bigint().nonnegative().max(MAX_BIGINT)]);
@@ -52,4 +54,8 @@ function normalize(venue: Venue, symbol: string, json: unknown): OrderBook {
   };
 }
 
-export const bybitBook: BookFormat = { normalize };
+export const bybitBook: BookFormat = {
+  normalize,
+  depthLimit: (url) =>
+    requestedDepth(url, { name: 'limit', fallback: BYBIT_DEPTH_DEFAULT, max: BYBIT_DEPTH }),
+};

@@ -9,5 +9,7 @@ export const BYBIT_WINDOW_MS = 5000;
  * 200). A venue that refuses it answers a retCode error, kept raw and recorded like any other.
  */
 export const BYBIT_DEPTH = 1000;
+/** Levels per side of a spot book when `limit` is absent. */
+export const BYBIT_DEPTH_DEFAULT = 1;
 /** Spot trades per request at most (`limit` 1-60). */
 export const BYBIT_TRADES_LIMIT = 60;

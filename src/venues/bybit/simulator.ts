@@ -9,10 +9,16 @@ import type { BookFault, Reply, SimMarket } from '../../simulator/types.ts';
 import { jsonReply, type MarketRuntime, type VenueApi, type VenueApiOptions } from '../../simulator/venue.ts';
 import { ByteWriter, levelPunctuation } from '../../simulator/writer.ts';
 import type { VenueSimulator } from '../types.ts';
-import { BYBIT_DEPTH, BYBIT_REQUESTS_PER_WINDOW, BYBIT_TRADES_LIMIT, BYBIT_WINDOW_MS } from './limits.ts';
+import {
+  BYBIT_DEPTH,
+  BYBIT_DEPTH_DEFAULT,
+  BYBIT_REQUESTS_PER_WINDOW,
+  BYBIT_TRADES_LIMIT,
+  BYBIT_WINDOW_MS,
+} from './limits.ts';
 
 const CONTENT_TYPE = 'application/json; charset=utf-8';
-const DEFAULT_DEPTH = 1;
+const DEFAULT_DEPTH = BYBIT_DEPTH_DEFAULT;
 
 export function createBybit(options: VenueApiOptions): VenueApi {
   const bySymbol = new Map(options.markets.map((m) => [m.market.symbol, m]));

@@ -71,6 +71,17 @@ function normalize(venue: Venue, symbol: string, json: unknown): OrderBook {
   };
 }
 
+/**
+ * Levels 2 and 3 are the whole book (aggregated by price, or order by order): no depth limit.
+ * Level 1, the default, is the best bid and ask alone.
+ */
+function depthLimit(url: string): number | null {
+  const level = new URL(url).searchParams.get('level') ?? '1';
+  if (level === '2' || level === '3') return null;
+  if (level === '1') return 1;
+  throw new Error(`book request ${url}: level=${level} is not 1, 2 or 3`);
+}
+
 /** Level 2 books: `[price, size, orders]` levels, `sequence`, an optional `time` and `auction_mode`. */
 export const coinbaseBook: BookFormat = {
   normalize,
@@ -81,4 +92,5 @@ export const coinbaseBook: BookFormat = {
     flagKeys: ['auction_mode'],
     notExecutable: (flags) => coinbaseNotExecutable(flags.get('auction_mode')),
   },
+  depthLimit,
 };

@@ -12,7 +12,10 @@ import { z } from 'zod';
 import { BookError, type BookFormat, type Level, type OrderBook } from '../../book/index.ts';
 import { schemaMessage } from '../../util/schema-message.ts';
 import type { Venue } from '../codes.ts';
+import { requestedDepth } from '../depth.ts';
+import { KRAKEN_DEPTH_COUNT } from './client.ts';
 import { krakenErrors } from './errors.ts';
+import { KRAKEN_DEPTH_DEFAULT } from './limits.ts';
 
 /** Last second of year 9999: later times do not fit the ISO form the warehouse reads. */
 export const MAX_SECONDS = 253_402_300_799;
@@ -70,4 +73,9 @@ function normalize(venue: Venue, symbol: string, json: unknown): OrderBook {
   };
 }
 
-export const krakenBook: BookFormat = { normalize };
+export const krakenBook: BookFormat = {
+  normalize,
+  // `count` 1-500: Kraken sends at most 500 a side, whatever is asked.
+  depthLimit: (url) =>
+    requestedDepth(url, { name: 'count', fallback: KRAKEN_DEPTH_DEFAULT, max: KRAKEN_DEPTH_COUNT }),
+};

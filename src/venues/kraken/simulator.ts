@@ -10,10 +10,10 @@ import { jsonReply, type MarketRuntime, type VenueApi, type VenueApiOptions } fr
 import { ByteWriter, levelPunctuation } from '../../simulator/writer.ts';
 import type { VenueSimulator } from '../types.ts';
 import { KRAKEN_DEPTH_COUNT } from './client.ts';
-import { KRAKEN_REQUESTS_PER_SECOND } from './limits.ts';
+import { KRAKEN_DEPTH_DEFAULT, KRAKEN_REQUESTS_PER_SECOND } from './limits.ts';
 
 const CONTENT_TYPE = 'application/json; charset=utf-8';
-const DEFAULT_COUNT = 100;
+const DEFAULT_COUNT = KRAKEN_DEPTH_DEFAULT;
 
 /** Kraken's pair key from the assets the other venues' names: BTC/USD → XXBTZUSD, as the venue keys it. */
 const KRAKEN_CODE: Readonly<Record<string, string>> = {

@@ -11,7 +11,9 @@ import { MAX_BIGINT } from '../../util/decimal.ts';
 import { schemaMessage } from '../../util/schema-message.ts';
 import type { Venue } from '../codes.ts';
 import { msToIso } from '../time.ts';
+import { requestedDepth } from '../depth.ts';
 import { okxError } from './errors.ts';
+import { OKX_BOOKS_DEPTH, OKX_DEPTH, OKX_DEPTH_DEFAULT } from './limits.ts';
 
 const count = z.string().regex(/^\d{1,9}$/);
 const level = z.tuple([z.string(), z.string(), z.string(), count]);
@@ -56,4 +58,13 @@ function normalize(venue: Venue, symbol: string, json: unknown): OrderBook {
   };
 }
 
-export const okxBook: BookFormat = { normalize };
+export const okxBook: BookFormat = {
+  normalize,
+  // `sz` levels per side: books-full up to 5000, /books up to 400.
+  depthLimit: (url) =>
+    requestedDepth(url, {
+      name: 'sz',
+      fallback: OKX_DEPTH_DEFAULT,
+      max: new URL(url).pathname.endsWith('/books-full') ? OKX_DEPTH : OKX_BOOKS_DEPTH,
+    }),
+};

@@ -7,5 +7,9 @@ export const OKX_REQUESTS_PER_WINDOW = 10;
 export const OKX_WINDOW_MS = 2000;
 /** Levels per side books-full gives at most. */
 export const OKX_DEPTH = 5000;
+/** Levels per side /books gives at most. */
+export const OKX_BOOKS_DEPTH = 400;
+/** Levels per side either sends when `sz` is absent. */
+export const OKX_DEPTH_DEFAULT = 1;
 /** Trades per request at most (`limit` 1-500). */
 export const OKX_TRADES_LIMIT = 500;

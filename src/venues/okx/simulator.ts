@@ -9,11 +9,18 @@ import type { BookFault, Reply, SimMarket } from '../../simulator/types.ts';
 import { jsonReply, type MarketRuntime, type VenueApi, type VenueApiOptions } from '../../simulator/venue.ts';
 import { ByteWriter, levelPunctuation } from '../../simulator/writer.ts';
 import type { VenueSimulator } from '../types.ts';
-import { OKX_DEPTH, OKX_REQUESTS_PER_WINDOW, OKX_TRADES_LIMIT, OKX_WINDOW_MS } from './limits.ts';
+import {
+  OKX_BOOKS_DEPTH,
+  OKX_DEPTH,
+  OKX_DEPTH_DEFAULT,
+  OKX_REQUESTS_PER_WINDOW,
+  OKX_TRADES_LIMIT,
+  OKX_WINDOW_MS,
+} from './limits.ts';
 
 const CONTENT_TYPE = 'application/json';
 /** `/books` gives at most 400 a side, books-full 5000; both default to 1. */
-const BOOKS_MAX = 400;
+const BOOKS_MAX = OKX_BOOKS_DEPTH;
 
 export function createOkx(options: VenueApiOptions): VenueApi {
   const byId = new Map(options.markets.map((m) => [m.market.symbol, m]));
@@ -28,7 +35,7 @@ export function createOkx(options: VenueApiOptions): VenueApi {
     const raw = route.searchParams.get('sz');
     const max = full ? OKX_DEPTH : BOOKS_MAX;
     if (raw !== null && !/^\d{1,9}$/.test(raw)) return error(200, '51000', 'Parameter sz error');
-    const size = raw === null ? 1 : Number(raw);
+    const size = raw === null ? OKX_DEPTH_DEFAULT : Number(raw);
     if (size < 1 || size > max) return error(200, '51000', 'Parameter sz error');
     if (runtime.recorded && !fault) return jsonReply(200, runtime.recorded, CONTENT_TYPE);
     let b = runtime.generator.next(Math.min(size, runtime.market.levels));
