@@ -220,6 +220,17 @@ function assumptionsSection(a: Assumptions): string[] {
   ];
   for (const [label, setting, values, show, note] of lists)
     if (values.length > 0) rows.push([label, setting, listOf(values, show), note]);
+  if (a.depthLimits.length > 0) {
+    const asked = (limit: number | null) =>
+      limit === null ? 'whole book' : `${groupThousands(String(limit))} levels a side`;
+    rows.push([
+      'Depth asked',
+      'BINANCE_DEPTH_LIMIT',
+      a.depthLimits.map((d) => `${d.exchange} ${d.limits.map(asked).join(' or ')}`).join(' · '),
+      'Levels a side each venue’s books shown were asked for (BINANCE_DEPTH_LIMIT sets Binance’s; the others ask ' +
+        'the most the venue serves). A side that sent that many may go on past what was kept: “not captured”, not thin.',
+    ]);
+  }
   if (a.storage) {
     const { levelsWithinBps, binanceDepthLimit, levelRetentionDays } = a.storage;
     rows.push(
@@ -229,12 +240,16 @@ function assumptionsSection(a: Assumptions): string[] {
         levelsWithinBps === null ? 'all' : `within ${bps(String(levelsWithinBps))} of mid`,
         'Depth, limits, costs and splits see only these levels: “≥” marks a side that runs out first.',
       ],
-      [
-        'Binance depth',
-        'BINANCE_DEPTH_LIMIT',
-        `${groupThousands(String(binanceDepthLimit))} levels a side`,
-        'Binance serves at most this many levels of a book, however deep it is.',
-      ],
+      ...(a.depthLimits.length > 0
+        ? []
+        : [
+            [
+              'Binance depth',
+              'BINANCE_DEPTH_LIMIT',
+              `${groupThousands(String(binanceDepthLimit))} levels a side`,
+              'Binance serves at most this many levels of a book, however deep it is.',
+            ] as [string, string, string, string],
+          ]),
       [
         'Level detail kept',
         'LEVEL_RETENTION_DAYS',
@@ -412,6 +427,7 @@ function marketSection(m: MarketReport): string[] {
     kpi('spread (bps)', bps(m.spreadBps, 4)),
     kpi('newest book (UTC)', formatTimestamp(m.capturedAt)),
     '</div>',
+    ...reachCaption(m),
     '<div class="charts">',
     depthChart(m),
     midChart(m),
@@ -421,6 +437,32 @@ function marketSection(m: MarketReport): string[] {
   out.push(...depthBandTable(m));
   out.push(...sizeLimitTable(m));
   out.push('</section>');
+  return out;
+}
+
+/** How far the stored book reaches and what ended it; and a book that cannot be taken as shown. */
+function reachCaption(m: MarketReport): string[] {
+  const out: string[] = [];
+  if (m.notExecutable !== null) {
+    out.push(
+      `<p class="caption exhausted">Not executable as shown (${esc(m.notExecutable)}): left out of the best venue and the split.</p>`,
+    );
+  }
+  const sides = m.reach.filter((r) => r.reachBps !== null);
+  if (sides.length === 0) return out;
+  const ended = (r: MarketReport['reach'][number]) =>
+    r.cut === null
+      ? 'the venue’s whole side'
+      : r.cut === 'levels_within_bps'
+        ? 'cut by LEVELS_WITHIN_BPS'
+        : `cut by the venue’s depth limit (${groupThousands(String(r.depthLimit))} levels)`;
+  const text = sides
+    .map(
+      (r) =>
+        `${r.side === 'bid' ? 'bids' : 'asks'} to ${bps(r.reachBps, 1)} bps ${r.side === 'bid' ? 'below' : 'above'} mid, ${ended(r)}`,
+    )
+    .join('; ');
+  out.push(`<p class="caption reach">Captured: ${esc(text)}.</p>`);
   return out;
 }
 

@@ -161,6 +161,31 @@ describe('a run over five venues', () => {
         `${m.exchange} in ${legend.join(' | ')}`,
       ).toBe(true);
     }
+    // The depth each venue was asked for, and each book's reach with what ended it.
+    expect(data.assumptions.depthLimits).toEqual([
+      { exchange: 'binance', limits: [1000] },
+      { exchange: 'bybit', limits: [1000] },
+      { exchange: 'coinbase', limits: [null] },
+      { exchange: 'kraken', limits: [500] },
+      { exchange: 'okx', limits: [5000] },
+    ]);
+    const depth = /<tr data-setting="BINANCE_DEPTH_LIMIT">([\s\S]*?)<\/tr>/.exec(html)?.[1] ?? '';
+    expect(depth).toContain(
+      'binance 1,000 levels a side · bybit 1,000 levels a side · coinbase whole book · kraken 500 levels a side · okx 5,000 levels a side',
+    );
+    for (const m of data.markets) {
+      expect(
+        m.reach.map((r) => r.side),
+        m.exchange,
+      ).toEqual(['bid', 'ask']);
+      // 200 levels a side in the simulator: under every venue's limit, so each side is whole.
+      expect(
+        m.reach.map((r) => r.cut),
+        m.exchange,
+      ).toEqual([null, null]);
+      expect(m.notExecutable, m.exchange).toBeNull();
+    }
+    expect(html.match(/Captured: bids to [\d,.]+ bps below mid, the venue’s whole side/g)).toHaveLength(5);
     const fee = /<tr data-setting="TAKER_FEE_BPS">([\s\S]*?)<\/tr>/.exec(html)?.[1] ?? '';
     for (const v of venues) expect(fee).toContain(`${v} 10`);
   });

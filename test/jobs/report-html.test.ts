@@ -174,6 +174,11 @@ describe('loadHtmlReport: what the figures assume', () => {
       costCurveUsd: ['1000', '5000', '10000', '25000', '50000', '100000', '250000', '500000', '1000000'],
       slippageThresholdsBps: ['5', '10', '25', '50', '100'],
       depthBandsBps: ['10', '50', '100', '200', '500', '1000'],
+      // As the books were asked for: BINANCE_DEPTH_LIMIT, and Coinbase's whole book.
+      depthLimits: [
+        { exchange: 'binance', limits: [1000] },
+        { exchange: 'coinbase', limits: [null] },
+      ],
       // Not given: the warehouse does not record what was stored.
       storage: null,
     });

@@ -21,6 +21,7 @@ const ASSUMPTIONS: Assumptions = {
   costCurveUsd: ['1000', '50000', '1000000'],
   slippageThresholdsBps: ['5', '10', '50', '100'],
   depthBandsBps: ['10', '50', '200', '500', '1000'],
+  depthLimits: [],
   storage: { levelsWithinBps: 1000, levelRetentionDays: 30, binanceDepthLimit: 5000 },
 };
 
@@ -73,6 +74,8 @@ function market(
     snapshotId: `${exchange}-1`,
     runId: 'run-1',
     capturedAt: '2026-12-02T05:03:59.000000Z',
+    reach: [],
+    notExecutable: null,
     bestBid: '84712.47',
     bestAsk: '84712.51',
     midPrice: '84712.49',
@@ -218,6 +221,56 @@ describe('renderHtmlReport: assumptions', () => {
     expect(fee).toContain('It changed between the books shown.');
     for (const setting of ['USD_STABLECOINS', 'LEVELS_WITHIN_BPS', 'LEVEL_RETENTION_DAYS'])
       expect(html).not.toContain(`data-setting="${setting}"`);
+  });
+});
+
+describe('renderHtmlReport: what each book can show', () => {
+  it('names the depth asked of every venue, how far each book reaches and why, and a book not executable as shown', () => {
+    const html = renderHtmlReport({
+      ...DATA,
+      assumptions: {
+        ...ASSUMPTIONS,
+        depthLimits: [
+          { exchange: 'binance', limits: [1000, 5000] },
+          { exchange: 'coinbase', limits: [null] },
+          { exchange: 'kraken', limits: [500] },
+        ],
+      },
+      markets: [
+        market('binance', 'BTCUSDT', 'USDT', {
+          reach: [
+            { side: 'bid', reachBps: '212.34', cut: 'venue_depth_limit', depthLimit: 5000 },
+            { side: 'ask', reachBps: '1000', cut: 'levels_within_bps', depthLimit: 5000 },
+          ],
+        }),
+        market('coinbase', 'BTC-USD', 'USD', {
+          reach: [
+            { side: 'bid', reachBps: '812.34', cut: null, depthLimit: null },
+            { side: 'ask', reachBps: null, cut: null, depthLimit: null },
+          ],
+          notExecutable: 'auction_mode',
+        }),
+      ],
+    });
+    const depth = /<tr data-setting="BINANCE_DEPTH_LIMIT">([\s\S]*?)<\/tr>/.exec(html)?.[1] ?? '';
+    expect(depth).toContain(
+      'binance 1,000 levels a side or 5,000 levels a side · coinbase whole book · kraken 500 levels a side',
+    );
+    // One row for the setting: the books' own figures replace the environment's.
+    expect(html.match(/data-setting="BINANCE_DEPTH_LIMIT"/g)).toHaveLength(1);
+    const section = (id: string) =>
+      new RegExp(`<section id="${id}">([\\s\\S]*?)</section>`).exec(html)?.[1] ?? '';
+    const binance = section('market-binance-BTCUSDT');
+    expect(binance).toContain(
+      'Captured: bids to 212.3 bps below mid, cut by the venue’s depth limit (5,000 levels); asks to 1,000.0 bps above mid, cut by LEVELS_WITHIN_BPS.',
+    );
+    expect(binance).not.toContain('Not executable');
+    const coinbase = section('market-coinbase-BTC-USD');
+    // A side without a reach (derived before fact_reach existed) is left out of the sentence.
+    expect(coinbase).toContain('Captured: bids to 812.3 bps below mid, the venue’s whole side.');
+    expect(coinbase).toContain(
+      'Not executable as shown (auction_mode): left out of the best venue and the split.',
+    );
   });
 });
 

@@ -60,6 +60,19 @@ export interface MarketReport extends MarketRow {
   depthBands: DepthBand[];
   sizeLimits: SizeLimit[];
   costCurve: CostPoint[];
+  /** How far each stored side reaches from mid and what ended it (v_reach), bid first. */
+  reach: Reach[];
+  /** Why the book cannot be taken as shown (v_snapshot.not_executable_reason); null when it can. */
+  notExecutable: string | null;
+}
+
+export interface Reach {
+  side: 'bid' | 'ask';
+  reachBps: string | null;
+  /** Null: the venue's whole side was captured. */
+  cut: 'venue_depth_limit' | 'levels_within_bps' | null;
+  /** Levels a side asked of the venue; null when it sends its whole book. */
+  depthLimit: number | null;
 }
 
 export interface SplitVenue {
@@ -110,6 +123,11 @@ export interface Assumptions {
   costCurveUsd: string[];
   slippageThresholdsBps: string[];
   depthBandsBps: string[];
+  /**
+   * Levels a side each venue's books shown were asked for (v_reach.depth_limit), ascending; null
+   * for a venue that sends its whole book (Coinbase).
+   */
+  depthLimits: { exchange: string; limits: (number | null)[] }[];
   /** Null when the caller gave none. */
   storage: StorageSettings | null;
 }
@@ -152,6 +170,7 @@ export async function loadHtmlReport(
     costCurveUsd: [],
     slippageThresholdsBps: [],
     depthBandsBps: [],
+    depthLimits: [],
     storage: storage === null ? null : pickStorage(storage),
   };
   if (ids.length === 0) return { generatedAt: base.generatedAt, assumptions: none, markets: [], assets: [] };
@@ -238,6 +257,23 @@ export async function loadHtmlReport(
     from orderbook.v_cost_curve c where c.snapshot_id = any (${ids}::bigint[])
     order by c.snapshot_id, c.side, c.notional_usd`.execute(db);
 
+  const reach = await sql<{
+    snapshot_id: string;
+    exchange: string;
+    side: 'bid' | 'ask';
+    reach_bps: string | null;
+    cut: Reach['cut'];
+    depth_limit: number | null;
+  }>`
+    select r.snapshot_id::text as snapshot_id, r.exchange, r.side, r.reach_bps::text as reach_bps, r.cut,
+      r.depth_limit
+    from orderbook.v_reach r
+    where r.snapshot_id = any (${ids}::bigint[])
+    order by r.snapshot_id, r.side desc`.execute(db);
+  const executable = await sql<{ snapshot_id: string; not_executable_reason: string | null }>`
+    select snapshot_id::text as snapshot_id, not_executable_reason
+    from orderbook.v_snapshot where snapshot_id = any (${ids}::bigint[])`.execute(db);
+
   const markets: MarketReport[] = base.markets.map((m) => ({
     ...m,
     bids: [],
@@ -246,6 +282,8 @@ export async function loadHtmlReport(
     depthBands: [],
     sizeLimits: [],
     costCurve: [],
+    reach: [],
+    notExecutable: null,
   }));
   const bySnapshot = new Map(markets.map((m) => [m.snapshotId, m]));
   const byMarket = new Map(markets.map((m) => [`${m.exchange}\n${m.market}`, m]));
@@ -262,6 +300,16 @@ export async function loadHtmlReport(
   for (const { snapshot_id, ...point } of curve.rows)
     bySnapshot.get(snapshot_id)?.costCurve.push(camelized(point));
 
+  const limitsBy = new Map<string, Set<number | null>>();
+  for (const { snapshot_id, exchange, side, reach_bps, cut, depth_limit } of reach.rows) {
+    bySnapshot.get(snapshot_id)?.reach.push({ side, reachBps: reach_bps, cut, depthLimit: depth_limit });
+    limitsBy.set(exchange, (limitsBy.get(exchange) ?? new Set()).add(depth_limit));
+  }
+  for (const r of executable.rows) {
+    const m = bySnapshot.get(r.snapshot_id);
+    if (m) m.notExecutable = r.not_executable_reason;
+  }
+
   const feesBy = new Map<string, string[]>();
   for (const r of fees.rows)
     feesBy.set(r.exchange, ascending([...(feesBy.get(r.exchange) ?? []), r.fee_bps]));
@@ -273,6 +321,12 @@ export async function loadHtmlReport(
     costCurveUsd: ascending(curve.rows.map((r) => r.notional_usd)),
     slippageThresholdsBps: ascending(limits.rows.map((r) => r.threshold_bps)),
     depthBandsBps: ascending(bands.rows.map((r) => r.band_bps)),
+    depthLimits: [...limitsBy]
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([exchange, limits]) => ({
+        exchange,
+        limits: [...limits].sort((a, b) => (a ?? Infinity) - (b ?? Infinity)),
+      })),
   };
   return {
     generatedAt: base.generatedAt,
