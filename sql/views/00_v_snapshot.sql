@@ -30,8 +30,8 @@ join orderbook.dim_asset q on q.asset_id = m.quote_asset_id;
 grant select on orderbook.v_snapshot to orderbook_reader;
 -- Documentation (\d+ shows it), applied with the view and kept by create or replace.
 comment on view orderbook.v_snapshot is 'Every loaded order book snapshot with its names: the join every other view starts from. One row per snapshot.';
-comment on column orderbook.v_snapshot.exchange is 'Venue code: coinbase or binance (dim_exchange.code).';
-comment on column orderbook.v_snapshot.market is 'The venue''s own symbol of the market, as in MARKETS: BTC-USD on Coinbase, BTCUSDT on Binance.';
+comment on column orderbook.v_snapshot.exchange is 'Venue code: coinbase, binance, kraken, okx or bybit (dim_exchange.code).';
+comment on column orderbook.v_snapshot.market is 'The venue''s own symbol of the market, as in MARKETS: BTC-USD on Coinbase, BTCUSDT on Binance and Bybit, XBTUSD on Kraken, BTC-USDT on OKX.';
 comment on column orderbook.v_snapshot.base is 'Base asset code (what is bought or sold), e.g. BTC.';
 comment on column orderbook.v_snapshot.quote is 'Quote asset code (what prices are in), e.g. USD or USDT.';
 comment on column orderbook.v_snapshot.quote_is_usd is 'True when the quote is USD or a USD_STABLECOINS coin: the markets that get fills and compete in v_best_venue.';
@@ -39,8 +39,8 @@ comment on column orderbook.v_snapshot.snapshot_id is 'The order book snapshot (
 comment on column orderbook.v_snapshot.captured_at is 'When the venue''s response arrived (fact_snapshot.received_at), UTC.';
 comment on column orderbook.v_snapshot.run_id is 'The run that fetched the book (etl_run.run_id, a time-ordered UUIDv7; see v_run).';
 comment on column orderbook.v_snapshot.requested_at is 'When the ETL sent the request, UTC.';
-comment on column orderbook.v_snapshot.exchange_time is 'The venue''s own timestamp of the book (Coinbase time, cut to microseconds); null for Binance, which sends none.';
-comment on column orderbook.v_snapshot.exchange_sequence is 'The venue''s book sequence: Coinbase sequence, Binance lastUpdateId.';
+comment on column orderbook.v_snapshot.exchange_time is 'The venue''s own timestamp of the book: Coinbase time (cut to microseconds), OKX and Bybit ts, Kraken the newest level''s timestamp (whole seconds); null for Binance, which sends none.';
+comment on column orderbook.v_snapshot.exchange_sequence is 'The venue''s book sequence: Coinbase sequence, Binance lastUpdateId, OKX seqId (else ts), Bybit seq (else u); Kraken sends none, so its newest level timestamp in seconds (it never goes back).';
 comment on column orderbook.v_snapshot.bid_levels is 'Bid levels in the response (all of them, before LEVELS_WITHIN_BPS).';
 comment on column orderbook.v_snapshot.ask_levels is 'Ask levels in the response (all of them, before LEVELS_WITHIN_BPS).';
 comment on column orderbook.v_snapshot.stored_levels is 'Levels kept in fact_level, both sides: those within LEVELS_WITHIN_BPS of mid.';

@@ -12,8 +12,8 @@ join orderbook.fact_top t on t.snapshot_id = s.snapshot_id;
 grant select on orderbook.v_book_top to orderbook_reader;
 -- Documentation (\d+ shows it), applied with the view and kept by create or replace.
 comment on view orderbook.v_book_top is 'Top of book per snapshot: best bid and ask with their sizes, mid price, spread and spread in bps. One row per snapshot.';
-comment on column orderbook.v_book_top.exchange is 'Venue code: coinbase or binance (dim_exchange.code).';
-comment on column orderbook.v_book_top.market is 'The venue''s own symbol of the market, as in MARKETS: BTC-USD on Coinbase, BTCUSDT on Binance.';
+comment on column orderbook.v_book_top.exchange is 'Venue code: coinbase, binance, kraken, okx or bybit (dim_exchange.code).';
+comment on column orderbook.v_book_top.market is 'The venue''s own symbol of the market, as in MARKETS: BTC-USD on Coinbase, BTCUSDT on Binance and Bybit, XBTUSD on Kraken, BTC-USDT on OKX.';
 comment on column orderbook.v_book_top.base is 'Base asset code (what is bought or sold), e.g. BTC.';
 comment on column orderbook.v_book_top.quote is 'Quote asset code (what prices are in), e.g. USD or USDT.';
 comment on column orderbook.v_book_top.snapshot_id is 'The order book snapshot (fact_snapshot.snapshot_id): one fetched book of one market.';

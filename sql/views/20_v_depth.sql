@@ -14,8 +14,8 @@ join orderbook.fact_depth d on d.snapshot_id = s.snapshot_id;
 grant select on orderbook.v_depth to orderbook_reader;
 -- Documentation (\d+ shows it), applied with the view and kept by create or replace.
 comment on view orderbook.v_depth is 'Liquidity around mid per snapshot and DEPTH_BANDS_BPS band: base and quote on each side within the band, their imbalance, and the orders behind them where the venue counts orders. One row per snapshot × band.';
-comment on column orderbook.v_depth.exchange is 'Venue code: coinbase or binance (dim_exchange.code).';
-comment on column orderbook.v_depth.market is 'The venue''s own symbol of the market, as in MARKETS: BTC-USD on Coinbase, BTCUSDT on Binance.';
+comment on column orderbook.v_depth.exchange is 'Venue code: coinbase, binance, kraken, okx or bybit (dim_exchange.code).';
+comment on column orderbook.v_depth.market is 'The venue''s own symbol of the market, as in MARKETS: BTC-USD on Coinbase, BTCUSDT on Binance and Bybit, XBTUSD on Kraken, BTC-USDT on OKX.';
 comment on column orderbook.v_depth.base is 'Base asset code (what is bought or sold), e.g. BTC.';
 comment on column orderbook.v_depth.quote is 'Quote asset code (what prices are in), e.g. USD or USDT.';
 comment on column orderbook.v_depth.snapshot_id is 'The order book snapshot (fact_snapshot.snapshot_id): one fetched book of one market.';

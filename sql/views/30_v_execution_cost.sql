@@ -19,8 +19,8 @@ left join orderbook.fact_reach r
 grant select on orderbook.v_execution_cost to orderbook_reader;
 -- Documentation (\d+ shows it), applied with the view and kept by create or replace.
 comment on view orderbook.v_execution_cost is 'What buying or selling each NOTIONALS_USD amount costs on each book, fee included (DESIGN §6 fill). One row per snapshot × side × notional; markets quoted in USD or a USD stablecoin only.';
-comment on column orderbook.v_execution_cost.exchange is 'Venue code: coinbase or binance (dim_exchange.code).';
-comment on column orderbook.v_execution_cost.market is 'The venue''s own symbol of the market, as in MARKETS: BTC-USD on Coinbase, BTCUSDT on Binance.';
+comment on column orderbook.v_execution_cost.exchange is 'Venue code: coinbase, binance, kraken, okx or bybit (dim_exchange.code).';
+comment on column orderbook.v_execution_cost.market is 'The venue''s own symbol of the market, as in MARKETS: BTC-USD on Coinbase, BTCUSDT on Binance and Bybit, XBTUSD on Kraken, BTC-USDT on OKX.';
 comment on column orderbook.v_execution_cost.base is 'Base asset code (what is bought or sold), e.g. BTC.';
 comment on column orderbook.v_execution_cost.quote is 'Quote asset code (what prices are in), e.g. USD or USDT.';
 comment on column orderbook.v_execution_cost.snapshot_id is 'The order book snapshot (fact_snapshot.snapshot_id): one fetched book of one market.';

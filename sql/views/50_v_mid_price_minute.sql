@@ -14,8 +14,8 @@ group by 1, 2, 3, 4, 5;
 grant select on orderbook.v_mid_price_minute to orderbook_reader;
 -- Documentation (\d+ shows it), applied with the view and kept by create or replace.
 comment on view orderbook.v_mid_price_minute is 'Average, lowest and highest mid price per market per UTC minute. One row per market × minute.';
-comment on column orderbook.v_mid_price_minute.exchange is 'Venue code: coinbase or binance (dim_exchange.code).';
-comment on column orderbook.v_mid_price_minute.market is 'The venue''s own symbol of the market, as in MARKETS: BTC-USD on Coinbase, BTCUSDT on Binance.';
+comment on column orderbook.v_mid_price_minute.exchange is 'Venue code: coinbase, binance, kraken, okx or bybit (dim_exchange.code).';
+comment on column orderbook.v_mid_price_minute.market is 'The venue''s own symbol of the market, as in MARKETS: BTC-USD on Coinbase, BTCUSDT on Binance and Bybit, XBTUSD on Kraken, BTC-USDT on OKX.';
 comment on column orderbook.v_mid_price_minute.base is 'Base asset code (what is bought or sold), e.g. BTC.';
 comment on column orderbook.v_mid_price_minute.quote is 'Quote asset code (what prices are in), e.g. USD or USDT.';
 comment on column orderbook.v_mid_price_minute.bucket is 'Start of the UTC minute (timestamptz).';

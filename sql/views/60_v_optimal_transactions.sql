@@ -43,8 +43,8 @@ window c as (partition by snapshot_id, side, notional_usd order by level_no);
 grant select on orderbook.v_optimal_transactions to orderbook_reader;
 -- Documentation (\d+ shows it), applied with the view and kept by create or replace.
 comment on view orderbook.v_optimal_transactions is 'The levels an order of each NOTIONALS_USD size consumes, in order ("extract $100k of book"): buy walks asks, sell walks bids, from the best. One row per snapshot × side × notional × level touched.';
-comment on column orderbook.v_optimal_transactions.exchange is 'Venue code: coinbase or binance (dim_exchange.code).';
-comment on column orderbook.v_optimal_transactions.market is 'The venue''s own symbol of the market, as in MARKETS: BTC-USD on Coinbase, BTCUSDT on Binance.';
+comment on column orderbook.v_optimal_transactions.exchange is 'Venue code: coinbase, binance, kraken, okx or bybit (dim_exchange.code).';
+comment on column orderbook.v_optimal_transactions.market is 'The venue''s own symbol of the market, as in MARKETS: BTC-USD on Coinbase, BTCUSDT on Binance and Bybit, XBTUSD on Kraken, BTC-USDT on OKX.';
 comment on column orderbook.v_optimal_transactions.base is 'Base asset code (what is bought or sold), e.g. BTC.';
 comment on column orderbook.v_optimal_transactions.quote is 'Quote asset code (what prices are in), e.g. USD or USDT.';
 comment on column orderbook.v_optimal_transactions.snapshot_id is 'The order book snapshot (fact_snapshot.snapshot_id): one fetched book of one market.';

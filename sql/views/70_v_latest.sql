@@ -22,8 +22,8 @@ left join orderbook.fact_fill f on f.snapshot_id = n.snapshot_id;
 grant select on orderbook.v_latest to orderbook_reader;
 -- Documentation (\d+ shows it), applied with the view and kept by create or replace.
 comment on view orderbook.v_latest is 'The newest snapshot of each market with its top of book and its fills. One row per market × side × notional (a market without USD fills has one row with the fill columns null).';
-comment on column orderbook.v_latest.exchange is 'Venue code: coinbase or binance (dim_exchange.code).';
-comment on column orderbook.v_latest.market is 'The venue''s own symbol of the market, as in MARKETS: BTC-USD on Coinbase, BTCUSDT on Binance.';
+comment on column orderbook.v_latest.exchange is 'Venue code: coinbase, binance, kraken, okx or bybit (dim_exchange.code).';
+comment on column orderbook.v_latest.market is 'The venue''s own symbol of the market, as in MARKETS: BTC-USD on Coinbase, BTCUSDT on Binance and Bybit, XBTUSD on Kraken, BTC-USDT on OKX.';
 comment on column orderbook.v_latest.base is 'Base asset code (what is bought or sold), e.g. BTC.';
 comment on column orderbook.v_latest.quote is 'Quote asset code (what prices are in), e.g. USD or USDT.';
 comment on column orderbook.v_latest.snapshot_id is 'The order book snapshot (fact_snapshot.snapshot_id): one fetched book of one market.';

@@ -25,8 +25,8 @@ grant select on orderbook.v_etl_health to orderbook_reader;
 -- Documentation (\d+ shows it), applied with the view and kept by create or replace.
 comment on view orderbook.v_etl_health is 'How the ETL did per UTC day × venue × market: runs that attempted the market, snapshots loaded, failures and the newest failure. Built from loaded snapshots and etl_error, so a backfill into an empty database shows the same. One row per day × exchange × market.';
 comment on column orderbook.v_etl_health.day is 'UTC day (of captured_at for loads, of the error time for failures).';
-comment on column orderbook.v_etl_health.exchange is 'Venue code: coinbase or binance (dim_exchange.code).';
-comment on column orderbook.v_etl_health.market is 'The venue''s own symbol of the market, as in MARKETS: BTC-USD on Coinbase, BTCUSDT on Binance.';
+comment on column orderbook.v_etl_health.exchange is 'Venue code: coinbase, binance, kraken, okx or bybit (dim_exchange.code).';
+comment on column orderbook.v_etl_health.market is 'The venue''s own symbol of the market, as in MARKETS: BTC-USD on Coinbase, BTCUSDT on Binance and Bybit, XBTUSD on Kraken, BTC-USDT on OKX.';
 comment on column orderbook.v_etl_health.runs is 'Distinct runs that loaded or failed the market that day (a backfill counts under the runs that fetched what it loaded, and for its own failures).';
 comment on column orderbook.v_etl_health.loaded is 'Snapshots of the market loaded that day.';
 comment on column orderbook.v_etl_health.failed is 'Failures of the market that day (etl_error rows: failed books and failed trades alike).';

@@ -15,8 +15,8 @@ join orderbook.fact_top t on t.snapshot_id = s.snapshot_id;
 grant select on orderbook.v_reach to orderbook_reader;
 -- Documentation (\d+ shows it), applied with the view and kept by create or replace.
 comment on view orderbook.v_reach is 'How far from mid each stored book reaches, per snapshot × side, and whether it was cut (by the venue''s depth limit or by LEVELS_WITHIN_BPS): tells "the book is thin" from "we did not capture that far". One row per snapshot × side.';
-comment on column orderbook.v_reach.exchange is 'Venue code: coinbase or binance (dim_exchange.code).';
-comment on column orderbook.v_reach.market is 'The venue''s own symbol of the market, as in MARKETS: BTC-USD on Coinbase, BTCUSDT on Binance.';
+comment on column orderbook.v_reach.exchange is 'Venue code: coinbase, binance, kraken, okx or bybit (dim_exchange.code).';
+comment on column orderbook.v_reach.market is 'The venue''s own symbol of the market, as in MARKETS: BTC-USD on Coinbase, BTCUSDT on Binance and Bybit, XBTUSD on Kraken, BTC-USDT on OKX.';
 comment on column orderbook.v_reach.base is 'Base asset code (what is bought or sold), e.g. BTC.';
 comment on column orderbook.v_reach.quote is 'Quote asset code (what prices are in), e.g. USD or USDT.';
 comment on column orderbook.v_reach.snapshot_id is 'The order book snapshot (fact_snapshot.snapshot_id): one fetched book of one market.';

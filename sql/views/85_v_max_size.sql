@@ -22,8 +22,8 @@ left join orderbook.fact_reach r
 grant select on orderbook.v_max_size to orderbook_reader;
 -- Documentation (\d+ shows it), applied with the view and kept by create or replace.
 comment on view orderbook.v_max_size is 'How large an order can be before slippage passes each SLIPPAGE_BPS_THRESHOLDS threshold, solved exactly inside the level where the limit falls. One row per snapshot × side × threshold; markets quoted in USD or a USD stablecoin.';
-comment on column orderbook.v_max_size.exchange is 'Venue code: coinbase or binance (dim_exchange.code).';
-comment on column orderbook.v_max_size.market is 'The venue''s own symbol of the market, as in MARKETS: BTC-USD on Coinbase, BTCUSDT on Binance.';
+comment on column orderbook.v_max_size.exchange is 'Venue code: coinbase, binance, kraken, okx or bybit (dim_exchange.code).';
+comment on column orderbook.v_max_size.market is 'The venue''s own symbol of the market, as in MARKETS: BTC-USD on Coinbase, BTCUSDT on Binance and Bybit, XBTUSD on Kraken, BTC-USDT on OKX.';
 comment on column orderbook.v_max_size.base is 'Base asset code (what is bought or sold), e.g. BTC.';
 comment on column orderbook.v_max_size.quote is 'Quote asset code (what prices are in), e.g. USD or USDT.';
 comment on column orderbook.v_max_size.snapshot_id is 'The order book snapshot (fact_snapshot.snapshot_id): one fetched book of one market.';

@@ -28,8 +28,8 @@ left join orderbook.fact_reach r
 grant select on orderbook.v_cost_curve to orderbook_reader;
 -- Documentation (\d+ shows it), applied with the view and kept by create or replace.
 comment on view orderbook.v_cost_curve is 'What each COST_CURVE_USD size costs on each book: the DESIGN §6 fill (as v_execution_cost, at more sizes), with price columns null where the stored book cannot fill the size. One row per snapshot × side × size.';
-comment on column orderbook.v_cost_curve.exchange is 'Venue code: coinbase or binance (dim_exchange.code).';
-comment on column orderbook.v_cost_curve.market is 'The venue''s own symbol of the market, as in MARKETS: BTC-USD on Coinbase, BTCUSDT on Binance.';
+comment on column orderbook.v_cost_curve.exchange is 'Venue code: coinbase, binance, kraken, okx or bybit (dim_exchange.code).';
+comment on column orderbook.v_cost_curve.market is 'The venue''s own symbol of the market, as in MARKETS: BTC-USD on Coinbase, BTCUSDT on Binance and Bybit, XBTUSD on Kraken, BTC-USDT on OKX.';
 comment on column orderbook.v_cost_curve.base is 'Base asset code (what is bought or sold), e.g. BTC.';
 comment on column orderbook.v_cost_curve.quote is 'Quote asset code (what prices are in), e.g. USD or USDT.';
 comment on column orderbook.v_cost_curve.snapshot_id is 'The order book snapshot (fact_snapshot.snapshot_id): one fetched book of one market.';

@@ -23,8 +23,8 @@ cross join lateral (
 grant select on orderbook.v_book_levels to orderbook_reader;
 -- Documentation (\d+ shows it), applied with the view and kept by create or replace.
 comment on view orderbook.v_book_levels is 'Every stored level of every book with cumulative base and quote from the best level (the data of a depth chart) and its distance from mid. One row per snapshot × side × level; filter on snapshot_id or the snapshot''s columns.';
-comment on column orderbook.v_book_levels.exchange is 'Venue code: coinbase or binance (dim_exchange.code).';
-comment on column orderbook.v_book_levels.market is 'The venue''s own symbol of the market, as in MARKETS: BTC-USD on Coinbase, BTCUSDT on Binance.';
+comment on column orderbook.v_book_levels.exchange is 'Venue code: coinbase, binance, kraken, okx or bybit (dim_exchange.code).';
+comment on column orderbook.v_book_levels.market is 'The venue''s own symbol of the market, as in MARKETS: BTC-USD on Coinbase, BTCUSDT on Binance and Bybit, XBTUSD on Kraken, BTC-USDT on OKX.';
 comment on column orderbook.v_book_levels.base is 'Base asset code (what is bought or sold), e.g. BTC.';
 comment on column orderbook.v_book_levels.quote is 'Quote asset code (what prices are in), e.g. USD or USDT.';
 comment on column orderbook.v_book_levels.snapshot_id is 'The order book snapshot (fact_snapshot.snapshot_id): one fetched book of one market.';
@@ -33,7 +33,7 @@ comment on column orderbook.v_book_levels.side is 'bid or ask.';
 comment on column orderbook.v_book_levels.level_no is 'Level number on its side, 1 = best (bids by price descending, asks ascending).';
 comment on column orderbook.v_book_levels.price is 'Price of the level, quote per base.';
 comment on column orderbook.v_book_levels.size is 'Size resting at the level, base units.';
-comment on column orderbook.v_book_levels.order_count is 'Orders at the level as the venue reports them (Coinbase); null for Binance.';
+comment on column orderbook.v_book_levels.order_count is 'Orders at the level as the venue reports them (Coinbase, OKX); null where it does not (Binance, Kraken, Bybit).';
 comment on column orderbook.v_book_levels.cum_base is 'Σ size from level 1 up to and including this one, base units.';
 comment on column orderbook.v_book_levels.cum_quote is 'Σ price × size from level 1 up to and including this one, quote units.';
 comment on column orderbook.v_book_levels.distance_bps is 'Distance from mid, bps, positive away from mid: ask (price − mid) / mid × 10000, bid (mid − price) / mid × 10000.';

@@ -31,8 +31,8 @@ join orderbook.fact_spread_rolling r on r.snapshot_id = s.snapshot_id;
 grant select on orderbook.v_spread_rolling to orderbook_reader;
 -- Documentation (\d+ shows it), applied with the view and kept by create or replace.
 comment on view orderbook.v_spread_rolling is 'Each snapshot''s spread against its trailing averages, and whether it is below, at or above each: the last {{FORECAST_WINDOW}} snapshots of the market (FORECAST_WINDOW), the last hour and the last 24 hours, each ending at and including this snapshot. Averages exact (numeric, rounded to 18 decimals). One row per snapshot.';
-comment on column orderbook.v_spread_rolling.exchange is 'Venue code: coinbase or binance (dim_exchange.code).';
-comment on column orderbook.v_spread_rolling.market is 'The venue''s own symbol of the market, as in MARKETS: BTC-USD on Coinbase, BTCUSDT on Binance.';
+comment on column orderbook.v_spread_rolling.exchange is 'Venue code: coinbase, binance, kraken, okx or bybit (dim_exchange.code).';
+comment on column orderbook.v_spread_rolling.market is 'The venue''s own symbol of the market, as in MARKETS: BTC-USD on Coinbase, BTCUSDT on Binance and Bybit, XBTUSD on Kraken, BTC-USDT on OKX.';
 comment on column orderbook.v_spread_rolling.base is 'Base asset code (what is bought or sold), e.g. BTC.';
 comment on column orderbook.v_spread_rolling.quote is 'Quote asset code (what prices are in), e.g. USD or USDT.';
 comment on column orderbook.v_spread_rolling.snapshot_id is 'The order book snapshot (fact_snapshot.snapshot_id): one fetched book of one market.';

@@ -36,8 +36,8 @@ where rank = 1;
 grant select on orderbook.v_max_spread to orderbook_reader;
 -- Documentation (\d+ shows it), applied with the view and kept by create or replace.
 comment on view orderbook.v_max_spread is 'The widest spread of each market in each UTC hour and each UTC day, and when it was seen. One row per market × period × bucket.';
-comment on column orderbook.v_max_spread.exchange is 'Venue code: coinbase or binance (dim_exchange.code).';
-comment on column orderbook.v_max_spread.market is 'The venue''s own symbol of the market, as in MARKETS: BTC-USD on Coinbase, BTCUSDT on Binance.';
+comment on column orderbook.v_max_spread.exchange is 'Venue code: coinbase, binance, kraken, okx or bybit (dim_exchange.code).';
+comment on column orderbook.v_max_spread.market is 'The venue''s own symbol of the market, as in MARKETS: BTC-USD on Coinbase, BTCUSDT on Binance and Bybit, XBTUSD on Kraken, BTC-USDT on OKX.';
 comment on column orderbook.v_max_spread.base is 'Base asset code (what is bought or sold), e.g. BTC.';
 comment on column orderbook.v_max_spread.quote is 'Quote asset code (what prices are in), e.g. USD or USDT.';
 comment on column orderbook.v_max_spread.period is 'hour or day.';

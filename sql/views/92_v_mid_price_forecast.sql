@@ -29,8 +29,8 @@ join orderbook.fact_forecast f on f.snapshot_id = s.snapshot_id;
 grant select on orderbook.v_mid_price_forecast to orderbook_reader;
 -- Documentation (\d+ shows it), applied with the view and kept by create or replace.
 comment on view orderbook.v_mid_price_forecast is 'Per market and snapshot, the least-squares line of mid price against time over the market''s last {{FORECAST_WINDOW}} snapshots (FORECAST_WINDOW; this one the last) and the mid it forecasts for the next snapshot. The newest row of a market is its forecast now. One row per snapshot from a market''s second.';
-comment on column orderbook.v_mid_price_forecast.exchange is 'Venue code: coinbase or binance (dim_exchange.code).';
-comment on column orderbook.v_mid_price_forecast.market is 'The venue''s own symbol of the market, as in MARKETS: BTC-USD on Coinbase, BTCUSDT on Binance.';
+comment on column orderbook.v_mid_price_forecast.exchange is 'Venue code: coinbase, binance, kraken, okx or bybit (dim_exchange.code).';
+comment on column orderbook.v_mid_price_forecast.market is 'The venue''s own symbol of the market, as in MARKETS: BTC-USD on Coinbase, BTCUSDT on Binance and Bybit, XBTUSD on Kraken, BTC-USDT on OKX.';
 comment on column orderbook.v_mid_price_forecast.base is 'Base asset code (what is bought or sold), e.g. BTC.';
 comment on column orderbook.v_mid_price_forecast.quote is 'Quote asset code (what prices are in), e.g. USD or USDT.';
 comment on column orderbook.v_mid_price_forecast.snapshot_id is 'The order book snapshot (fact_snapshot.snapshot_id): one fetched book of one market.';

@@ -30,8 +30,8 @@ join orderbook.fact_forecast_error e on e.snapshot_id = s.snapshot_id;
 grant select on orderbook.v_forecast_error to orderbook_reader;
 -- Documentation (\d+ shows it), applied with the view and kept by create or replace.
 comment on view orderbook.v_forecast_error is 'Each forecast of v_mid_price_forecast against the mid that actually arrived with the market''s next snapshot, and the mean absolute error over the trailing 1 h, 24 h and 7 d. One row per forecast whose next snapshot has arrived.';
-comment on column orderbook.v_forecast_error.exchange is 'Venue code: coinbase or binance (dim_exchange.code).';
-comment on column orderbook.v_forecast_error.market is 'The venue''s own symbol of the market, as in MARKETS: BTC-USD on Coinbase, BTCUSDT on Binance.';
+comment on column orderbook.v_forecast_error.exchange is 'Venue code: coinbase, binance, kraken, okx or bybit (dim_exchange.code).';
+comment on column orderbook.v_forecast_error.market is 'The venue''s own symbol of the market, as in MARKETS: BTC-USD on Coinbase, BTCUSDT on Binance and Bybit, XBTUSD on Kraken, BTC-USDT on OKX.';
 comment on column orderbook.v_forecast_error.base is 'Base asset code (what is bought or sold), e.g. BTC.';
 comment on column orderbook.v_forecast_error.quote is 'Quote asset code (what prices are in), e.g. USD or USDT.';
 comment on column orderbook.v_forecast_error.snapshot_id is 'The snapshot the forecast was made at.';

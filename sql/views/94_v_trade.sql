@@ -25,8 +25,8 @@ join orderbook.dim_asset q on q.asset_id = m.quote_asset_id;
 grant select on orderbook.v_trade to orderbook_reader;
 -- Documentation (\d+ shows it), applied with the view and kept by create or replace.
 comment on view orderbook.v_trade is 'Every stored public trade with its names, each trade once however many fetches carried it. One row per trade.';
-comment on column orderbook.v_trade.exchange is 'Venue code: coinbase or binance (dim_exchange.code).';
-comment on column orderbook.v_trade.market is 'The venue''s own symbol of the market, as in MARKETS: BTC-USD on Coinbase, BTCUSDT on Binance.';
+comment on column orderbook.v_trade.exchange is 'Venue code: coinbase, binance, kraken, okx or bybit (dim_exchange.code).';
+comment on column orderbook.v_trade.market is 'The venue''s own symbol of the market, as in MARKETS: BTC-USD on Coinbase, BTCUSDT on Binance and Bybit, XBTUSD on Kraken, BTC-USDT on OKX.';
 comment on column orderbook.v_trade.base is 'Base asset code (what is bought or sold), e.g. BTC.';
 comment on column orderbook.v_trade.quote is 'Quote asset code (what prices are in), e.g. USD or USDT.';
 comment on column orderbook.v_trade.trade_id is 'The venue''s trade id (Coinbase trade_id, Binance id), counting up per market.';

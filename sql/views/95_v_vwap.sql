@@ -57,8 +57,8 @@ from sums;
 grant select on orderbook.v_vwap to orderbook_reader;
 -- Documentation (\d+ shows it), applied with the view and kept by create or replace.
 comment on view orderbook.v_vwap is 'Volume-weighted average price and volume of each market''s stored trades, over its last 200 trades and per UTC hour. One row per market × period × bucket.';
-comment on column orderbook.v_vwap.exchange is 'Venue code: coinbase or binance (dim_exchange.code).';
-comment on column orderbook.v_vwap.market is 'The venue''s own symbol of the market, as in MARKETS: BTC-USD on Coinbase, BTCUSDT on Binance.';
+comment on column orderbook.v_vwap.exchange is 'Venue code: coinbase, binance, kraken, okx or bybit (dim_exchange.code).';
+comment on column orderbook.v_vwap.market is 'The venue''s own symbol of the market, as in MARKETS: BTC-USD on Coinbase, BTCUSDT on Binance and Bybit, XBTUSD on Kraken, BTC-USDT on OKX.';
 comment on column orderbook.v_vwap.base is 'Base asset code (what is bought or sold), e.g. BTC.';
 comment on column orderbook.v_vwap.quote is 'Quote asset code (what prices are in), e.g. USD or USDT.';
 comment on column orderbook.v_vwap.period is 'last_200 (the market''s newest 200 stored trades) or hour.';

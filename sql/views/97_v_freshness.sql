@@ -97,8 +97,8 @@ left join orderbook.etl_run r on r.run_id = lt.last_run_id;
 grant select on orderbook.v_freshness to orderbook_reader;
 -- Documentation (\d+ shows it), applied with the view and kept by create or replace.
 comment on view orderbook.v_freshness is 'Is each market''s data current? Its newest loaded snapshot and that snapshot''s age, how its latest run went, the runs in a row that failed its book since it last loaded, and its newest error: what npm run health reads. One row per market the warehouse has loaded or failed (every market ever configured; npm run health checks those in MARKETS). Backfills are not counted as runs of a market.';
-comment on column orderbook.v_freshness.exchange is 'Venue code: coinbase or binance (dim_exchange.code).';
-comment on column orderbook.v_freshness.market is 'The venue''s own symbol of the market, as in MARKETS: BTC-USD on Coinbase, BTCUSDT on Binance.';
+comment on column orderbook.v_freshness.exchange is 'Venue code: coinbase, binance, kraken, okx or bybit (dim_exchange.code).';
+comment on column orderbook.v_freshness.market is 'The venue''s own symbol of the market, as in MARKETS: BTC-USD on Coinbase, BTCUSDT on Binance and Bybit, XBTUSD on Kraken, BTC-USDT on OKX.';
 comment on column orderbook.v_freshness.base is 'Base asset code, e.g. BTC; null for a market that never loaded (its assets are not known).';
 comment on column orderbook.v_freshness.quote is 'Quote asset code, e.g. USD or USDT; null for a market that never loaded.';
 comment on column orderbook.v_freshness.last_snapshot_id is 'The market''s newest loaded snapshot (by captured_at); null when none ever loaded.';
