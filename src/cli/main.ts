@@ -15,7 +15,7 @@ import { backfillPipeline, openMigratedWarehouse, runPipeline, type Pipeline } f
 import { runScheduler } from '../jobs/schedule.ts';
 import { createLogger, type Logger } from '../log.ts';
 import { stopSignal, type Stop } from '../stop-signal.ts';
-import { defaultSimMarkets, startSimulator } from '../simulator/index.ts';
+import { allSimMarkets, startSimulator } from '../simulator/index.ts';
 import {
   openWarehouse,
   type Warehouse,
@@ -206,13 +206,15 @@ async function simulator(values: ParsedValues, log: Logger): Promise<number> {
     host: String(values.host),
     port,
     seed,
-    markets: defaultSimMarkets(levels),
+    // Every venue's markets, so MARKETS naming any of the five finds its books here.
+    markets: allSimMarkets(levels),
     enforceRateLimits: values['rate-limits'] === true,
   });
   log.info({ url: sim.url, levels: levels ?? 'as the venues' }, 'simulator listening');
   process.stdout.write(
     `simulator listening on ${sim.url}\n` +
-      `point the ETL at it:  COINBASE_API_URL=${sim.url} BINANCE_API_URL=${sim.url} npm run etl\n`,
+      `point the ETL at it:  COINBASE_API_URL=${sim.url} BINANCE_API_URL=${sim.url} npm run etl\n` +
+      `(and KRAKEN_API_URL, OKX_API_URL, BYBIT_API_URL likewise for markets of those venues)\n`,
   );
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);

@@ -20,7 +20,8 @@ import { backfill } from '../jobs/backfill.ts';
 import { runOnce } from '../jobs/run.ts';
 import { createLogger } from '../log.ts';
 import { openRawStore } from '../raw/index.ts';
-import { defaultSimMarkets, startSimulator } from '../simulator/index.ts';
+import { allSimMarkets, startSimulator } from '../simulator/index.ts';
+import { VENUES } from '../venues/codes.ts';
 import { openWarehouse } from '../warehouse/db.ts';
 import { Loader } from '../warehouse/load.ts';
 import { migrate } from '../warehouse/migrate.ts';
@@ -31,9 +32,12 @@ export const ANALYSTS_DOC = path.join(PROJECT_ROOT, 'docs', 'analysts.md');
 
 const RUNS = 14;
 const SEED = 1;
+/** Every market the simulator serves: the five venues side by side. */
+const MARKETS = allSimMarkets();
 /** Equal fees, so the venues compete on their books; a size past what one book holds. */
 const SETTINGS = {
-  TAKER_FEE_BPS: 'coinbase:10,binance:10',
+  MARKETS: MARKETS.map((m) => `${m.venue}:${m.symbol}`).join(','),
+  TAKER_FEE_BPS: VENUES.map((v) => `${v}:10`).join(','),
   COST_CURVE_USD: [...loadConfig({}).costCurveUsd, '5000000'].join(','),
 };
 
@@ -88,8 +92,7 @@ export function withOutputs(page: string, outputs: string[], generated: string):
 
 /** What `npm run simulator` serves without --levels: each market's book as deep as its venue's. */
 function simulatorBooks(): string {
-  return defaultSimMarkets()
-    .map((m) => `${m.symbol} ${m.levels.toLocaleString('en-US')}`)
+  return MARKETS.map((m) => `${m.venue} ${m.symbol} ${m.levels.toLocaleString('en-US')}`)
     .join(', ');
 }
 
@@ -101,13 +104,16 @@ async function runQueries(queries: string[]): Promise<QueryOutput[]> {
     host: '127.0.0.1',
     port: 0,
     seed: SEED,
-    markets: defaultSimMarkets(),
+    markets: MARKETS,
   });
   try {
     const config = loadConfig({
       DATA_DIR: dataDir,
       COINBASE_API_URL: sim.url,
       BINANCE_API_URL: sim.url,
+      KRAKEN_API_URL: sim.url,
+      OKX_API_URL: sim.url,
+      BYBIT_API_URL: sim.url,
       ...SETTINGS,
     });
     const store = openRawStore(config.rawStoreUrl);
@@ -117,10 +123,16 @@ async function runQueries(queries: string[]): Promise<QueryOutput[]> {
       const loader = new Loader(warehouse.db, config);
       // The simulator enforces no limits; the venues' own pacing would make the runs wait out
       // Binance's weight minute, for nothing.
-      const clients = createVenueClients(config, log, {
-        coinbase: new RequestRateLimiter(1_000_000),
-        binance: new WeightBudgetLimiter(1_000_000_000),
-      });
+      const clients = createVenueClients(
+        config,
+        log,
+        Object.fromEntries(
+          VENUES.map((v) => [
+            v,
+            v === 'binance' ? new WeightBudgetLimiter(1_000_000_000) : new RequestRateLimiter(1_000_000),
+          ]),
+        ),
+      );
       for (let run = 0; run < RUNS; run++) {
         const summary = await runOnce({ config, log, store, clients, db: warehouse.db, loader });
         if (summary.exitCode !== 0)
@@ -165,7 +177,8 @@ export async function generateAnalystsDoc(): Promise<string> {
     `The output under each query is real: \`npm run docs:analysts\` ran the ETL ${RUNS} times, one run`,
     `after another, against the bundled simulator (\`npm run simulator\`'s books, as deep as the venues':`,
     `${simulatorBooks()} levels a side; seed ${SEED}), then backfilled their raw objects, on ${new Date().toISOString().slice(0, 10)}. Settings:`,
-    `\`TAKER_FEE_BPS=${SETTINGS.TAKER_FEE_BPS}\` (equal fees, so the venues compete on their books`,
+    `\`MARKETS\` every market it serves, five venues; \`TAKER_FEE_BPS=${SETTINGS.TAKER_FEE_BPS}\``,
+    `(equal fees, so the venues compete on their books`,
     `alone) and \`COST_CURVE_USD=${SETTINGS.COST_CURVE_USD}\` (the default sizes and $5M, where`,
     'splitting across venues pays). The simulator’s mid prices random-walk far faster than real ones, so',
     'slopes and forecast errors are large.',
