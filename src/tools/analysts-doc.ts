@@ -92,8 +92,7 @@ export function withOutputs(page: string, outputs: string[], generated: string):
 
 /** What `npm run simulator` serves without --levels: each market's book as deep as its venue's. */
 function simulatorBooks(): string {
-  return MARKETS.map((m) => `${m.venue} ${m.symbol} ${m.levels.toLocaleString('en-US')}`)
-    .join(', ');
+  return MARKETS.map((m) => `${m.venue} ${m.symbol} ${m.levels.toLocaleString('en-US')}`).join(', ');
 }
 
 /** Fills a throwaway embedded warehouse from the simulator and returns what each query gives. */
