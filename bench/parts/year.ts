@@ -89,6 +89,7 @@ const DERIVED_PER_SNAPSHOT = [
   'fact_fill',
   'fact_cost_curve',
   'fact_size_limit',
+  'fact_reach',
 ] as const;
 const DERIVED = [...DERIVED_PER_SNAPSHOT, 'fact_split', 'fact_forecast', 'fact_forecast_error'];
 const TRADE_HOUR = sqlFile('sql/derive/trade_hour.sql');
