@@ -668,8 +668,8 @@ SELECT s.exchange,
           WHERE lv.snapshot_id = s.snapshot_id
           WINDOW w AS (PARTITION BY lv.side ORDER BY lv.level_no)) l;
 comment on view orderbook.v_book_levels is 'Every stored level of every book with cumulative base and quote from the best level (the data of a depth chart) and its distance from mid. One row per snapshot × side × level; filter on snapshot_id or the snapshot''s columns.';
-comment on column orderbook.v_book_levels.exchange is 'Venue code: coinbase or binance (dim_exchange.code).';
-comment on column orderbook.v_book_levels.market is 'The venue''s own symbol of the market, as in MARKETS: BTC-USD on Coinbase, BTCUSDT on Binance.';
+comment on column orderbook.v_book_levels.exchange is 'Venue code: coinbase, binance, kraken, okx or bybit (dim_exchange.code).';
+comment on column orderbook.v_book_levels.market is 'The venue''s own symbol of the market, as in MARKETS: BTC-USD on Coinbase, BTCUSDT on Binance and Bybit, XBTUSD on Kraken, BTC-USDT on OKX.';
 comment on column orderbook.v_book_levels.base is 'Base asset code (what is bought or sold), e.g. BTC.';
 comment on column orderbook.v_book_levels.quote is 'Quote asset code (what prices are in), e.g. USD or USDT.';
 comment on column orderbook.v_book_levels.snapshot_id is 'The order book snapshot (fact_snapshot.snapshot_id): one fetched book of one market.';
@@ -678,7 +678,7 @@ comment on column orderbook.v_book_levels.side is 'bid or ask.';
 comment on column orderbook.v_book_levels.level_no is 'Level number on its side, 1 = best (bids by price descending, asks ascending).';
 comment on column orderbook.v_book_levels.price is 'Price of the level, quote per base.';
 comment on column orderbook.v_book_levels.size is 'Size resting at the level, base units.';
-comment on column orderbook.v_book_levels.order_count is 'Orders at the level as the venue reports them (Coinbase); null for Binance.';
+comment on column orderbook.v_book_levels.order_count is 'Orders at the level as the venue reports them (Coinbase, OKX); null where it does not (Binance, Kraken, Bybit).';
 comment on column orderbook.v_book_levels.cum_base is 'Σ size from level 1 up to and including this one, base units.';
 comment on column orderbook.v_book_levels.cum_quote is 'Σ price × size from level 1 up to and including this one, quote units.';
 comment on column orderbook.v_book_levels.distance_bps is 'Distance from mid, bps, positive away from mid: ask (price − mid) / mid × 10000, bid (mid − price) / mid × 10000.';
@@ -702,8 +702,8 @@ SELECT s.exchange,
    FROM orderbook.v_snapshot s
      JOIN orderbook.fact_top t ON t.snapshot_id = s.snapshot_id;
 comment on view orderbook.v_book_top is 'Top of book per snapshot: best bid and ask with their sizes, mid price, spread and spread in bps. One row per snapshot.';
-comment on column orderbook.v_book_top.exchange is 'Venue code: coinbase or binance (dim_exchange.code).';
-comment on column orderbook.v_book_top.market is 'The venue''s own symbol of the market, as in MARKETS: BTC-USD on Coinbase, BTCUSDT on Binance.';
+comment on column orderbook.v_book_top.exchange is 'Venue code: coinbase, binance, kraken, okx or bybit (dim_exchange.code).';
+comment on column orderbook.v_book_top.market is 'The venue''s own symbol of the market, as in MARKETS: BTC-USD on Coinbase, BTCUSDT on Binance and Bybit, XBTUSD on Kraken, BTC-USDT on OKX.';
 comment on column orderbook.v_book_top.base is 'Base asset code (what is bought or sold), e.g. BTC.';
 comment on column orderbook.v_book_top.quote is 'Quote asset code (what prices are in), e.g. USD or USDT.';
 comment on column orderbook.v_book_top.snapshot_id is 'The order book snapshot (fact_snapshot.snapshot_id): one fetched book of one market.';
@@ -784,8 +784,8 @@ SELECT s.exchange,
             ELSE 'bid'::text
         END;
 comment on view orderbook.v_cost_curve is 'What each COST_CURVE_USD size costs on each book: the DESIGN §6 fill (as v_execution_cost, at more sizes), with price columns null where the stored book cannot fill the size. One row per snapshot × side × size.';
-comment on column orderbook.v_cost_curve.exchange is 'Venue code: coinbase or binance (dim_exchange.code).';
-comment on column orderbook.v_cost_curve.market is 'The venue''s own symbol of the market, as in MARKETS: BTC-USD on Coinbase, BTCUSDT on Binance.';
+comment on column orderbook.v_cost_curve.exchange is 'Venue code: coinbase, binance, kraken, okx or bybit (dim_exchange.code).';
+comment on column orderbook.v_cost_curve.market is 'The venue''s own symbol of the market, as in MARKETS: BTC-USD on Coinbase, BTCUSDT on Binance and Bybit, XBTUSD on Kraken, BTC-USDT on OKX.';
 comment on column orderbook.v_cost_curve.base is 'Base asset code (what is bought or sold), e.g. BTC.';
 comment on column orderbook.v_cost_curve.quote is 'Quote asset code (what prices are in), e.g. USD or USDT.';
 comment on column orderbook.v_cost_curve.snapshot_id is 'The order book snapshot (fact_snapshot.snapshot_id): one fetched book of one market.';
@@ -824,8 +824,8 @@ SELECT s.exchange,
    FROM orderbook.v_snapshot s
      JOIN orderbook.fact_depth d ON d.snapshot_id = s.snapshot_id;
 comment on view orderbook.v_depth is 'Liquidity around mid per snapshot and DEPTH_BANDS_BPS band: base and quote on each side within the band, their imbalance, and the orders behind them where the venue counts orders. One row per snapshot × band.';
-comment on column orderbook.v_depth.exchange is 'Venue code: coinbase or binance (dim_exchange.code).';
-comment on column orderbook.v_depth.market is 'The venue''s own symbol of the market, as in MARKETS: BTC-USD on Coinbase, BTCUSDT on Binance.';
+comment on column orderbook.v_depth.exchange is 'Venue code: coinbase, binance, kraken, okx or bybit (dim_exchange.code).';
+comment on column orderbook.v_depth.market is 'The venue''s own symbol of the market, as in MARKETS: BTC-USD on Coinbase, BTCUSDT on Binance and Bybit, XBTUSD on Kraken, BTC-USDT on OKX.';
 comment on column orderbook.v_depth.base is 'Base asset code (what is bought or sold), e.g. BTC.';
 comment on column orderbook.v_depth.quote is 'Quote asset code (what prices are in), e.g. USD or USDT.';
 comment on column orderbook.v_depth.snapshot_id is 'The order book snapshot (fact_snapshot.snapshot_id): one fetched book of one market.';
@@ -878,8 +878,8 @@ WITH attempt AS (
   GROUP BY day, exchange, market;
 comment on view orderbook.v_etl_health is 'How the ETL did per UTC day × venue × market: runs that attempted the market, snapshots loaded, failures and the newest failure. Built from loaded snapshots and etl_error, so a backfill into an empty database shows the same. One row per day × exchange × market.';
 comment on column orderbook.v_etl_health.day is 'UTC day (of captured_at for loads, of the error time for failures).';
-comment on column orderbook.v_etl_health.exchange is 'Venue code: coinbase or binance (dim_exchange.code).';
-comment on column orderbook.v_etl_health.market is 'The venue''s own symbol of the market, as in MARKETS: BTC-USD on Coinbase, BTCUSDT on Binance.';
+comment on column orderbook.v_etl_health.exchange is 'Venue code: coinbase, binance, kraken, okx or bybit (dim_exchange.code).';
+comment on column orderbook.v_etl_health.market is 'The venue''s own symbol of the market, as in MARKETS: BTC-USD on Coinbase, BTCUSDT on Binance and Bybit, XBTUSD on Kraken, BTC-USDT on OKX.';
 comment on column orderbook.v_etl_health.runs is 'Distinct runs that loaded or failed the market that day (a backfill counts under the runs that fetched what it loaded, and for its own failures).';
 comment on column orderbook.v_etl_health.loaded is 'Snapshots of the market loaded that day.';
 comment on column orderbook.v_etl_health.failed is 'Failures of the market that day (etl_error rows: failed books and failed trades alike).';
@@ -924,8 +924,8 @@ SELECT s.exchange,
             ELSE 'bid'::text
         END;
 comment on view orderbook.v_execution_cost is 'What buying or selling each NOTIONALS_USD amount costs on each book, fee included (DESIGN §6 fill). One row per snapshot × side × notional; markets quoted in USD or a USD stablecoin only.';
-comment on column orderbook.v_execution_cost.exchange is 'Venue code: coinbase or binance (dim_exchange.code).';
-comment on column orderbook.v_execution_cost.market is 'The venue''s own symbol of the market, as in MARKETS: BTC-USD on Coinbase, BTCUSDT on Binance.';
+comment on column orderbook.v_execution_cost.exchange is 'Venue code: coinbase, binance, kraken, okx or bybit (dim_exchange.code).';
+comment on column orderbook.v_execution_cost.market is 'The venue''s own symbol of the market, as in MARKETS: BTC-USD on Coinbase, BTCUSDT on Binance and Bybit, XBTUSD on Kraken, BTC-USDT on OKX.';
 comment on column orderbook.v_execution_cost.base is 'Base asset code (what is bought or sold), e.g. BTC.';
 comment on column orderbook.v_execution_cost.quote is 'Quote asset code (what prices are in), e.g. USD or USDT.';
 comment on column orderbook.v_execution_cost.snapshot_id is 'The order book snapshot (fact_snapshot.snapshot_id): one fetched book of one market.';
@@ -974,8 +974,8 @@ SELECT s.exchange,
      JOIN orderbook.fact_forecast f ON f.snapshot_id = s.snapshot_id
      JOIN orderbook.fact_forecast_error e ON e.snapshot_id = s.snapshot_id;
 comment on view orderbook.v_forecast_error is 'Each forecast of v_mid_price_forecast against the mid that actually arrived with the market''s next snapshot, and the mean absolute error over the trailing 1 h, 24 h and 7 d. One row per forecast whose next snapshot has arrived.';
-comment on column orderbook.v_forecast_error.exchange is 'Venue code: coinbase or binance (dim_exchange.code).';
-comment on column orderbook.v_forecast_error.market is 'The venue''s own symbol of the market, as in MARKETS: BTC-USD on Coinbase, BTCUSDT on Binance.';
+comment on column orderbook.v_forecast_error.exchange is 'Venue code: coinbase, binance, kraken, okx or bybit (dim_exchange.code).';
+comment on column orderbook.v_forecast_error.market is 'The venue''s own symbol of the market, as in MARKETS: BTC-USD on Coinbase, BTCUSDT on Binance and Bybit, XBTUSD on Kraken, BTC-USDT on OKX.';
 comment on column orderbook.v_forecast_error.base is 'Base asset code (what is bought or sold), e.g. BTC.';
 comment on column orderbook.v_forecast_error.quote is 'Quote asset code (what prices are in), e.g. USD or USDT.';
 comment on column orderbook.v_forecast_error.snapshot_id is 'The snapshot the forecast was made at.';
@@ -1131,8 +1131,8 @@ WITH known AS (
    FROM latest lt
      LEFT JOIN orderbook.etl_run r ON r.run_id = lt.last_run_id;
 comment on view orderbook.v_freshness is 'Is each market''s data current? Its newest loaded snapshot and that snapshot''s age, how its latest run went, the runs in a row that failed its book since it last loaded, and its newest error: what npm run health reads. One row per market the warehouse has loaded or failed (every market ever configured; npm run health checks those in MARKETS). Backfills are not counted as runs of a market.';
-comment on column orderbook.v_freshness.exchange is 'Venue code: coinbase or binance (dim_exchange.code).';
-comment on column orderbook.v_freshness.market is 'The venue''s own symbol of the market, as in MARKETS: BTC-USD on Coinbase, BTCUSDT on Binance.';
+comment on column orderbook.v_freshness.exchange is 'Venue code: coinbase, binance, kraken, okx or bybit (dim_exchange.code).';
+comment on column orderbook.v_freshness.market is 'The venue''s own symbol of the market, as in MARKETS: BTC-USD on Coinbase, BTCUSDT on Binance and Bybit, XBTUSD on Kraken, BTC-USDT on OKX.';
 comment on column orderbook.v_freshness.base is 'Base asset code, e.g. BTC; null for a market that never loaded (its assets are not known).';
 comment on column orderbook.v_freshness.quote is 'Quote asset code, e.g. USD or USDT; null for a market that never loaded.';
 comment on column orderbook.v_freshness.last_snapshot_id is 'The market''s newest loaded snapshot (by captured_at); null when none ever loaded.';
@@ -1218,8 +1218,8 @@ WITH newest AS (
      LEFT JOIN orderbook.fact_top t ON t.snapshot_id = n.snapshot_id
      LEFT JOIN orderbook.fact_fill f ON f.snapshot_id = n.snapshot_id;
 comment on view orderbook.v_latest is 'The newest snapshot of each market with its top of book and its fills. One row per market × side × notional (a market without USD fills has one row with the fill columns null).';
-comment on column orderbook.v_latest.exchange is 'Venue code: coinbase or binance (dim_exchange.code).';
-comment on column orderbook.v_latest.market is 'The venue''s own symbol of the market, as in MARKETS: BTC-USD on Coinbase, BTCUSDT on Binance.';
+comment on column orderbook.v_latest.exchange is 'Venue code: coinbase, binance, kraken, okx or bybit (dim_exchange.code).';
+comment on column orderbook.v_latest.market is 'The venue''s own symbol of the market, as in MARKETS: BTC-USD on Coinbase, BTCUSDT on Binance and Bybit, XBTUSD on Kraken, BTC-USDT on OKX.';
 comment on column orderbook.v_latest.base is 'Base asset code (what is bought or sold), e.g. BTC.';
 comment on column orderbook.v_latest.quote is 'Quote asset code (what prices are in), e.g. USD or USDT.';
 comment on column orderbook.v_latest.snapshot_id is 'The order book snapshot (fact_snapshot.snapshot_id): one fetched book of one market.';
@@ -1273,8 +1273,8 @@ SELECT s.exchange,
             ELSE 'bid'::text
         END;
 comment on view orderbook.v_max_size is 'How large an order can be before slippage passes each SLIPPAGE_BPS_THRESHOLDS threshold, solved exactly inside the level where the limit falls. One row per snapshot × side × threshold; markets quoted in USD or a USD stablecoin.';
-comment on column orderbook.v_max_size.exchange is 'Venue code: coinbase or binance (dim_exchange.code).';
-comment on column orderbook.v_max_size.market is 'The venue''s own symbol of the market, as in MARKETS: BTC-USD on Coinbase, BTCUSDT on Binance.';
+comment on column orderbook.v_max_size.exchange is 'Venue code: coinbase, binance, kraken, okx or bybit (dim_exchange.code).';
+comment on column orderbook.v_max_size.market is 'The venue''s own symbol of the market, as in MARKETS: BTC-USD on Coinbase, BTCUSDT on Binance and Bybit, XBTUSD on Kraken, BTC-USDT on OKX.';
 comment on column orderbook.v_max_size.base is 'Base asset code (what is bought or sold), e.g. BTC.';
 comment on column orderbook.v_max_size.quote is 'Quote asset code (what prices are in), e.g. USD or USDT.';
 comment on column orderbook.v_max_size.snapshot_id is 'The order book snapshot (fact_snapshot.snapshot_id): one fetched book of one market.';
@@ -1362,8 +1362,8 @@ WITH s AS NOT MATERIALIZED (
    FROM ranked
   WHERE rank = 1;
 comment on view orderbook.v_max_spread is 'The widest spread of each market in each UTC hour and each UTC day, and when it was seen. One row per market × period × bucket.';
-comment on column orderbook.v_max_spread.exchange is 'Venue code: coinbase or binance (dim_exchange.code).';
-comment on column orderbook.v_max_spread.market is 'The venue''s own symbol of the market, as in MARKETS: BTC-USD on Coinbase, BTCUSDT on Binance.';
+comment on column orderbook.v_max_spread.exchange is 'Venue code: coinbase, binance, kraken, okx or bybit (dim_exchange.code).';
+comment on column orderbook.v_max_spread.market is 'The venue''s own symbol of the market, as in MARKETS: BTC-USD on Coinbase, BTCUSDT on Binance and Bybit, XBTUSD on Kraken, BTC-USDT on OKX.';
 comment on column orderbook.v_max_spread.base is 'Base asset code (what is bought or sold), e.g. BTC.';
 comment on column orderbook.v_max_spread.quote is 'Quote asset code (what prices are in), e.g. USD or USDT.';
 comment on column orderbook.v_max_spread.period is 'hour or day.';
@@ -1388,8 +1388,8 @@ SELECT s.exchange,
      JOIN orderbook.fact_top t ON t.snapshot_id = s.snapshot_id
   GROUP BY s.exchange, s.market, s.base, s.quote, ((date_trunc('day'::text, (s.captured_at AT TIME ZONE 'UTC'::text)) AT TIME ZONE 'UTC'::text));
 comment on view orderbook.v_mid_price_day is 'Average, lowest and highest mid price per market per UTC day. One row per market × day.';
-comment on column orderbook.v_mid_price_day.exchange is 'Venue code: coinbase or binance (dim_exchange.code).';
-comment on column orderbook.v_mid_price_day.market is 'The venue''s own symbol of the market, as in MARKETS: BTC-USD on Coinbase, BTCUSDT on Binance.';
+comment on column orderbook.v_mid_price_day.exchange is 'Venue code: coinbase, binance, kraken, okx or bybit (dim_exchange.code).';
+comment on column orderbook.v_mid_price_day.market is 'The venue''s own symbol of the market, as in MARKETS: BTC-USD on Coinbase, BTCUSDT on Binance and Bybit, XBTUSD on Kraken, BTC-USDT on OKX.';
 comment on column orderbook.v_mid_price_day.base is 'Base asset code (what is bought or sold), e.g. BTC.';
 comment on column orderbook.v_mid_price_day.quote is 'Quote asset code (what prices are in), e.g. USD or USDT.';
 comment on column orderbook.v_mid_price_day.bucket is 'Start of the UTC day (timestamptz).';
@@ -1418,8 +1418,8 @@ SELECT s.exchange,
      JOIN orderbook.fact_top t ON t.snapshot_id = s.snapshot_id
      JOIN orderbook.fact_forecast f ON f.snapshot_id = s.snapshot_id;
 comment on view orderbook.v_mid_price_forecast is 'Per market and snapshot, the least-squares line of mid price against time over the market''s last 12 snapshots (FORECAST_WINDOW; this one the last) and the mid it forecasts for the next snapshot. The newest row of a market is its forecast now. One row per snapshot from a market''s second.';
-comment on column orderbook.v_mid_price_forecast.exchange is 'Venue code: coinbase or binance (dim_exchange.code).';
-comment on column orderbook.v_mid_price_forecast.market is 'The venue''s own symbol of the market, as in MARKETS: BTC-USD on Coinbase, BTCUSDT on Binance.';
+comment on column orderbook.v_mid_price_forecast.exchange is 'Venue code: coinbase, binance, kraken, okx or bybit (dim_exchange.code).';
+comment on column orderbook.v_mid_price_forecast.market is 'The venue''s own symbol of the market, as in MARKETS: BTC-USD on Coinbase, BTCUSDT on Binance and Bybit, XBTUSD on Kraken, BTC-USDT on OKX.';
 comment on column orderbook.v_mid_price_forecast.base is 'Base asset code (what is bought or sold), e.g. BTC.';
 comment on column orderbook.v_mid_price_forecast.quote is 'Quote asset code (what prices are in), e.g. USD or USDT.';
 comment on column orderbook.v_mid_price_forecast.snapshot_id is 'The order book snapshot (fact_snapshot.snapshot_id): one fetched book of one market.';
@@ -1448,8 +1448,8 @@ SELECT s.exchange,
      JOIN orderbook.fact_top t ON t.snapshot_id = s.snapshot_id
   GROUP BY s.exchange, s.market, s.base, s.quote, ((date_trunc('hour'::text, (s.captured_at AT TIME ZONE 'UTC'::text)) AT TIME ZONE 'UTC'::text));
 comment on view orderbook.v_mid_price_hour is 'Average, lowest and highest mid price per market per UTC hour. One row per market × hour.';
-comment on column orderbook.v_mid_price_hour.exchange is 'Venue code: coinbase or binance (dim_exchange.code).';
-comment on column orderbook.v_mid_price_hour.market is 'The venue''s own symbol of the market, as in MARKETS: BTC-USD on Coinbase, BTCUSDT on Binance.';
+comment on column orderbook.v_mid_price_hour.exchange is 'Venue code: coinbase, binance, kraken, okx or bybit (dim_exchange.code).';
+comment on column orderbook.v_mid_price_hour.market is 'The venue''s own symbol of the market, as in MARKETS: BTC-USD on Coinbase, BTCUSDT on Binance and Bybit, XBTUSD on Kraken, BTC-USDT on OKX.';
 comment on column orderbook.v_mid_price_hour.base is 'Base asset code (what is bought or sold), e.g. BTC.';
 comment on column orderbook.v_mid_price_hour.quote is 'Quote asset code (what prices are in), e.g. USD or USDT.';
 comment on column orderbook.v_mid_price_hour.bucket is 'Start of the UTC hour (timestamptz).';
@@ -1472,8 +1472,8 @@ SELECT s.exchange,
      JOIN orderbook.fact_top t ON t.snapshot_id = s.snapshot_id
   GROUP BY s.exchange, s.market, s.base, s.quote, ((date_trunc('minute'::text, (s.captured_at AT TIME ZONE 'UTC'::text)) AT TIME ZONE 'UTC'::text));
 comment on view orderbook.v_mid_price_minute is 'Average, lowest and highest mid price per market per UTC minute. One row per market × minute.';
-comment on column orderbook.v_mid_price_minute.exchange is 'Venue code: coinbase or binance (dim_exchange.code).';
-comment on column orderbook.v_mid_price_minute.market is 'The venue''s own symbol of the market, as in MARKETS: BTC-USD on Coinbase, BTCUSDT on Binance.';
+comment on column orderbook.v_mid_price_minute.exchange is 'Venue code: coinbase, binance, kraken, okx or bybit (dim_exchange.code).';
+comment on column orderbook.v_mid_price_minute.market is 'The venue''s own symbol of the market, as in MARKETS: BTC-USD on Coinbase, BTCUSDT on Binance and Bybit, XBTUSD on Kraken, BTC-USDT on OKX.';
 comment on column orderbook.v_mid_price_minute.base is 'Base asset code (what is bought or sold), e.g. BTC.';
 comment on column orderbook.v_mid_price_minute.quote is 'Quote asset code (what prices are in), e.g. USD or USDT.';
 comment on column orderbook.v_mid_price_minute.bucket is 'Start of the UTC minute (timestamptz).';
@@ -1748,8 +1748,8 @@ WITH walk AS (
            FROM taken) t
   WINDOW c AS (PARTITION BY snapshot_id, side, notional_usd ORDER BY level_no);
 comment on view orderbook.v_optimal_transactions is 'The levels an order of each NOTIONALS_USD size consumes, in order ("extract $100k of book"): buy walks asks, sell walks bids, from the best. One row per snapshot × side × notional × level touched.';
-comment on column orderbook.v_optimal_transactions.exchange is 'Venue code: coinbase or binance (dim_exchange.code).';
-comment on column orderbook.v_optimal_transactions.market is 'The venue''s own symbol of the market, as in MARKETS: BTC-USD on Coinbase, BTCUSDT on Binance.';
+comment on column orderbook.v_optimal_transactions.exchange is 'Venue code: coinbase, binance, kraken, okx or bybit (dim_exchange.code).';
+comment on column orderbook.v_optimal_transactions.market is 'The venue''s own symbol of the market, as in MARKETS: BTC-USD on Coinbase, BTCUSDT on Binance and Bybit, XBTUSD on Kraken, BTC-USDT on OKX.';
 comment on column orderbook.v_optimal_transactions.base is 'Base asset code (what is bought or sold), e.g. BTC.';
 comment on column orderbook.v_optimal_transactions.quote is 'Quote asset code (what prices are in), e.g. USD or USDT.';
 comment on column orderbook.v_optimal_transactions.snapshot_id is 'The order book snapshot (fact_snapshot.snapshot_id): one fetched book of one market.';
@@ -1784,8 +1784,8 @@ SELECT s.exchange,
      JOIN orderbook.fact_reach r ON r.snapshot_id = s.snapshot_id
      JOIN orderbook.fact_top t ON t.snapshot_id = s.snapshot_id;
 comment on view orderbook.v_reach is 'How far from mid each stored book reaches, per snapshot × side, and whether it was cut (by the venue''s depth limit or by LEVELS_WITHIN_BPS): tells "the book is thin" from "we did not capture that far". One row per snapshot × side.';
-comment on column orderbook.v_reach.exchange is 'Venue code: coinbase or binance (dim_exchange.code).';
-comment on column orderbook.v_reach.market is 'The venue''s own symbol of the market, as in MARKETS: BTC-USD on Coinbase, BTCUSDT on Binance.';
+comment on column orderbook.v_reach.exchange is 'Venue code: coinbase, binance, kraken, okx or bybit (dim_exchange.code).';
+comment on column orderbook.v_reach.market is 'The venue''s own symbol of the market, as in MARKETS: BTC-USD on Coinbase, BTCUSDT on Binance and Bybit, XBTUSD on Kraken, BTC-USDT on OKX.';
 comment on column orderbook.v_reach.base is 'Base asset code (what is bought or sold), e.g. BTC.';
 comment on column orderbook.v_reach.quote is 'Quote asset code (what prices are in), e.g. USD or USDT.';
 comment on column orderbook.v_reach.snapshot_id is 'The order book snapshot (fact_snapshot.snapshot_id): one fetched book of one market.';
@@ -1856,8 +1856,8 @@ SELECT e.code AS exchange,
      JOIN orderbook.dim_asset b ON b.asset_id = m.base_asset_id
      JOIN orderbook.dim_asset q ON q.asset_id = m.quote_asset_id;
 comment on view orderbook.v_snapshot is 'Every loaded order book snapshot with its names: the join every other view starts from. One row per snapshot.';
-comment on column orderbook.v_snapshot.exchange is 'Venue code: coinbase or binance (dim_exchange.code).';
-comment on column orderbook.v_snapshot.market is 'The venue''s own symbol of the market, as in MARKETS: BTC-USD on Coinbase, BTCUSDT on Binance.';
+comment on column orderbook.v_snapshot.exchange is 'Venue code: coinbase, binance, kraken, okx or bybit (dim_exchange.code).';
+comment on column orderbook.v_snapshot.market is 'The venue''s own symbol of the market, as in MARKETS: BTC-USD on Coinbase, BTCUSDT on Binance and Bybit, XBTUSD on Kraken, BTC-USDT on OKX.';
 comment on column orderbook.v_snapshot.base is 'Base asset code (what is bought or sold), e.g. BTC.';
 comment on column orderbook.v_snapshot.quote is 'Quote asset code (what prices are in), e.g. USD or USDT.';
 comment on column orderbook.v_snapshot.quote_is_usd is 'True when the quote is USD or a USD_STABLECOINS coin: the markets that get fills and compete in v_best_venue.';
@@ -1865,8 +1865,8 @@ comment on column orderbook.v_snapshot.snapshot_id is 'The order book snapshot (
 comment on column orderbook.v_snapshot.captured_at is 'When the venue''s response arrived (fact_snapshot.received_at), UTC.';
 comment on column orderbook.v_snapshot.run_id is 'The run that fetched the book (etl_run.run_id, a time-ordered UUIDv7; see v_run).';
 comment on column orderbook.v_snapshot.requested_at is 'When the ETL sent the request, UTC.';
-comment on column orderbook.v_snapshot.exchange_time is 'The venue''s own timestamp of the book (Coinbase time, cut to microseconds); null for Binance, which sends none.';
-comment on column orderbook.v_snapshot.exchange_sequence is 'The venue''s book sequence: Coinbase sequence, Binance lastUpdateId.';
+comment on column orderbook.v_snapshot.exchange_time is 'The venue''s own timestamp of the book: Coinbase time (cut to microseconds), OKX and Bybit ts, Kraken the newest level''s timestamp (whole seconds); null for Binance, which sends none.';
+comment on column orderbook.v_snapshot.exchange_sequence is 'The venue''s book sequence: Coinbase sequence, Binance lastUpdateId, OKX seqId (else ts), Bybit seq (else u); Kraken sends none, so its newest level timestamp in seconds (it never goes back).';
 comment on column orderbook.v_snapshot.bid_levels is 'Bid levels in the response (all of them, before LEVELS_WITHIN_BPS).';
 comment on column orderbook.v_snapshot.ask_levels is 'Ask levels in the response (all of them, before LEVELS_WITHIN_BPS).';
 comment on column orderbook.v_snapshot.stored_levels is 'Levels kept in fact_level, both sides: those within LEVELS_WITHIN_BPS of mid.';
@@ -1912,8 +1912,8 @@ SELECT s.exchange,
      JOIN orderbook.fact_top t ON t.snapshot_id = s.snapshot_id
      JOIN orderbook.fact_spread_rolling r ON r.snapshot_id = s.snapshot_id;
 comment on view orderbook.v_spread_rolling is 'Each snapshot''s spread against its trailing averages, and whether it is below, at or above each: the last 12 snapshots of the market (FORECAST_WINDOW), the last hour and the last 24 hours, each ending at and including this snapshot. Averages exact (numeric, rounded to 18 decimals). One row per snapshot.';
-comment on column orderbook.v_spread_rolling.exchange is 'Venue code: coinbase or binance (dim_exchange.code).';
-comment on column orderbook.v_spread_rolling.market is 'The venue''s own symbol of the market, as in MARKETS: BTC-USD on Coinbase, BTCUSDT on Binance.';
+comment on column orderbook.v_spread_rolling.exchange is 'Venue code: coinbase, binance, kraken, okx or bybit (dim_exchange.code).';
+comment on column orderbook.v_spread_rolling.market is 'The venue''s own symbol of the market, as in MARKETS: BTC-USD on Coinbase, BTCUSDT on Binance and Bybit, XBTUSD on Kraken, BTC-USDT on OKX.';
 comment on column orderbook.v_spread_rolling.base is 'Base asset code (what is bought or sold), e.g. BTC.';
 comment on column orderbook.v_spread_rolling.quote is 'Quote asset code (what prices are in), e.g. USD or USDT.';
 comment on column orderbook.v_spread_rolling.snapshot_id is 'The order book snapshot (fact_snapshot.snapshot_id): one fetched book of one market.';
@@ -1953,8 +1953,8 @@ SELECT e.code AS exchange,
      JOIN orderbook.dim_asset b ON b.asset_id = m.base_asset_id
      JOIN orderbook.dim_asset q ON q.asset_id = m.quote_asset_id;
 comment on view orderbook.v_trade is 'Every stored public trade with its names, each trade once however many fetches carried it. One row per trade.';
-comment on column orderbook.v_trade.exchange is 'Venue code: coinbase or binance (dim_exchange.code).';
-comment on column orderbook.v_trade.market is 'The venue''s own symbol of the market, as in MARKETS: BTC-USD on Coinbase, BTCUSDT on Binance.';
+comment on column orderbook.v_trade.exchange is 'Venue code: coinbase, binance, kraken, okx or bybit (dim_exchange.code).';
+comment on column orderbook.v_trade.market is 'The venue''s own symbol of the market, as in MARKETS: BTC-USD on Coinbase, BTCUSDT on Binance and Bybit, XBTUSD on Kraken, BTC-USDT on OKX.';
 comment on column orderbook.v_trade.base is 'Base asset code (what is bought or sold), e.g. BTC.';
 comment on column orderbook.v_trade.quote is 'Quote asset code (what prices are in), e.g. USD or USDT.';
 comment on column orderbook.v_trade.trade_id is 'The venue''s trade id (Coinbase trade_id, Binance id), counting up per market.';
@@ -2040,8 +2040,8 @@ WITH named AS (
     last_trade_id - first_trade_id + 1 - trades AS trades_missing
    FROM sums;
 comment on view orderbook.v_vwap is 'Volume-weighted average price and volume of each market''s stored trades, over its last 200 trades and per UTC hour. One row per market × period × bucket.';
-comment on column orderbook.v_vwap.exchange is 'Venue code: coinbase or binance (dim_exchange.code).';
-comment on column orderbook.v_vwap.market is 'The venue''s own symbol of the market, as in MARKETS: BTC-USD on Coinbase, BTCUSDT on Binance.';
+comment on column orderbook.v_vwap.exchange is 'Venue code: coinbase, binance, kraken, okx or bybit (dim_exchange.code).';
+comment on column orderbook.v_vwap.market is 'The venue''s own symbol of the market, as in MARKETS: BTC-USD on Coinbase, BTCUSDT on Binance and Bybit, XBTUSD on Kraken, BTC-USDT on OKX.';
 comment on column orderbook.v_vwap.base is 'Base asset code (what is bought or sold), e.g. BTC.';
 comment on column orderbook.v_vwap.quote is 'Quote asset code (what prices are in), e.g. USD or USDT.';
 comment on column orderbook.v_vwap.period is 'last_200 (the market''s newest 200 stored trades) or hour.';

@@ -122,16 +122,13 @@ async function runQueries(queries: string[]): Promise<QueryOutput[]> {
       const loader = new Loader(warehouse.db, config);
       // The simulator enforces no limits; the venues' own pacing would make the runs wait out
       // Binance's weight minute, for nothing.
-      const clients = createVenueClients(
-        config,
-        log,
-        Object.fromEntries(
-          VENUES.map((v) => [
-            v,
-            v === 'binance' ? new WeightBudgetLimiter(1_000_000_000) : new RequestRateLimiter(1_000_000),
-          ]),
-        ),
-      );
+      const clients = createVenueClients(config, log, {
+        coinbase: new RequestRateLimiter(1_000_000),
+        binance: new WeightBudgetLimiter(1_000_000_000),
+        kraken: new RequestRateLimiter(1_000_000),
+        okx: new RequestRateLimiter(1_000_000),
+        bybit: new RequestRateLimiter(1_000_000),
+      });
       for (let run = 0; run < RUNS; run++) {
         const summary = await runOnce({ config, log, store, clients, db: warehouse.db, loader });
         if (summary.exitCode !== 0)
