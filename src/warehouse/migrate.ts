@@ -90,24 +90,7 @@ async function deriveStoredWindows(
   log: Logger | undefined,
   window: number,
 ): Promise<void> {
-  let after = '0';
-  let derived = 0;
-  for (;;) {
-    const { rows } = await sql<{ snapshot_id: string }>`
-      select s.snapshot_id from orderbook.fact_snapshot s
-      join orderbook.fact_top t on t.snapshot_id = s.snapshot_id
-      where s.snapshot_id > ${after}::bigint
-      order by s.snapshot_id limit 5000`.execute(db);
-    const last = rows.at(-1);
-    if (!last) break;
-    await deriveSpreadRolling(
-      db,
-      rows.map((r) => r.snapshot_id),
-      window,
-    );
-    derived += rows.length;
-    after = last.snapshot_id;
-  }
+  const derived = await forStoredSnapshots(db, (ids) => deriveSpreadRolling(db, ids, window));
   if (derived > 0) log?.info({ snapshots: derived }, 'rolling spread averages derived for stored snapshots');
 }
 
@@ -121,6 +104,19 @@ const CAPTURED_REACH = '0019_captured_reach';
  * backfill (which reads them from raw); until then the views show null reach for them.
  */
 async function deriveStoredReach(db: Kysely<Database>, log: Logger | undefined): Promise<void> {
+  const derived = await forStoredSnapshots(db, (ids) => deriveReach(db, ids));
+  if (derived > 0) log?.info({ snapshots: derived }, 'reach derived for stored snapshots');
+}
+
+/**
+ * Runs `derive` over every derived snapshot (those with a fact_top row), 5,000 ids at a time in
+ * id order, so a migration that adds a derived fact fills it for what is already stored without
+ * one statement over the whole history. Returns the snapshots passed.
+ */
+async function forStoredSnapshots(
+  db: Kysely<Database>,
+  derive: (ids: string[]) => Promise<unknown>,
+): Promise<number> {
   let after = '0';
   let derived = 0;
   for (;;) {
@@ -130,14 +126,11 @@ async function deriveStoredReach(db: Kysely<Database>, log: Logger | undefined):
       order by t.snapshot_id limit 5000`.execute(db);
     const last = rows.at(-1);
     if (!last) break;
-    await deriveReach(
-      db,
-      rows.map((r) => r.snapshot_id),
-    );
+    await derive(rows.map((r) => r.snapshot_id));
     derived += rows.length;
     after = last.snapshot_id;
   }
-  if (derived > 0) log?.info({ snapshots: derived }, 'reach derived for stored snapshots');
+  return derived;
 }
 
 async function applyMigrations(
