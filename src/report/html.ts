@@ -233,30 +233,27 @@ function assumptionsSection(a: Assumptions): string[] {
   }
   if (a.storage) {
     const { levelsWithinBps, binanceDepthLimit, levelRetentionDays } = a.storage;
-    rows.push(
-      [
-        'Levels stored',
-        'LEVELS_WITHIN_BPS',
-        levelsWithinBps === null ? 'all' : `within ${bps(String(levelsWithinBps))} of mid`,
-        'Depth, limits, costs and splits see only these levels: “≥” marks a side that runs out first.',
-      ],
-      ...(a.depthLimits.length > 0
-        ? []
-        : [
-            [
-              'Binance depth',
-              'BINANCE_DEPTH_LIMIT',
-              `${groupThousands(String(binanceDepthLimit))} levels a side`,
-              'Binance serves at most this many levels of a book, however deep it is.',
-            ] as [string, string, string, string],
-          ]),
-      [
-        'Level detail kept',
-        'LEVEL_RETENTION_DAYS',
-        levelRetentionDays === null ? 'all' : `${groupThousands(String(levelRetentionDays))} days`,
-        'Older snapshots keep their derived figures (costs, limits, splits) but not their levels.',
-      ],
-    );
+    rows.push([
+      'Levels stored',
+      'LEVELS_WITHIN_BPS',
+      levelsWithinBps === null ? 'all' : `within ${bps(String(levelsWithinBps))} of mid`,
+      'Depth, limits, costs and splits see only these levels: “≥” marks a side that runs out first.',
+    ]);
+    // The books' own depth row above says more than this environment's setting does.
+    if (a.depthLimits.length === 0) {
+      rows.push([
+        'Binance depth',
+        'BINANCE_DEPTH_LIMIT',
+        `${groupThousands(String(binanceDepthLimit))} levels a side`,
+        'Binance serves at most this many levels of a book, however deep it is.',
+      ]);
+    }
+    rows.push([
+      'Level detail kept',
+      'LEVEL_RETENTION_DAYS',
+      levelRetentionDays === null ? 'all' : `${groupThousands(String(levelRetentionDays))} days`,
+      'Older snapshots keep their derived figures (costs, limits, splits) but not their levels.',
+    ]);
   }
   return [
     '<section id="assumptions">',
