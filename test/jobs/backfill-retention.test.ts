@@ -41,8 +41,9 @@ const databases: TestDatabase[] = [];
 beforeAll(async () => {
   folder = await mkdtemp(path.join(tmpdir(), 'obetl-retention-'));
   store = openRawStore(pathToFileURL(folder).toString());
-  // Three hourly runs 60 days ago, each with both books.
-  const start = Date.now() - 60 * 86_400_000;
+  // Three hourly runs 60 days ago, each with both books, all on one UTC day (from 01:00), so a
+  // test run near midnight still finds one day's partition to drop.
+  const start = Math.floor(Date.now() / 86_400_000 - 60) * 86_400_000 + 3_600_000;
   for (let hour = 0; hour < 3; hour++) {
     const at = new Date(start + hour * 3_600_000).toISOString();
     const runId = `01900000-0000-7000-8000-0000000d000${hour}`;
