@@ -183,11 +183,14 @@ export async function buildYear(
            split_part(s.raw_key, '/', 3)::integer as k, s.run_id
     from orderbook.fact_snapshot s where s.raw_key like 'bench/year/%'`.execute(db);
   await sql`create index on bench_map (template, k)`.execute(db);
+  // Each hour's derived rows go in as its template run wrote them (the rows' physical order),
+  // hour after hour: an index's pages fill as far as a year of such runs would fill them.
   for (const table of DERIVED_PER_SNAPSHOT) {
     const cols = (await columns(db, table)).filter((c) => c !== 'snapshot_id');
     await sql`insert into ${sql.table(`orderbook.${table}`)} (snapshot_id, ${sql.raw(cols.join(', '))})
       select m.id, ${sql.raw(selectList(cols, {}, 'd'))}
-      from bench_map m join ${sql.table(`orderbook.${table}`)} d on d.snapshot_id = m.template`.execute(db);
+      from bench_map m join ${sql.table(`orderbook.${table}`)} d on d.snapshot_id = m.template
+      order by m.k desc, d.ctid`.execute(db);
   }
   const splitCols = await columns(db, 'fact_split');
   await sql`insert into orderbook.fact_split (${sql.raw(splitCols.join(', '))})
@@ -207,7 +210,8 @@ export async function buildYear(
     join bench_template b on b.run_id = f.run_id and b.snapshot_id = f.snapshot_id
     join bench_hour h on h.t = b.t
     join bench_map m on m.template = f.snapshot_id and m.k = h.k
-    left join bench_map ms on ms.template = f.single_snapshot_id and ms.k = h.k`.execute(db);
+    left join bench_map ms on ms.template = f.single_snapshot_id and ms.k = h.k
+    order by h.k desc, f.ctid`.execute(db);
   // Forecasts need each market's neighbours: the real derive, over the whole year, a month of
   // snapshots at a time.
   const { rows: ids } = await sql<{ id: string }>`select id from bench_map order by id`.execute(db);

@@ -192,3 +192,5 @@ allocation as (
 select run_id, base_asset_id, side, notional_usd, snapshot_id, captured_at, fee_bps, usd_amount, base_exact,
        levels_used, worst_price, single_snapshot_id, single_exact
 from allocation
+-- In primary-key order, so the index's pages fill (as size_limit.sql says).
+order by run_id, base_asset_id, side, notional_usd, snapshot_id

@@ -63,15 +63,20 @@ where b.code = g.base and f.run_id = g.run_id and f.base_asset_id = b.asset_id`;
 // name is an error, not a value in the wrong column.
 const FILL_COLUMNS = `snapshot_id, side, notional_usd, filled_base, avg_price, worst_price, levels_used,
   slippage_bps, fee_bps, fee_usd, all_in_price, fully_filled`;
+// Each table's rows go in primary-key order: their index entries then land at the right edge and
+// the pages fill (migration 0018's fillfactor 100); out of order, a backfill's derive left the
+// cost curve's index 60% full (sql/derive/size_limit.sql does the same).
 const INSERT_FILLS = `with fill as materialized (
 ${FILL}
 ),
 into_fill as (
   insert into orderbook.fact_fill (${FILL_COLUMNS})
   select ${FILL_COLUMNS} from fill where notional_usd = any ($5::numeric[])
+  order by snapshot_id, side, notional_usd
 )
 insert into orderbook.fact_cost_curve (${FILL_COLUMNS})
-select ${FILL_COLUMNS} from fill where notional_usd = any ($6::numeric[])`;
+select ${FILL_COLUMNS} from fill where notional_usd = any ($6::numeric[])
+order by snapshot_id, side, notional_usd`;
 
 const DERIVED = [
   'orderbook.fact_reach',
