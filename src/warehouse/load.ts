@@ -6,9 +6,10 @@
  * the same way (load-trades.ts).
  */
 import { sql, type Kysely } from 'kysely';
-import { CopyData, copyLevels } from './copy.ts';
+import { copyLevels } from './copy.ts';
+import { LevelCopyRows } from './level-copy.ts';
 import { levelsWithin } from '../book/cut.ts';
-import { isPositiveDecimal, type Level, type OrderBook } from '../book/index.ts';
+import type { OrderBook } from '../book/index.ts';
 import type { Venue } from '../markets.ts';
 import { venueOf } from '../venues/registry.ts';
 import { DEFAULT_FORECAST_WINDOW } from '../config.ts';
@@ -160,7 +161,7 @@ export class Loader {
             .executeTakeFirstOrThrow();
           return { snapshotId: existing.snapshot_id, inserted: false, storedLevels: existing.stored_levels };
         }
-        await tx.executeQuery(copyLevels(levelRows(inserted.snapshot_id, levels)));
+        await tx.executeQuery(copyLevels(inserted.snapshot_id, levels.withId(inserted.snapshot_id)));
         if (derive) {
           await deriveSnapshots(tx, [inserted.snapshot_id], this.settings);
           await deriveTrailing(
@@ -197,20 +198,17 @@ export class Loader {
   ): Promise<number> {
     const { levels, stored } = this.levelParams(book);
     await ensureLevelPartition(tx, receivedAt);
-    await tx.executeQuery(copyLevels(levelRows(snapshotId, levels)));
+    await tx.executeQuery(copyLevels(snapshotId, levels.withId(snapshotId)));
     return stored.bids + stored.asks;
   }
 
   private levelParams(book: OrderBook): {
-    levels: LevelLines;
+    levels: LevelCopyRows;
     stored: { bids: number; asks: number };
   } {
     const bids = levelsWithin(book, 'bids', this.settings.levelsWithinBps);
     const asks = levelsWithin(book, 'asks', this.settings.levelsWithinBps);
-    return {
-      levels: [sideLines('ask', book.asks, asks), sideLines('bid', book.bids, bids)],
-      stored: { bids, asks },
-    };
+    return { levels: LevelCopyRows.of(book.asks, asks, book.bids, bids), stored: { bids, asks } };
   }
 
   /** One trades response, in one transaction; loading the same raw object twice changes nothing. */
@@ -312,56 +310,12 @@ export async function exchangeIdOf(db: Kysely<Database>, venue: Venue): Promise<
 }
 
 function isMissingPartition(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  // Into the parent: no partition for the row; straight into the day's partition (copyLevels):
+  // no such table.
   return (
-    typeof error === 'object' &&
-    error !== null &&
-    (error as { code?: unknown }).code === '23514' &&
-    /no partition of relation/.test(String((error as { message?: unknown }).message))
+    (code === '23514' && /no partition of relation/.test(String(message))) ||
+    (code === '42P01' && /fact_level_\d{8}/.test(String(message)))
   );
-}
-
-/** A side's first levels as COPY text lines without their leading snapshot id. */
-type LevelLines = [string[], string[]];
-
-/**
- * `\t{side}\t{level_no}\t{price}\t{size}\t{order_count}\n` for the first `count` levels of a
- * side: the COPY row less its snapshot id, which the database gives only once the snapshot row
- * is in. Safe as COPY text because every value is checked to be a plain decimal (no tab, no
- * newline, no backslash) or a whole number first.
- */
-function sideLines(side: 'bid' | 'ask', levels: readonly Level[], count: number): string[] {
-  const lines = new Array<string>(count);
-  for (let i = 0; i < count; i++) {
-    const level = levels[i] as Level;
-    if (!isPositiveDecimal(level.price) || !isPositiveDecimal(level.size)) {
-      throw new Error(`level ${i + 1}: price ${level.price} / size ${level.size} is not a positive decimal`);
-    }
-    let orders = '\\N';
-    if (level.orderCount !== null) {
-      if (!Number.isSafeInteger(level.orderCount))
-        throw new Error(`level ${i + 1}: order count is not an integer`);
-      orders = String(level.orderCount);
-    }
-    lines[i] = `\t${side}\t${String(i + 1)}\t${level.price}\t${level.size}\t${orders}\n`;
-  }
-  return lines;
-}
-
-const CHUNK_CHARS = 256 * 1024;
-
-/** The COPY data of a snapshot's levels: each line prefixed with its id, in chunks. */
-function levelRows(snapshotId: string, sides: LevelLines): CopyData {
-  const chunks: Buffer[] = [];
-  let text = '';
-  for (const lines of sides) {
-    for (const line of lines) {
-      text += snapshotId + line;
-      if (text.length >= CHUNK_CHARS) {
-        chunks.push(Buffer.from(text, 'latin1'));
-        text = '';
-      }
-    }
-  }
-  if (text.length > 0) chunks.push(Buffer.from(text, 'latin1'));
-  return new CopyData(chunks);
 }
