@@ -17,27 +17,11 @@ export class CopyData {
 }
 
 const LEVEL_COLUMNS = 'snapshot_id, side, level_no, price, size, order_count';
-
-/**
- * The table a snapshot's levels are copied into: its day's partition of fact_level, named by the
- * day key its id starts with (orderbook.snapshot_day_key: YYYYMMDD then a 10-digit sequence
- * number), or fact_level itself for an id of no day (before partitioning). Straight into the
- * partition, PostgreSQL's COPY inserts in batches; into the partitioned parent it goes row by
- * row, because the parent's statement trigger (fact_level_check_snapshot, the foreign-key check)
- * keeps a transition table (psql's \copy of 540,000 levels here: 2.0–2.3 s into the parent,
- * 1.5 s into the partition). That check holds by construction for the loader, which copies only
- * the levels of a snapshot row it has just inserted or locked. A partition dropped meanwhile
- * fails the COPY (42P01) rather than placing a row anywhere else.
- */
-export function levelTable(snapshotId: string): string {
-  return /^\d{18}$/.test(snapshotId) && snapshotId >= '19700101'
-    ? `orderbook.fact_level_${snapshotId.slice(0, 8)}`
-    : 'orderbook.fact_level';
-}
+const COPY_LEVELS = `copy orderbook.fact_level (${LEVEL_COLUMNS}) from stdin`;
 
 /** A snapshot's levels by COPY: rows of `snapshot_id, side, level_no, price, size, order_count`. */
-export function copyLevels(snapshotId: string, data: CopyData): CompiledQuery {
-  return CompiledQuery.raw(`copy ${levelTable(snapshotId)} (${LEVEL_COLUMNS}) from stdin`, [data]);
+export function copyLevels(data: CopyData): CompiledQuery {
+  return CompiledQuery.raw(COPY_LEVELS, [data]);
 }
 
 /** The COPY a query asks for, or null when it is an ordinary query. */

@@ -161,7 +161,7 @@ export class Loader {
             .executeTakeFirstOrThrow();
           return { snapshotId: existing.snapshot_id, inserted: false, storedLevels: existing.stored_levels };
         }
-        await tx.executeQuery(copyLevels(inserted.snapshot_id, levels.withId(inserted.snapshot_id)));
+        await tx.executeQuery(copyLevels(levels.withId(inserted.snapshot_id)));
         if (derive) {
           await deriveSnapshots(tx, [inserted.snapshot_id], this.settings);
           await deriveTrailing(
@@ -198,7 +198,7 @@ export class Loader {
   ): Promise<number> {
     const { levels, stored } = this.levelParams(book);
     await ensureLevelPartition(tx, receivedAt);
-    await tx.executeQuery(copyLevels(snapshotId, levels.withId(snapshotId)));
+    await tx.executeQuery(copyLevels(levels.withId(snapshotId)));
     return stored.bids + stored.asks;
   }
 
@@ -310,12 +310,10 @@ export async function exchangeIdOf(db: Kysely<Database>, venue: Venue): Promise<
 }
 
 function isMissingPartition(error: unknown): boolean {
-  if (typeof error !== 'object' || error === null) return false;
-  const { code, message } = error as { code?: unknown; message?: unknown };
-  // Into the parent: no partition for the row; straight into the day's partition (copyLevels):
-  // no such table.
   return (
-    (code === '23514' && /no partition of relation/.test(String(message))) ||
-    (code === '42P01' && /fact_level_\d{8}/.test(String(message)))
+    typeof error === 'object' &&
+    error !== null &&
+    (error as { code?: unknown }).code === '23514' &&
+    /no partition of relation/.test(String((error as { message?: unknown }).message))
   );
 }

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import type { Level } from '../../src/book/index.ts';
-import { copyLevels, levelTable } from '../../src/warehouse/copy.ts';
 import { LevelCopyRows } from '../../src/warehouse/level-copy.ts';
 
 const text = (rows: LevelCopyRows, id: string) => Buffer.concat(rows.withId(id).chunks).toString('latin1');
@@ -61,17 +60,5 @@ describe('level COPY rows', () => {
     const rows = LevelCopyRows.of([level('1', '1')], 1, [], 0);
     expect(() => rows.withId('12a')).toThrow(/not a bigint/);
     expect(() => rows.withId('12345678901234567890')).toThrow(/not a bigint/);
-  });
-});
-
-describe('levelTable', () => {
-  it("copies into the day partition the id's day key names, or the parent for an id of no day", () => {
-    expect(levelTable('202601050000000001')).toBe('orderbook.fact_level_20260105');
-    expect(levelTable('42')).toBe('orderbook.fact_level');
-    expect(levelTable('196912310000000001')).toBe('orderbook.fact_level');
-    const query = copyLevels('202612020000000009', LevelCopyRows.of([level('1', '1')], 1, [], 0).withId('1'));
-    expect(query.sql).toBe(
-      'copy orderbook.fact_level_20261202 (snapshot_id, side, level_no, price, size, order_count) from stdin',
-    );
   });
 });
