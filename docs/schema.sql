@@ -156,7 +156,7 @@ create table orderbook.fact_forecast_error (
   constraint fact_forecast_error_pkey PRIMARY KEY (snapshot_id),
   constraint fact_forecast_error_snapshot_id_fkey FOREIGN KEY (snapshot_id) REFERENCES orderbook.fact_snapshot(snapshot_id) ON DELETE CASCADE
 );
-CREATE INDEX fact_forecast_error_actual ON orderbook.fact_forecast_error USING btree (actual_snapshot_id) WITH (fillfactor='100');
+CREATE INDEX fact_forecast_error_actual ON orderbook.fact_forecast_error USING btree (actual_snapshot_id);
 
 create table orderbook.fact_level (
   snapshot_id bigint not null,

@@ -162,6 +162,7 @@ select
   round((case a.side when 'buy' then a.avg_exact - a.mid_price else a.mid_price - a.avg_exact end) * 10000 / a.mid_price, 18),
   a.book_exhausted
 from averaged a
--- In primary-key order: its entries then go in at the index's right edge and its pages fill
--- (migration 0018's fillfactor 100), instead of splitting half-full as rows out of order do.
+-- In primary-key order: its entries then go in at the index's right edge and its pages fill,
+-- instead of splitting half-full as rows out of order do (books that finish out of id order are
+-- absorbed by the index's default fillfactor: migration 0022).
 order by a.snapshot_id, a.side, a.bps

@@ -64,8 +64,9 @@ where b.code = g.base and f.run_id = g.run_id and f.base_asset_id = b.asset_id`;
 const FILL_COLUMNS = `snapshot_id, side, notional_usd, filled_base, avg_price, worst_price, levels_used,
   slippage_bps, fee_bps, fee_usd, all_in_price, fully_filled`;
 // Each table's rows go in primary-key order: their index entries then land at the right edge and
-// the pages fill (migration 0018's fillfactor 100); out of order, a backfill's derive left the
-// cost curve's index 60% full (sql/derive/size_limit.sql does the same).
+// the pages fill; out of order, a backfill's derive left the cost curve's index 60% full
+// (sql/derive/size_limit.sql does the same). Books still finish out of id order, which the
+// indexes' default fillfactor absorbs (migration 0022).
 const INSERT_FILLS = `with fill as materialized (
 ${FILL}
 ),

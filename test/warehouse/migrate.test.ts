@@ -32,6 +32,7 @@ describe('migrations', () => {
       '0019_captured_reach',
       '0020_executable_books',
       '0021_depth_orders',
+      '0022_derived_index_fillfactor_default',
     ]);
     const second = await migrate(warehouse.db, undefined, DEFAULTS);
     expect(second.applied).toEqual([]);
