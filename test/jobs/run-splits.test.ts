@@ -1,7 +1,8 @@
 /**
  * A run derives each base's optimal split once, after all its books are in: the stored split
  * compares every venue's book of that base the run loaded, and equals what deriving it again
- * from scratch gives.
+ * from scratch gives. All bases go in one statement (key order, so the index fills); when that
+ * fails, each base is tried alone, and only the base that cannot be split goes without.
  */
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -52,5 +53,37 @@ describe('a run and the optimal split', () => {
       { runId: summary.runId, base: 'ETH' },
     ]);
     expect(await splitRows(summary.runId)).toEqual(rows);
+  });
+
+  it('derives the other bases when one cannot be split, and records that one', async () => {
+    // A split row of BTC fails to insert: the statement of all bases fails with it.
+    await sql`create function test_fail_btc_split() returns trigger language plpgsql as $$
+      begin raise exception 'no BTC split today'; end $$`.execute(h.warehouse.db);
+    const { rows } = await sql<{ id: number }>`
+      select asset_id as id from orderbook.dim_asset where code = 'BTC'`.execute(h.warehouse.db);
+    const btc = Number(rows[0]?.id);
+    expect(Number.isInteger(btc)).toBe(true);
+    await sql
+      .raw(
+        `create trigger fail_btc_split before insert on orderbook.fact_split for each row
+         when (new.base_asset_id = ${btc}) execute function test_fail_btc_split()`,
+      )
+      .execute(h.warehouse.db);
+    try {
+      const summary = await h.run();
+      expect(summary.marketsOk).toBe(4);
+      const bases = new Set((await splitRows(summary.runId)).map((r) => r.base));
+      expect([...bases]).toEqual(['ETH']);
+      const { rows: errors } = await sql<{ market: string; stage: string; kind: string; message: string }>`
+        select market, stage, kind, message from orderbook.etl_error where run_id = ${summary.runId}`.execute(
+        h.warehouse.db,
+      );
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toMatchObject({ market: 'BTC', stage: 'derive', kind: 'split' });
+      expect(errors[0]?.message).toContain('no BTC split today');
+    } finally {
+      await sql`drop trigger fail_btc_split on orderbook.fact_split`.execute(h.warehouse.db);
+      await sql`drop function test_fail_btc_split()`.execute(h.warehouse.db);
+    }
   });
 });
