@@ -146,10 +146,18 @@ export async function buildYear(
     select s.snapshot_id, s.market_id, s.run_id,
            dense_rank() over (order by r.started_at) - 1 as t
     from orderbook.fact_snapshot s join orderbook.etl_run r using (run_id)`.execute(db);
+  // Run ids as a run makes them (src/util/ids.ts): UUIDv7, the start's milliseconds first, so a
+  // year's runs sort by time and each run's fact_split keys go in at the index's right edge, as
+  // they do in production (random ids would scatter them and split pages half empty).
   await sql`create table bench_hour as
-    select k, md5('bench-year-' || k)::uuid as run_id, (k - 1) % ${plan.templateRuns} as t,
-           (select min(started_at) from orderbook.etl_run) - make_interval(hours => k) as started_at
-    from generate_series(1, ${hours}) as k`.execute(db);
+    select k, (lpad(to_hex((extract(epoch from started_at) * 1000)::bigint), 12, '0')
+               || '7' || substr(h, 1, 3) || '8' || substr(h, 4, 15))::uuid as run_id,
+           t, started_at
+    from (
+      select k, md5('bench-year-' || k) as h, (k - 1) % ${plan.templateRuns} as t,
+             (select min(started_at) from orderbook.etl_run) - make_interval(hours => k) as started_at
+      from generate_series(1, ${hours}) as k
+    ) g`.execute(db);
   await sql`insert into orderbook.etl_run (run_id, started_at, finished_at, status, markets_ok, markets_failed, kind)
     select h.run_id, h.started_at, h.started_at + (r.finished_at - r.started_at), 'ok', r.markets_ok, 0, 'scheduled'
     from bench_hour h
@@ -183,13 +191,20 @@ export async function buildYear(
            split_part(s.raw_key, '/', 3)::integer as k, s.run_id
     from orderbook.fact_snapshot s where s.raw_key like 'bench/year/%'`.execute(db);
   await sql`create index on bench_map (template, k)`.execute(db);
-  // Each hour's derived rows go in as its template run wrote them (the rows' physical order),
-  // hour after hour: an index's pages fill as far as a year of such runs would fill them.
+  // The derived rows go in as a year of runs would write them: oldest hour first, each hour's
+  // as its template run wrote them (the rows' physical order), and the template runs' own rows
+  // last, as the newest. (Copied in front of the templates' rows instead, every row of the year
+  // would land inside the indexes, not at their right edge, and split their pages half empty.)
+  for (const table of [...DERIVED_PER_SNAPSHOT, 'fact_split']) {
+    await sql`create table ${sql.table(`bench_keep_${table}`)} as
+      select * from ${sql.table(`orderbook.${table}`)} order by ctid`.execute(db);
+    await sql`truncate ${sql.table(`orderbook.${table}`)}`.execute(db);
+  }
   for (const table of DERIVED_PER_SNAPSHOT) {
     const cols = (await columns(db, table)).filter((c) => c !== 'snapshot_id');
     await sql`insert into ${sql.table(`orderbook.${table}`)} (snapshot_id, ${sql.raw(cols.join(', '))})
       select m.id, ${sql.raw(selectList(cols, {}, 'd'))}
-      from bench_map m join ${sql.table(`orderbook.${table}`)} d on d.snapshot_id = m.template
+      from bench_map m join ${sql.table(`bench_keep_${table}`)} d on d.snapshot_id = m.template
       order by m.k desc, d.ctid`.execute(db);
   }
   const splitCols = await columns(db, 'fact_split');
@@ -206,15 +221,25 @@ export async function buildYear(
         'f',
       ),
     )}
-    from orderbook.fact_split f
+    from bench_keep_fact_split f
     join bench_template b on b.run_id = f.run_id and b.snapshot_id = f.snapshot_id
     join bench_hour h on h.t = b.t
     join bench_map m on m.template = f.snapshot_id and m.k = h.k
     left join bench_map ms on ms.template = f.single_snapshot_id and ms.k = h.k
     order by h.k desc, f.ctid`.execute(db);
-  // Forecasts need each market's neighbours: the real derive, over the whole year, a month of
-  // snapshots at a time.
-  const { rows: ids } = await sql<{ id: string }>`select id from bench_map order by id`.execute(db);
+  for (const table of [...DERIVED_PER_SNAPSHOT, 'fact_split']) {
+    await sql`insert into ${sql.table(`orderbook.${table}`)}
+      select * from ${sql.table(`bench_keep_${table}`)} order by ctid`.execute(db);
+    await sql`drop table ${sql.table(`bench_keep_${table}`)}`.execute(db);
+  }
+  // Forecasts need each market's neighbours: the real derive, over the whole year and the
+  // template runs after it (their windows now reach back into the year), a month of snapshots
+  // at a time, oldest first.
+  await sql`truncate orderbook.fact_forecast, orderbook.fact_forecast_error, orderbook.fact_spread_rolling`.execute(
+    db,
+  );
+  const { rows: ids } = await sql<{ id: string }>`
+    select snapshot_id as id from orderbook.fact_snapshot order by snapshot_id`.execute(db);
   const batch = 24 * 30 * config.markets.length;
   for (let i = 0; i < ids.length; i += batch) {
     await deriveTrailing(
