@@ -288,6 +288,17 @@ export function renderVenueResults(r: VenueBenchResults): string {
   ].join('\n');
 }
 
+/** Part 4's two phases with their CPU, and the ceiling the cores put on levels/s. */
+function backfillCpuLines(b: BackfillResult): string[] {
+  const phase = (name: string, p: BackfillResult['phases']['load']) =>
+    `  ${name} ${n(p.ms / 1000, 2)} s: cores ${n(p.cpu.busyShare * 100)}% busy, ${n(p.cpu.busyS, 1)} CPU s (this process ${n(p.cpu.processS, 1)}, the rest the database's)`;
+  return [
+    phase('load (list, read, gunzip, parse, COPY)', b.phases.load),
+    phase('derive (metrics, splits, forecasts, retention)', b.phases.derive),
+    `  at this CPU per level, ${b.phases.load.cpu.cores} cores busy all along would give at most ${n(b.cpuBoundLevelsPerSec)} levels/s`,
+  ];
+}
+
 export function renderResults(r: BenchResults): string {
   const { coinbase, binance, kraken, okx, bybit } = r.snapshot;
   const c = r.loadVsCopy;
@@ -362,6 +373,7 @@ export function renderResults(r: BenchResults): string {
         ),
       ],
     ),
+    ...backfillCpuLines(b),
     '',
     table(
       `5. The same load and derive on embedded PGlite, in its own process (ms; medians of ${reps.pglite})`,

@@ -2,17 +2,21 @@
  * Part 4: `npm run backfill` over a lake of full-size raw snapshots into an emptied warehouse:
  * list, read, gunzip, parse, load, then derive everything set-based. Snapshots/s and levels/s
  * over the whole job, and RSS along the way (at 25/50/75/100% of the objects loaded and after
- * derive) to show memory stays flat however many objects pass through.
+ * derive) to show memory stays flat however many objects pass through. The job is timed in two
+ * parts, loading (list, read, gunzip, parse, COPY) and deriving (metrics, splits, forecasts,
+ * retention), each with the CPU it took: this process's and the machine's, so the report says
+ * whether the backfill waits on something or has the cores busy all along.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
 import { backfill } from '../../src/jobs/backfill.ts';
-import type { ProgressSink } from '../../src/jobs/progress.ts';
+import type { Phase, ProgressSink } from '../../src/jobs/progress.ts';
 import { FileRawStore, writeSnapshot, type RawStore } from '../../src/raw/index.ts';
 import { uuidv7 } from '../../src/util/ids.ts';
 import { Loader } from '../../src/warehouse/load.ts';
+import { cpuMark, cpuSince, type CpuMark, type CpuSpent } from '../cpu.ts';
 import type { RssSampler } from '../memory.ts';
 import { unthrottledClients, type BenchEnv } from '../setup.ts';
 import { round, sampled, timed, type Sampled } from '../stats.ts';
@@ -29,6 +33,19 @@ export interface BackfillResult {
   peakRssMb: Sampled;
   /** RSS (MB) of the median repetition when 25/50/75/100% of objects were loaded, and after derive. */
   rssMbAt: Record<'25%' | '50%' | '75%' | '100%' | 'derived', number>;
+  /** The median repetition in its two parts: wall time and CPU of each. */
+  phases: Record<'load' | 'derive', BackfillPhase>;
+  /**
+   * The most levels/s the machine's cores could give at the median repetition's CPU per level
+   * (every core busy all the job long): levels × cores ÷ busy CPU seconds. A target above it
+   * needs less work per level, not more overlap.
+   */
+  cpuBoundLevelsPerSec: number;
+}
+
+export interface BackfillPhase {
+  ms: number;
+  cpu: CpuSpent;
 }
 
 /** A lake of `count` snapshots: every bench market in turn, one "run" an hour. */
@@ -67,14 +84,18 @@ async function buildLake(env: BenchEnv, store: RawStore, count: number): Promise
 class RssProgress implements ProgressSink {
   private done = 0;
   readonly at: Partial<BackfillResult['rssMbAt']> = {};
+  private readonly started = { ms: performance.now(), cpu: cpuMark() };
+  /** When the derive began (the load and trades phases done). */
+  private deriving: { ms: number; cpu: CpuMark } | null = null;
+  phases: BackfillResult['phases'] | null = null;
   private readonly total: number;
   private readonly rss: RssSampler;
   constructor(total: number, rss: RssSampler) {
     this.total = total;
     this.rss = rss;
   }
-  phase(): void {
-    return;
+  phase(name: Phase): void {
+    if (name === 'derive') this.deriving = { ms: performance.now(), cpu: cpuMark() };
   }
   listed(): void {
     return;
@@ -93,6 +114,12 @@ class RssProgress implements ProgressSink {
   }
   finish(): void {
     this.at.derived = this.rss.mark();
+    const end = { ms: performance.now(), cpu: cpuMark() };
+    const split = this.deriving ?? end;
+    this.phases = {
+      load: { ms: round(split.ms - this.started.ms), cpu: cpuSince(this.started.cpu, split.cpu) },
+      derive: { ms: round(end.ms - split.ms), cpu: cpuSince(split.cpu, end.cpu) },
+    };
   }
 }
 
@@ -104,7 +131,12 @@ export async function benchBackfill(
   try {
     const store = new FileRawStore(dir);
     const rawBytes = await buildLake(env, store, snapshots);
-    const runs: { ms: number; peak: number; at: Partial<BackfillResult['rssMbAt']> }[] = [];
+    const runs: {
+      ms: number;
+      peak: number;
+      at: Partial<BackfillResult['rssMbAt']>;
+      phases: BackfillResult['phases'] | null;
+    }[] = [];
     let levels = 0;
     for (let i = 0; i < warmup + reps; i++) {
       await env.warehouse.truncateFacts();
@@ -130,11 +162,14 @@ export async function benchBackfill(
         levels: string;
       }>`select sum(stored_levels)::text as levels from orderbook.fact_snapshot`.execute(env.warehouse.db);
       levels = Number(row.rows[0]?.levels ?? 0);
-      if (i >= warmup) runs.push({ ms, peak, at: progress.at });
+      if (i >= warmup) runs.push({ ms, peak, at: progress.at, phases: progress.phases });
     }
     const durationMs = sampled(runs.map((r) => r.ms));
     const middle = [...runs].sort((a, b) => a.ms - b.ms)[runs.length >> 1];
     const at = middle?.at ?? {};
+    const phases = middle?.phases;
+    if (!phases) throw new Error('backfill did not report its phases');
+    const busyS = phases.load.cpu.busyS + phases.derive.cpu.busyS;
     return {
       snapshots,
       levels,
@@ -152,6 +187,8 @@ export async function benchBackfill(
         '100%': at['100%'] ?? Number.NaN,
         derived: at.derived ?? Number.NaN,
       },
+      phases,
+      cpuBoundLevelsPerSec: busyS > 0 ? round((levels * phases.load.cpu.cores) / busyS, 0) : Number.NaN,
     };
   } finally {
     await rm(dir, { recursive: true, force: true });

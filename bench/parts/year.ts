@@ -91,7 +91,9 @@ const DERIVED_PER_SNAPSHOT = [
   'fact_size_limit',
   'fact_reach',
 ] as const;
-const DERIVED = [...DERIVED_PER_SNAPSHOT, 'fact_split', 'fact_forecast', 'fact_forecast_error'];
+/** The derived tables whose rows are copied from the template runs' (forecasts are derived). */
+const COPIED = [...DERIVED_PER_SNAPSHOT, 'fact_split'] as const;
+const DERIVED = [...COPIED, 'fact_forecast', 'fact_forecast_error'];
 const TRADE_HOUR = sqlFile('sql/derive/trade_hour.sql');
 
 /** The bench's settings less its LEVELS_WITHIN_BPS=all: the year is kept at the defaults. */
@@ -195,7 +197,7 @@ export async function buildYear(
   // as its template run wrote them (the rows' physical order), and the template runs' own rows
   // last, as the newest. (Copied in front of the templates' rows instead, every row of the year
   // would land inside the indexes, not at their right edge, and split their pages half empty.)
-  for (const table of [...DERIVED_PER_SNAPSHOT, 'fact_split']) {
+  for (const table of COPIED) {
     await sql`create table ${sql.table(`bench_keep_${table}`)} as
       select * from ${sql.table(`orderbook.${table}`)} order by ctid`.execute(db);
     await sql`truncate ${sql.table(`orderbook.${table}`)}`.execute(db);
@@ -227,7 +229,7 @@ export async function buildYear(
     join bench_map m on m.template = f.snapshot_id and m.k = h.k
     left join bench_map ms on ms.template = f.single_snapshot_id and ms.k = h.k
     order by h.k desc, f.ctid`.execute(db);
-  for (const table of [...DERIVED_PER_SNAPSHOT, 'fact_split']) {
+  for (const table of COPIED) {
     await sql`insert into ${sql.table(`orderbook.${table}`)}
       select * from ${sql.table(`bench_keep_${table}`)} order by ctid`.execute(db);
     await sql`drop table ${sql.table(`bench_keep_${table}`)}`.execute(db);

@@ -105,6 +105,21 @@ describe('npm run bench -- --quick', () => {
     expect(b.snapshotsPerSec).toBeCloseTo((b.snapshots / b.durationMs.median) * 1000, 0);
     expect(b.levelsPerSec).toBeGreaterThan(0);
     for (const v of Object.values(b.rssMbAt)) expect(v).toBeGreaterThan(0);
+    // The median repetition's two phases fit in its time, each with the CPU it took.
+    expect(b.phases.load.ms + b.phases.derive.ms).toBeLessThanOrEqual(Math.max(...b.durationMs.samples) + 1);
+    for (const { ms, cpu } of [b.phases.load, b.phases.derive]) {
+      expect(ms).toBeGreaterThan(0);
+      expect(cpu.cores).toBeGreaterThanOrEqual(1);
+      expect(cpu.busyShare).toBeGreaterThan(0);
+      expect(cpu.busyShare).toBeLessThanOrEqual(1);
+      expect(cpu.processS).toBeGreaterThan(0);
+      // The cores' busy time includes this process's own (clock ticks: 10 ms each, per core).
+      expect(cpu.processS).toBeLessThanOrEqual(cpu.busyS + 0.02 * cpu.cores + 0.05);
+      expect(cpu.busyS).toBeLessThanOrEqual((cpu.cores * ms) / 1000 + 0.05);
+    }
+    // Busy time cannot exceed every core for the whole job, so the ceiling is at least the figure.
+    expect(b.cpuBoundLevelsPerSec).toBeGreaterThanOrEqual(b.levelsPerSec * 0.9);
+    expect(Number.isFinite(b.cpuBoundLevelsPerSec)).toBe(true);
 
     for (const p of [r.pglite.coinbase, r.pglite.binance]) {
       expect(p.levels).toBeGreaterThan(0);
