@@ -18,7 +18,10 @@ export interface CpuSpent {
   cores: number;
   /** CPU seconds of this process (the ETL: read, gunzip, parse, COPY data). */
   processS: number;
-  /** CPU seconds of the whole machine, every core summed (this process included). */
+  /**
+   * CPU seconds of the whole machine, every core summed (this process included): user, nice,
+   * system and irq time, what `os.cpus` reports (softirq and steal are not in it).
+   */
   busyS: number;
   /** Busy share of all cores over the stage, 0–1. */
   busyShare: number;
