@@ -43,7 +43,8 @@ export function cpuSince(start: CpuMark, end: CpuMark = cpuMark()): CpuSpent {
   const totalMs = busyMs + (end.idleMs - start.idleMs);
   return {
     cores: cpus().length,
-    processS: round((end.processUs - start.processUs) / 1e6, 2),
+    // To the millisecond: a short stage of the --quick bench takes a few hundredths.
+    processS: round((end.processUs - start.processUs) / 1e6, 3),
     busyS: round(busyMs / 1000, 2),
     busyShare: totalMs > 0 ? round(busyMs / totalMs, 3) : 0,
   };

@@ -1,6 +1,6 @@
 /** The bench's results: the JSON it writes, the targets (issues 6 and 13), and the tables it prints. */
 import { renderTable, type Cell, type Column } from '../src/report/table.ts';
-import type { BackfillResult } from './parts/backfill.ts';
+import type { BackfillPhase, BackfillResult } from './parts/backfill.ts';
 import type { LoadVsCopyResult } from './parts/copy.ts';
 import type { LakeResult } from './parts/lake.ts';
 import type { RunResult } from './parts/run.ts';
@@ -290,7 +290,7 @@ export function renderVenueResults(r: VenueBenchResults): string {
 
 /** Part 4's two phases with their CPU, and the ceiling the cores put on levels/s. */
 function backfillCpuLines(b: BackfillResult): string[] {
-  const phase = (name: string, p: BackfillResult['phases']['load']) =>
+  const phase = (name: string, p: BackfillPhase) =>
     `  ${name} ${n(p.ms / 1000, 2)} s: cores ${n(p.cpu.busyShare * 100)}% busy, ${n(p.cpu.busyS, 1)} CPU s (this process ${n(p.cpu.processS, 1)}, the rest the database's)`;
   return [
     phase('load (list, read, gunzip, parse, COPY)', b.phases.load),
