@@ -81,7 +81,11 @@ async function buildLake(env: BenchEnv, store: RawStore, count: number): Promise
   return bytes;
 }
 
-class RssProgress implements ProgressSink {
+/**
+ * The progress sink part 4 hands the backfill: RSS at 25/50/75/100% of the objects and after
+ * derive, and the wall time and CPU of the load and derive phases.
+ */
+class BackfillMarks implements ProgressSink {
   private done = 0;
   readonly at: Partial<BackfillResult['rssMbAt']> = {};
   private readonly started = { ms: performance.now(), cpu: cpuMark() };
@@ -140,7 +144,7 @@ export async function benchBackfill(
     let levels = 0;
     for (let i = 0; i < warmup + reps; i++) {
       await env.warehouse.truncateFacts();
-      const progress = new RssProgress(snapshots, rss);
+      const progress = new BackfillMarks(snapshots, rss);
       rss.reset();
       const { ms, value: summary } = await timed(() =>
         backfill({
